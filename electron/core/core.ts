@@ -1,0 +1,79 @@
+import type { AppInfo } from '../shared/app';
+import type { EventName } from '../shared/contract';
+import type { Envelope } from '../shared/errors';
+import type { Job } from '../shared/jobs';
+import { AuditLog } from './audit/log';
+import { schemaVersion } from './db/migrate';
+import { openDatabase, type Db } from './db/open';
+import { DatanetStore } from './datanets/store';
+import { EventBus } from './events';
+import { JobManager } from './jobs/manager';
+import { createHandlers } from './rpc/handlers';
+import { createRouter } from './rpc/router';
+import { prepareWorkspace, type WorkspacePaths } from './workspace/workspace';
+import pkg from '../../package.json' with { type: 'json' };
+
+export interface CoreOptions {
+  workspaceDir: string;
+  host: AppInfo['host'];
+}
+
+/** Everything a handler may use. One per open workspace. */
+export interface Services {
+  paths: WorkspacePaths;
+  host: AppInfo['host'];
+  version: string;
+  db: Db;
+  events: EventBus;
+  audit: AuditLog;
+  jobs: JobManager;
+  datanets: DatanetStore;
+}
+
+export interface Core {
+  readonly paths: WorkspacePaths;
+  call(method: unknown, input: unknown): Promise<Envelope<unknown>>;
+  onEvent(listener: (name: EventName, payload: unknown) => void): () => void;
+  /** Resolves when a job has finished (CLI, tests). */
+  waitForJob(jobId: string): Promise<Job>;
+  close(): Promise<void>;
+}
+
+/** The local actor until a wallet identity exists: the person at this machine. */
+export const LOCAL_ACTOR = 'local';
+
+/** Opens a workspace and returns the core hosted by desktop, serve, the CLI and tests alike. */
+export function openCore(options: CoreOptions): Core {
+  const paths = prepareWorkspace(options.workspaceDir);
+  const db = openDatabase(paths.db);
+  const events = new EventBus();
+  const audit = new AuditLog(db);
+  const services: Services = {
+    paths,
+    host: options.host,
+    version: pkg.version,
+    db,
+    events,
+    audit,
+    jobs: new JobManager(db, events),
+    datanets: new DatanetStore(db, audit, LOCAL_ACTOR),
+  };
+  const call = createRouter(createHandlers(services), {
+    onInternalError: (method, e) => console.error(`[core] ${method}:`, e),
+  });
+  let closed = false;
+  return {
+    paths,
+    call,
+    onEvent: (listener) => events.onAny(listener),
+    waitForJob: (jobId) => services.jobs.wait(jobId),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await services.jobs.shutdown();
+      db.close();
+    },
+  };
+}
+
+export { schemaVersion };

@@ -1,0 +1,34 @@
+import { z } from 'zod';
+
+/**
+ * The app's sections in spine order. `available: false` sections are shown as such in the
+ * navigation and say plainly that they have not landed yet.
+ */
+export const SECTIONS = [
+  { id: 'datanets', label: 'Datanets', available: true, summary: 'Curate domain datasets on this machine.' },
+  { id: 'models', label: 'Models', available: false, summary: 'Import or download base models (GGUF) and inspect them.' },
+  { id: 'train', label: 'Train', available: false, summary: 'Fine-tune a base model with LoRA / QLoRA on a snapshot.' },
+  { id: 'playground', label: 'Playground', available: false, summary: 'Chat with a base model and its adapters side by side.' },
+  { id: 'attribution', label: 'Attribution', available: false, summary: 'See which records and contributors made an answer.' },
+  { id: 'rewards', label: 'Rewards', available: false, summary: 'Close reward epochs and claim contributor rewards.' },
+  { id: 'wallet', label: 'Wallet', available: false, summary: 'Keys, signatures and the network.' },
+  { id: 'proposals', label: 'Proposals', available: false, summary: 'Propose, review and track models through their lifecycle.' },
+  { id: 'settings', label: 'Settings', available: true, summary: 'Workspace, appearance and the audit log.' },
+] as const;
+export type SectionId = (typeof SECTIONS)[number]['id'];
+
+export const AppInfo = z.object({
+  name: z.string(),
+  version: z.string(),
+  workspace: z.string(),
+  schemaVersion: z.number().int(),
+  host: z.enum(['desktop', 'serve', 'cli', 'test']),
+  /** What may reach beyond this machine right now. Nothing does until a network feature lands. */
+  network: z.object({ outbound: z.boolean(), description: z.string() }),
+  modelInMemory: z.string().nullable(),
+});
+export type AppInfo = z.infer<typeof AppInfo>;
+
+export const appMethods = {
+  'app.getInfo': { input: z.object({}).strict(), output: AppInfo },
+} as const;
