@@ -1,0 +1,5 @@
+export * from './types.js';
+export * from './reader.js';
+export * from './writer.js';
+export * from './quant.js';
+export { writeFileAtomic } from './atomic-write.js';
