@@ -1,0 +1,56 @@
+/** Real node-llama-cpp inference for tests: one Llama instance per process, exact token losses. */
+import { getLlama, LlamaLogLevel, type Llama, type LlamaModel } from 'node-llama-cpp';
+
+let llamaPromise: Promise<Llama> | undefined;
+export function sharedLlama(): Promise<Llama> {
+  llamaPromise ??= getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
+  return llamaPromise;
+}
+
+const models = new Map<string, Promise<LlamaModel>>();
+export async function loadModel(modelPath: string): Promise<LlamaModel> {
+  let m = models.get(modelPath);
+  if (!m) {
+    m = sharedLlama().then((l) => l.loadModel({ modelPath, gpuLayers: 0 }));
+    models.set(modelPath, m);
+  }
+  return m;
+}
+
+export async function disposeModels(): Promise<void> {
+  for (const m of models.values()) await (await m).dispose();
+  models.clear();
+}
+
+/**
+ * Negative log-likelihood of each token tokens[i+1] given tokens[0..i], from node-llama-cpp's raw
+ * logits (log-softmax taken here, since its `probabilities` are post-sampling).
+ */
+export async function tokenNll(modelPath: string, tokens: readonly number[], lora?: { filePath: string; scale?: number }): Promise<number[]> {
+  const model = await loadModel(modelPath);
+  const ctx = await model.createContext({
+    contextSize: Math.max(64, tokens.length + 8), batchSize: Math.max(64, tokens.length + 8), threads: 2,
+    ...(lora ? { lora: { adapters: [{ filePath: lora.filePath, scale: lora.scale ?? 1 }] } } : {}),
+  });
+  try {
+    const seq = ctx.getSequence();
+    const out = await seq.controlledEvaluate(tokens.map((t) => [t, { generateNext: { logits: true } }]));
+    const nll: number[] = [];
+    for (let i = 0; i + 1 < tokens.length; i++) {
+      const logits = out[i]?.next?.logits;
+      if (!logits) throw new Error(`no logits at position ${i}`);
+      let max = -Infinity;
+      for (const v of logits.values()) max = Math.max(max, v);
+      let sum = 0;
+      for (const v of logits.values()) sum += Math.exp(v - max);
+      const target = logits.get(tokens[i + 1]! as never);
+      if (target === undefined) throw new Error(`no logit for token ${tokens[i + 1]} at position ${i}`);
+      nll.push(-(target - max - Math.log(sum)));
+    }
+    return nll;
+  } finally {
+    await ctx.dispose();
+  }
+}
+
+export const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
