@@ -1,5 +1,5 @@
 /** Real node-llama-cpp inference for tests: one Llama instance per process, exact token losses. */
-import { getLlama, LlamaLogLevel, type Llama, type LlamaModel } from 'node-llama-cpp';
+import { getLlama, LlamaLogLevel, type Llama, type LlamaModel, type Token } from 'node-llama-cpp';
 
 let llamaPromise: Promise<Llama> | undefined;
 export function sharedLlama(): Promise<Llama> {
@@ -34,7 +34,7 @@ export async function tokenNll(modelPath: string, tokens: readonly number[], lor
   });
   try {
     const seq = ctx.getSequence();
-    const out = await seq.controlledEvaluate(tokens.map((t) => [t, { generateNext: { logits: true } }]));
+    const out = await seq.controlledEvaluate(tokens.map((t) => [t as Token, { generateNext: { logits: true } }] as const));
     const nll: number[] = [];
     for (let i = 0; i + 1 < tokens.length; i++) {
       const logits = out[i]?.next?.logits;
@@ -43,7 +43,7 @@ export async function tokenNll(modelPath: string, tokens: readonly number[], lor
       for (const v of logits.values()) max = Math.max(max, v);
       let sum = 0;
       for (const v of logits.values()) sum += Math.exp(v - max);
-      const target = logits.get(tokens[i + 1]! as never);
+      const target = logits.get(tokens[i + 1]! as Token);
       if (target === undefined) throw new Error(`no logit for token ${tokens[i + 1]} at position ${i}`);
       nll.push(-(target - max - Math.log(sum)));
     }
