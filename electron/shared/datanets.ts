@@ -10,26 +10,26 @@ export const LIMITS = {
   licenseChars: 100,
 } as const;
 
-const text = (what: string) =>
+const text = () =>
   z
     .string()
-    .max(LIMITS.fieldChars, `${what} is longer than the limit of ${LIMITS.fieldChars.toLocaleString('en')} characters`)
-    .refine((s) => s.trim().length > 0, `${what} must not be empty`);
+    .max(LIMITS.fieldChars, `is longer than the limit of ${LIMITS.fieldChars.toLocaleString('en')} characters`)
+    .refine((s) => s.trim().length > 0, 'must not be empty');
 
 export const DatanetName = z
   .string()
   .trim()
-  .min(1, 'name must not be empty')
-  .max(LIMITS.nameChars, `name is longer than the limit of ${LIMITS.nameChars} characters`);
+  .min(1, 'must not be empty')
+  .max(LIMITS.nameChars, `is longer than the limit of ${LIMITS.nameChars} characters`);
 
-export const TextContent = z.object({ kind: z.literal('text'), text: text('text') }).strict();
+export const TextContent = z.object({ kind: z.literal('text'), text: text() }).strict();
 
 export const InstructionContent = z
   .object({
     kind: z.literal('instruction'),
-    instruction: text('instruction'),
-    input: z.string().max(LIMITS.fieldChars).default(''),
-    response: text('response'),
+    instruction: text(),
+    input: z.string().max(LIMITS.fieldChars, `is longer than the limit of ${LIMITS.fieldChars.toLocaleString('en')} characters`).default(''),
+    response: text(),
   })
   .strict();
 
@@ -38,7 +38,7 @@ export const ChatContent = z
   .object({
     kind: z.literal('chat'),
     messages: z
-      .array(z.object({ role: ChatRole, content: text('message content') }).strict())
+      .array(z.object({ role: ChatRole, content: text() }).strict())
       .min(2, 'a chat needs at least two messages')
       .max(LIMITS.chatMessages, `a chat has more than the limit of ${LIMITS.chatMessages} messages`)
       .refine((m) => m.some((x) => x.role === 'assistant'), 'a chat needs at least one assistant message to learn from'),
@@ -88,7 +88,7 @@ export const datanetMethods = {
         name: DatanetName,
         description: z
           .string()
-          .max(LIMITS.descriptionChars, `description is longer than the limit of ${LIMITS.descriptionChars} characters`)
+          .max(LIMITS.descriptionChars, `is longer than the limit of ${LIMITS.descriptionChars} characters`)
           .default(''),
       })
       .strict(),
@@ -111,8 +111,8 @@ export const datanetMethods = {
         license: z
           .string()
           .trim()
-          .min(1, 'license must not be empty')
-          .max(LIMITS.licenseChars, `license is longer than the limit of ${LIMITS.licenseChars} characters`)
+          .min(1, 'must not be empty')
+          .max(LIMITS.licenseChars, `is longer than the limit of ${LIMITS.licenseChars} characters`)
           .default('unspecified'),
       })
       .strict(),

@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { AppError } from '../../shared/errors';
 import { migrate, type Migration } from './migrate';
-import { MIGRATIONS } from './migrations';
+import { loadMigrations } from './migrations';
 
 export type Db = Database.Database;
 
@@ -18,7 +18,7 @@ export function openDatabase(file: string, options: { migrations?: Migration[] }
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
     db.pragma('busy_timeout = 5000');
-    migrate(db, options.migrations ?? MIGRATIONS, file);
+    migrate(db, options.migrations ?? loadMigrations(), file);
     return db;
   } catch (e) {
     db.close();

@@ -21,5 +21,3 @@ export function loadMigrations(dir = migrationsDir()): Migration[] {
     return { version, name: f.slice(5, -4), sql: readFileSync(join(dir, f), 'utf8') };
   });
 }
-
-export const MIGRATIONS: Migration[] = loadMigrations();

@@ -1,0 +1,126 @@
+// Electron main process: windows, hardening, the app:// protocol, and hosting core in a
+// utilityProcess. Everything testable without Electron lives in security.ts.
+import { app, BrowserWindow, ipcMain, net, protocol, session, utilityProcess, type UtilityProcess } from 'electron';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { isMethodName } from '../shared/contract';
+import type { Envelope } from '../shared/errors';
+import { IPC } from '../shared/transport';
+import { resolveStaticPath } from '../core/host/static-files';
+import { defaultWorkspaceDir } from '../core/workspace/workspace';
+import type { CoreHostMessage, CoreHostRequest } from './core-host-protocol';
+import {
+  APP_ENTRY,
+  APP_SCHEME,
+  desktopContentSecurityPolicy,
+  isNavigationAllowed,
+  isTrustedSender,
+  permissionDecision,
+  windowOpenDecision,
+  windowWebPreferences,
+} from './security';
+
+const outDir = join(__dirname, '..');
+const rendererDir = join(outDir, 'renderer');
+
+protocol.registerSchemesAsPrivileged([{ scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
+
+let coreHost: UtilityProcess | null = null;
+let nextCallId = 1;
+const pending = new Map<number, (r: Envelope<unknown>) => void>();
+
+function startCoreHost(workspaceDir: string) {
+  coreHost = utilityProcess.fork(join(__dirname, 'core-host.cjs'), ['--workspace', workspaceDir], {
+    serviceName: 'Datanet Studio core',
+    env: { ...process.env, DATANET_STUDIO_MIGRATIONS: join(__dirname, 'migrations') },
+  });
+  coreHost.on('message', (m: CoreHostMessage) => {
+    if (m.type === 'result') {
+      pending.get(m.id)?.(m.result);
+      pending.delete(m.id);
+    } else if (m.type === 'event') {
+      for (const w of BrowserWindow.getAllWindows()) w.webContents.send(IPC.event, m.name, m.payload);
+    }
+  });
+  coreHost.on('exit', (code) => {
+    for (const [, resolve] of pending) resolve({ ok: false, error: { code: 'INTERNAL', message: `The core process stopped (exit code ${code}).` } });
+    pending.clear();
+    coreHost = null;
+  });
+}
+
+function callCore(method: string, input: unknown): Promise<Envelope<unknown>> {
+  if (!coreHost) return Promise.resolve({ ok: false, error: { code: 'INTERNAL', message: 'The core process is not running.' } });
+  const id = nextCallId++;
+  return new Promise((resolve) => {
+    pending.set(id, resolve);
+    coreHost!.postMessage({ type: 'call', id, method, input } satisfies CoreHostRequest);
+  });
+}
+
+function hardenSessions() {
+  session.defaultSession.setPermissionRequestHandler((_wc, permission, cb) => cb(permissionDecision(permission)));
+  session.defaultSession.setPermissionCheckHandler((_wc, permission) => permissionDecision(permission));
+  app.on('web-contents-created', (_e, contents) => {
+    contents.on('will-navigate', (e, url) => {
+      if (!isNavigationAllowed(url)) e.preventDefault();
+    });
+    contents.on('will-redirect', (e, url) => {
+      if (!isNavigationAllowed(url)) e.preventDefault();
+    });
+    contents.on('will-attach-webview', (e) => e.preventDefault());
+    contents.setWindowOpenHandler(({ url }) => windowOpenDecision(url));
+  });
+}
+
+function registerAppProtocol() {
+  protocol.handle(APP_SCHEME, async (request) => {
+    const file = resolveStaticPath(rendererDir, new URL(request.url).pathname);
+    if (!file) return new Response('Not found', { status: 404 });
+    const res = await net.fetch(pathToFileURL(file).toString());
+    const headers = new Headers(res.headers);
+    headers.set('Content-Security-Policy', desktopContentSecurityPolicy());
+    headers.set('X-Content-Type-Options', 'nosniff');
+    return new Response(res.body, { status: res.status, headers });
+  });
+}
+
+function createWindow() {
+  const win = new BrowserWindow({
+    width: 1360,
+    height: 860,
+    minWidth: 960,
+    minHeight: 600,
+    title: 'Datanet Studio',
+    show: false,
+    webPreferences: windowWebPreferences(join(outDir, 'preload', 'preload.cjs')),
+  });
+  win.once('ready-to-show', () => win.show());
+  void win.loadURL(APP_ENTRY);
+}
+
+app.setName('Datanet Studio');
+app.enableSandbox();
+if (!app.requestSingleInstanceLock()) app.quit();
+
+app.whenReady().then(() => {
+  hardenSessions();
+  registerAppProtocol();
+  startCoreHost(process.env.DATANET_STUDIO_WORKSPACE ?? defaultWorkspaceDir());
+  ipcMain.handle(IPC.call, (event, method: unknown, input: unknown) => {
+    if (!isTrustedSender(event.senderFrame?.url)) {
+      return { ok: false, error: { code: 'UNAUTHORIZED', message: 'Calls are accepted only from the app window.' } };
+    }
+    if (!isMethodName(method)) return { ok: false, error: { code: 'UNKNOWN_METHOD', message: `There is no method named ${String(method)}.` } };
+    return callCore(method, input);
+  });
+  createWindow();
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow();
+  });
+});
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') app.quit();
+});
+app.on('before-quit', () => coreHost?.postMessage({ type: 'shutdown' } satisfies CoreHostRequest));

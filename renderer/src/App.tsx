@@ -1,0 +1,58 @@
+import { useEffect } from 'react';
+import { Toaster } from 'sonner';
+import { SECTIONS } from '../../electron/shared/app';
+import { client } from './api';
+import { connectAppStore, useApp } from './store/app';
+import { connectDatanetsStore, useDatanets } from './store/datanets';
+import { useRoute } from './store/route';
+import { useUi } from './store/ui';
+import { CommandPalette } from './features/shell/CommandPalette';
+import { Sidebar } from './features/shell/Sidebar';
+import { StatusBar } from './features/shell/StatusBar';
+import { DatanetsScreen } from './features/datanets/DatanetsScreen';
+import { CreateDatanetDialog } from './features/datanets/DatanetDialogs';
+import { SettingsScreen } from './features/settings/SettingsScreen';
+import { NotAvailable } from './features/unavailable/NotAvailable';
+
+function NoConnection() {
+  return (
+    <div className="no-token">
+      <h1>Datanet Studio</h1>
+      <p>This page needs the address that was printed when the app started — it carries a one-time access key.</p>
+      <p>
+        Start the app with <code>npm start</code> (or <code>npm run serve</code>) and open the <strong>open:</strong> address it prints.
+      </p>
+    </div>
+  );
+}
+
+export function App() {
+  const route = useRoute((s) => s.route);
+  const theme = useApp((s) => s.theme);
+  const { dialog, openDialog } = useUi();
+
+  useEffect(() => {
+    const offApp = connectAppStore();
+    const offDatanets = connectDatanetsStore();
+    void useDatanets.getState().loadDatanets();
+    return () => {
+      offApp();
+      offDatanets();
+    };
+  }, []);
+
+  if (!client) return <NoConnection />;
+  const section = SECTIONS.find((s) => s.id === route.section)!;
+  return (
+    <div className="shell">
+      <Sidebar />
+      <main className="main" id="main">
+        {route.section === 'datanets' ? <DatanetsScreen /> : route.section === 'settings' ? <SettingsScreen /> : <NotAvailable section={section.id} />}
+      </main>
+      <StatusBar />
+      <CommandPalette />
+      {dialog === 'createDatanet' ? <CreateDatanetDialog open onOpenChange={(o) => openDialog(o ? 'createDatanet' : null)} /> : null}
+      <Toaster theme={theme} position="bottom-right" offset={40} />
+    </div>
+  );
+}

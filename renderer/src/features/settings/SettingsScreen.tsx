@@ -1,0 +1,117 @@
+import { ShieldCheck } from 'lucide-react';
+import { useEffect, useState } from 'react';
+import { toast } from 'sonner';
+import type { AuditEntry, AuditVerification } from '../../../../electron/shared/audit';
+import { client } from '../../api';
+import { JobProgress } from '../../components/JobProgress';
+import { Button, PageHeader, formatTime, shortHash } from '../../components/ui';
+import { useApp } from '../../store/app';
+
+export function SettingsScreen() {
+  const { info, theme, setTheme, jobs } = useApp();
+  const [entries, setEntries] = useState<{ items: AuditEntry[]; total: number } | null>(null);
+  const [verifyJobId, setVerifyJobId] = useState<string | null>(null);
+  const verifyJob = verifyJobId ? jobs[verifyJobId] : undefined;
+
+  useEffect(() => {
+    let live = true;
+    void client?.call('audit.listEntries', { offset: 0, limit: 25 }).then((page) => {
+      if (live) setEntries(page);
+    });
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  useEffect(() => {
+    if (verifyJob?.state === 'succeeded') {
+      const r = verifyJob.result as AuditVerification;
+      if (r.ok) toast.success(`Audit log intact: ${r.checked.toLocaleString()} entries`);
+      else toast.error(`Audit log broken at entry ${r.firstBad?.seq}: ${r.firstBad?.reason}`);
+    }
+  }, [verifyJob?.state, verifyJob?.result]);
+
+  const verify = async () => {
+    const { jobId } = await client!.call('audit.verifyChain', {});
+    setVerifyJobId(jobId);
+  };
+  const result = verifyJob?.state === 'succeeded' ? (verifyJob.result as AuditVerification) : null;
+
+  return (
+    <div className="page">
+      <PageHeader title="Settings" subtitle="This workspace, the app's appearance, and the audit log." />
+      <section className="card">
+        <h2>Workspace</h2>
+        <dl className="meta">
+          <dt>Folder</dt>
+          <dd className="mono">{info?.workspace}</dd>
+          <dt>Database schema</dt>
+          <dd>version {info?.schemaVersion}</dd>
+          <dt>App</dt>
+          <dd>
+            {info?.name} {info?.version} ({info?.host === 'desktop' ? 'desktop app' : 'serve mode, in a browser'})
+          </dd>
+          <dt>Network</dt>
+          <dd>{info?.network.description}</dd>
+        </dl>
+      </section>
+      <section className="card">
+        <h2>Appearance</h2>
+        <div className="segmented" role="group" aria-label="Theme">
+          {(['light', 'dark'] as const).map((t) => (
+            <button key={t} type="button" data-state={theme === t ? 'active' : 'inactive'} onClick={() => setTheme(t)}>
+              {t === 'light' ? 'Light' : 'Dark'}
+            </button>
+          ))}
+        </div>
+      </section>
+      <section className="card">
+        <div className="card-head">
+          <h2>Audit log</h2>
+          <Button onClick={() => void verify()} disabled={verifyJob?.state === 'running'}>
+            <ShieldCheck size={14} /> Verify audit log
+          </Button>
+        </div>
+        <p className="muted">
+          Every change to your data is written here, and each entry commits to the one before it by hash, so an edit or deletion
+          anywhere in the history is detected.
+        </p>
+        {verifyJob ? <JobProgress job={verifyJob} /> : null}
+        {result ? (
+          <div className={result.ok ? 'notice notice-ok' : 'notice notice-bad'} data-testid="audit-result">
+            {result.ok
+              ? `Intact: ${result.checked.toLocaleString()} entries verified; head ${shortHash(result.headHash)}`
+              : `Broken at entry ${result.firstBad?.seq}: ${result.firstBad?.reason}`}
+          </div>
+        ) : null}
+        {entries ? (
+          <table className="table compact">
+            <thead>
+              <tr>
+                <th className="num">#</th>
+                <th>When</th>
+                <th>Action</th>
+                <th>Subject</th>
+                <th>Hash</th>
+              </tr>
+            </thead>
+            <tbody>
+              {entries.items.map((e) => (
+                <tr key={e.seq}>
+                  <td className="num">{e.seq}</td>
+                  <td>{formatTime(e.at)}</td>
+                  <td>{e.action}</td>
+                  <td className="mono muted">{e.subject}</td>
+                  <td className="mono muted">{shortHash(e.hash)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+        {entries && entries.total > entries.items.length ? (
+          <div className="muted small">Newest {entries.items.length} of {entries.total.toLocaleString()} entries.</div>
+        ) : null}
+      </section>
+    </div>
+  );
+}

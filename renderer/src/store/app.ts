@@ -1,0 +1,60 @@
+import { create } from 'zustand';
+import type { AppInfo } from '../../../electron/shared/app';
+import type { Job } from '../../../electron/shared/jobs';
+import { client } from '../api';
+
+export type Theme = 'light' | 'dark';
+const THEME_KEY = 'datanet-studio-theme';
+
+function initialTheme(): Theme {
+  const saved = localStorage.getItem(THEME_KEY);
+  if (saved === 'light' || saved === 'dark') return saved;
+  return window.matchMedia?.('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
+}
+
+interface AppState {
+  info: AppInfo | null;
+  connected: boolean;
+  /** Jobs seen in this session, newest state of each, by id. */
+  jobs: Record<string, Job>;
+  theme: Theme;
+  paletteOpen: boolean;
+  setTheme(theme: Theme): void;
+  setPaletteOpen(open: boolean): void;
+  loadInfo(): Promise<void>;
+}
+
+export const useApp = create<AppState>((set) => ({
+  info: null,
+  connected: false,
+  jobs: {},
+  theme: initialTheme(),
+  paletteOpen: false,
+  setTheme(theme) {
+    localStorage.setItem(THEME_KEY, theme);
+    document.documentElement.dataset.theme = theme;
+    set({ theme });
+  },
+  setPaletteOpen: (paletteOpen) => set({ paletteOpen }),
+  async loadInfo() {
+    if (!client) return;
+    set({ info: await client.call('app.getInfo', {}) });
+  },
+}));
+
+document.documentElement.dataset.theme = useApp.getState().theme;
+
+/** Wires transport status and job events into the store; returns the unsubscribe function. */
+export function connectAppStore(): () => void {
+  if (!client) return () => {};
+  const upsert = (job: Job) => useApp.setState((s) => ({ jobs: { ...s.jobs, [job.id]: job } }));
+  const offs = [
+    client.onStatus((connected) => {
+      useApp.setState({ connected });
+      if (connected) void useApp.getState().loadInfo();
+    }),
+    client.on('jobs.progress', upsert),
+    client.on('jobs.finished', upsert),
+  ];
+  return () => offs.forEach((off) => off());
+}

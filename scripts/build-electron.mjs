@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+// Bundles the Electron main process, the core host and the preload into out/ with esbuild.
+// Native modules stay external (electron-builder unpacks them from the asar).
+import { build } from 'esbuild';
+import { cpSync, mkdirSync, readdirSync } from 'node:fs';
+
+const external = ['electron', 'better-sqlite3', 'node-llama-cpp', 'bufferutil', 'utf-8-validate'];
+// import.meta.url is only read where DATANET_STUDIO_MIGRATIONS is unset, which the desktop hosts always set.
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  external,
+  logLevel: 'warning',
+  logOverride: { 'empty-import-meta': 'silent' },
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: ['electron/main/main.ts'], outfile: 'out/main/main.cjs' }),
+  build({ ...common, entryPoints: ['electron/main/core-host.ts'], outfile: 'out/main/core-host.cjs' }),
+  // Sandboxed preloads can require only 'electron': everything else is bundled in.
+  build({ ...common, entryPoints: ['electron/preload/preload.ts'], outfile: 'out/preload/preload.cjs', external: ['electron'], minify: true }),
+]);
+
+mkdirSync('out/main/migrations', { recursive: true });
+for (const f of readdirSync('electron/core/db/migrations').filter((f) => f.endsWith('.sql'))) {
+  cpSync(`electron/core/db/migrations/${f}`, `out/main/migrations/${f}`);
+}
