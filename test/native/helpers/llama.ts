@@ -26,10 +26,16 @@ export async function disposeModels(): Promise<void> {
  * Negative log-likelihood of each token tokens[i+1] given tokens[0..i], from node-llama-cpp's raw
  * logits (log-softmax taken here, since its `probabilities` are post-sampling).
  */
-export async function tokenNll(modelPath: string, tokens: readonly number[], lora?: { filePath: string; scale?: number }): Promise<number[]> {
+export async function tokenNll(
+  modelPath: string, tokens: readonly number[], opts: { lora?: { filePath: string; scale?: number }; exact?: boolean } = {},
+): Promise<number[]> {
+  const { lora } = opts;
   const model = await loadModel(modelPath);
   const ctx = await model.createContext({
     contextSize: Math.max(64, tokens.length + 8), batchSize: Math.max(64, tokens.length + 8), threads: 2,
+    // Exact arithmetic for comparisons: node-llama-cpp's default F16 KV cache (and flash attention)
+    // round K, V and Q to half precision, which the trainer (F32 attention, for backward) does not.
+    ...(opts.exact ? { flashAttention: false, experimentalKvCacheKeyType: 'F32' as const, experimentalKvCacheValueType: 'F32' as const } : {}),
     ...(lora ? { lora: { adapters: [{ filePath: lora.filePath, scale: lora.scale ?? 1 }] } } : {}),
   });
   try {

@@ -1,0 +1,73 @@
+/**
+ * Loads the native trainer addon built by `npm run build:native`. Only electron/core/training may
+ * load it (see ARCHITECTURE.md), and the app only does so inside the training child process,
+ * since a GGML_ASSERT in ggml aborts the whole process.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { AppError } from '../../shared/errors.js';
+
+export interface NativeTrainerParams {
+  rank?: number; alpha?: number; targets?: number; learningRate?: number; minLrRatio?: number; warmupSteps?: number;
+  weightDecay?: number; beta1?: number; beta2?: number; eps?: number; gradAccum?: number; epochs?: number;
+  seed?: number; threads?: number; evalEvery?: number; checkpointEvery?: number;
+}
+
+export interface NativeProgress {
+  step: number; totalSteps: number; epoch: number; loss: number; learningRate: number; gradNorm: number;
+  evalLoss: number | null; tokensSeen: number; elapsedS: number; checkpointWritten: boolean;
+}
+
+export interface NativeMemory { weightsBytes: number; loraBytes: number; computeBytes: number; estimateBytes: number; peakRssBytes: number }
+
+export interface NativeTrainer {
+  /** set: 0 train, 1 held-out eval. labels[i] = token to predict at i, or -1. */
+  addRow(set: 0 | 1, tokens: Int32Array, labels: Int32Array, segments: Int32Array): void;
+  rowCount(set: 0 | 1): number;
+  evalRow(tokens: Int32Array, labels: Int32Array, segments: Int32Array): { sumNll: number; count: number };
+  evalSet(set: 0 | 1): number;
+  computeGrad(row: number): number;
+  params(): { name: string; size: number }[];
+  getParam(i: number): Float32Array;
+  setParam(i: number, values: Float32Array): void;
+  getGrad(i: number): Float32Array;
+  train(onProgress: (p: NativeProgress) => void, checkpointPath?: string): Promise<'finished' | 'aborted'>;
+  abort(): void;
+  saveCheckpoint(path: string): void;
+  loadCheckpoint(path: string): void;
+  saveAdapter(path: string, metadata: Record<string, string>): void;
+  memory(): NativeMemory;
+  steps(): { current: number; total: number };
+  free(): void;
+}
+
+export interface NativeAddon {
+  Trainer: new (modelPath: string, params: NativeTrainerParams, backendsDir: string) => NativeTrainer;
+  matmulGflops(n: number, reps: number, threads: number, backendsDir: string): number;
+  TARGETS: Record<'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down', number>;
+}
+
+const BuildInfo = z.object({ addon: z.string(), backendsDir: z.string(), llamaCppCommit: z.string(), nodeLlamaCpp: z.string() });
+
+function nativeDir(): string {
+  const env = process.env.DATANET_NATIVE_DIR;
+  if (env) return resolve(env);
+  // electron/core/training → repo root → native/
+  return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'native');
+}
+
+let cached: { addon: NativeAddon; backendsDir: string } | undefined;
+
+export function loadAddon(): { addon: NativeAddon; backendsDir: string } {
+  if (cached) return cached;
+  const infoPath = join(nativeDir(), 'build', 'build-info.json');
+  if (!existsSync(infoPath)) throw new AppError('NOT_AVAILABLE', `The native trainer is not built (${infoPath} missing): run \`npm run build:native\`.`);
+  const info = BuildInfo.parse(JSON.parse(readFileSync(infoPath, 'utf8')));
+  const require = createRequire(import.meta.url);
+  const addon = require(info.addon) as NativeAddon;
+  cached = { addon, backendsDir: info.backendsDir };
+  return cached;
+}

@@ -1,0 +1,95 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ensureModel, TINY, type Architecture } from '../fixtures/models/generate.js';
+import type { NativeTrainer } from '../../electron/core/training/addon.js';
+import { loadModel } from './helpers/llama.js';
+import { lmRow, nativeTrainer } from './helpers/native.js';
+
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32) * 2 - 1;
+}
+
+async function makeTrainer(arch: Architecture, params: Record<string, number>) {
+  const { addon, backendsDir } = nativeTrainer();
+  const path = ensureModel({ ...TINY, arch, baseType: 'F32' });
+  const model = await loadModel(path);
+  const t = new addon.Trainer(path, { threads: 2, rank: 4, alpha: 8, targets: 0x7f, ...params }, backendsDir);
+  const tokens = [model.tokens.bos!, ...model.tokenize('the capital of france is paris and the capital of italy is rome')];
+  return { t, row: lmRow(tokens) };
+}
+
+const rowLoss = (t: NativeTrainer, row: ReturnType<typeof lmRow>) => {
+  const r = t.evalRow(row.tokens, row.labels, row.segments);
+  return r.sumNll / r.count;
+};
+
+for (const arch of ['llama', 'qwen2'] as Architecture[]) {
+  test(`LoRA gradients match central finite differences (${arch}, all seven targets)`, async () => {
+    const { t, row } = await makeTrainer(arch, {});
+    try {
+      // B starts at zero, which would make every A gradient zero; give B values so both are tested.
+      const params = t.params();
+      const r = rng(3);
+      params.forEach((p, i) => {
+        if (p.name.endsWith('.lora_b')) t.setParam(i, Float32Array.from({ length: p.size }, () => r() * 0.05));
+      });
+      t.addRow(0, row.tokens, row.labels, row.segments);
+      const loss = t.computeGrad(0);
+      assert.ok(Math.abs(loss - rowLoss(t, row)) < 1e-5, 'training forward equals evaluation forward');
+      const theta = params.map((_, i) => t.getParam(i));
+      const grads = params.map((_, i) => t.getGrad(i));
+      const gradNorm2 = grads.reduce((s, g) => s + g.reduce((a, x) => a + x * x, 0), 0);
+      assert.ok(gradNorm2 > 0, 'gradient is not zero');
+
+      const shifted = (dir: Float32Array[], eps: number) => {
+        params.forEach((_, i) => t.setParam(i, theta[i]!.map((x, j) => x + eps * dir[i]![j]!)));
+        const l = rowLoss(t, row);
+        params.forEach((_, i) => t.setParam(i, theta[i]!));
+        return l;
+      };
+      // Directional derivatives: along the gradient itself (largest signal), and along a random
+      // direction restricted to the A matrices and one restricted to the B matrices.
+      const norm = Math.sqrt(gradNorm2);
+      const dirs: [string, Float32Array[]][] = [
+        ['gradient', grads.map((g) => g.map((x) => x / norm))],
+        ['random A', params.map((p, i) => (p.name.endsWith('.lora_a') ? theta[i]!.map(() => r()) : new Float32Array(p.size)))],
+        ['random B', params.map((p, i) => (p.name.endsWith('.lora_b') ? theta[i]!.map(() => r()) : new Float32Array(p.size)))],
+      ];
+      for (const [label, d] of dirs) {
+        const dn = Math.sqrt(d.reduce((s, v) => s + v.reduce((a, x) => a + x * x, 0), 0));
+        const unit = d.map((v) => v.map((x) => x / dn));
+        const analytic = unit.reduce((s, v, i) => s + v.reduce((a, x, j) => a + x * grads[i]![j]!, 0), 0);
+        const eps = 1e-2;
+        const numeric = (shifted(unit, eps) - shifted(unit, -eps)) / (2 * eps);
+        const rel = Math.abs(numeric - analytic) / Math.max(1e-3, Math.abs(analytic));
+        assert.ok(rel < 0.03, `${arch} ${label}: analytic ${analytic} vs finite difference ${numeric} (rel ${rel})`);
+      }
+      // Computing the gradient again gives the same values: nothing is left in the accumulators.
+      t.computeGrad(0);
+      params.forEach((_, i) => assert.deepEqual(t.getGrad(i), grads[i]));
+    } finally {
+      t.free();
+    }
+  });
+}
+
+test('gradients do not leak between optimizer steps (ggml-opt accumulator trap)', async () => {
+  // A learning rate so small the weights do not move: every step then sees the same gradient.
+  // If accumulators were not zeroed after each step, step k's gradient norm would be k times the first.
+  const { t, row } = await makeTrainer('llama', { learningRate: 1e-12, minLrRatio: 1, epochs: 6, gradAccum: 2, seed: 5 });
+  try {
+    const p = t.params().findIndex((x) => x.name.endsWith('.lora_b'));
+    const r = rng(9);
+    t.setParam(p, Float32Array.from({ length: t.params()[p]!.size }, () => r() * 0.05));
+    t.addRow(0, row.tokens, row.labels, row.segments);
+    t.addRow(0, row.tokens, row.labels, row.segments);
+    const norms: number[] = [];
+    const status = await t.train((pr) => norms.push(pr.gradNorm));
+    assert.equal(status, 'finished');
+    assert.equal(norms.length, 6);
+    for (const n of norms) assert.ok(Math.abs(n - norms[0]!) / norms[0]! < 1e-3, `grad norms per step: ${norms.join(', ')}`);
+  } finally {
+    t.free();
+  }
+});
