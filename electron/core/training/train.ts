@@ -1,0 +1,257 @@
+/**
+ * Training jobs: validate inputs, tokenize with node-llama-cpp in this process, then run the native
+ * trainer in a child process and relay its progress. The only entry point the rest of the app needs
+ * is startTraining().
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getLlama, LlamaLogLevel, resolveChatWrapper, type ChatWrapper, type Llama } from 'node-llama-cpp';
+import { z } from 'zod';
+import { AppError } from '../../shared/errors.js';
+import { canonicalJson } from '../common/canonical-json.js';
+import { readGguf, metaString } from '../models/gguf/index.js';
+import type { NativeMemory } from './addon.js';
+import { TrainingExample, packRows, tokenizeExample, type PackedRow } from './dataset.js';
+import type { ParentMessage, RunnerJob, RunnerMessage } from './protocol.js';
+
+export const TARGET_BITS = { q: 1, k: 2, v: 4, o: 8, gate: 16, up: 32, down: 64 } as const;
+export type LoraTarget = keyof typeof TARGET_BITS;
+
+export const TrainingOptions = z.object({
+  modelPath: z.string().min(1),
+  examples: z.array(TrainingExample).min(1),
+  /** Held-out examples; when absent, evalFraction of `examples` (chosen by seed) is held out. */
+  evalExamples: z.array(TrainingExample).optional(),
+  evalFraction: z.number().min(0).max(0.5).default(0.1),
+  rank: z.number().int().min(1).max(512).default(8),
+  alpha: z.number().positive().default(16),
+  targets: z.array(z.enum(['q', 'k', 'v', 'o', 'gate', 'up', 'down'])).min(1).default(['q', 'k', 'v', 'o']),
+  learningRate: z.number().positive().max(1).default(1e-3),
+  minLrRatio: z.number().min(0).max(1).default(0.1),
+  warmupSteps: z.number().int().min(0).default(0),
+  weightDecay: z.number().min(0).max(1).default(0),
+  epochs: z.number().int().min(1).max(1000).default(1),
+  gradAccum: z.number().int().min(1).max(1024).default(1),
+  seqLen: z.number().int().min(8).max(32768).default(512),
+  pack: z.boolean().default(true),
+  seed: z.number().int().min(0).max(2 ** 52).default(42),
+  threads: z.number().int().min(1).max(256).default(2),
+  evalEvery: z.number().int().min(0).default(0),
+  checkpointEvery: z.number().int().min(0).default(0),
+  adapterPath: z.string().min(1),
+  /** Where checkpoints go (overwritten atomically); with resume, training continues from it. */
+  checkpointPath: z.string().optional(),
+  resume: z.boolean().default(false),
+  provenance: z.object({ snapshotRoot: z.string().optional(), baseModelSha256: z.string().regex(/^[0-9a-f]{64}$/).optional() }).default({}),
+});
+export type TrainingOptionsInput = z.input<typeof TrainingOptions>;
+export type TrainingOptions = z.output<typeof TrainingOptions>;
+
+export interface TrainingProgress {
+  step: number;
+  totalSteps: number;
+  epoch: number;
+  loss: number;
+  evalLoss: number | null;
+  learningRate: number;
+  gradNorm: number;
+  tokensPerSecond: number;
+  elapsedSeconds: number;
+  etaSeconds: number;
+  checkpointWritten: boolean;
+}
+
+export interface TrainingResult {
+  status: 'finished' | 'cancelled';
+  adapterPath: string | null;
+  steps: number;
+  totalSteps: number;
+  startStep: number;
+  initialEvalLoss: number | null;
+  finalEvalLoss: number | null;
+  lastLoss: number | null;
+  tokensPerSecond: number;
+  memoryEstimate: NativeMemory;
+  memoryAfter: NativeMemory;
+  configHash: string;
+  baseModelSha256: string;
+  trainRows: number;
+  evalRows: number;
+}
+
+export interface TrainingRun {
+  /** Process id of the training child (for diagnostics and tests). */
+  pid: number;
+  result: Promise<TrainingResult>;
+}
+
+export interface TrainingDeps {
+  llama?: Llama;
+  chatWrapper?: ChatWrapper;
+}
+
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+function seededShuffle<T>(xs: readonly T[], seed: number): T[] {
+  const out = [...xs];
+  let s = (seed ^ 0x9e3779b9) >>> 0;
+  for (let i = out.length - 1; i > 0; i--) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const j = s % (i + 1);
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out;
+}
+
+let sharedLlama: Promise<Llama> | undefined;
+
+/** Tokenizes and packs the examples exactly as node-llama-cpp will see them at inference. */
+export async function prepareRows(opts: TrainingOptions, deps: TrainingDeps = {}): Promise<{ train: PackedRow[]; eval: PackedRow[] }> {
+  sharedLlama ??= getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
+  const llama = deps.llama ?? (await sharedLlama);
+  const model = await llama.loadModel({ modelPath: opts.modelPath, vocabOnly: true });
+  try {
+    const wrapper = deps.chatWrapper ?? resolveChatWrapper(model);
+    let trainEx = opts.examples;
+    let evalEx = opts.evalExamples ?? [];
+    if (!opts.evalExamples && opts.evalFraction > 0 && opts.examples.length >= 2) {
+      const shuffled = seededShuffle(opts.examples, opts.seed);
+      const nEval = Math.max(1, Math.round(shuffled.length * opts.evalFraction));
+      evalEx = shuffled.slice(0, nEval);
+      trainEx = shuffled.slice(nEval);
+    }
+    const tok = (xs: readonly TrainingExample[]) => xs.map((x) => tokenizeExample(model, wrapper, x));
+    return { train: packRows(tok(trainEx), opts.seqLen, opts.pack), eval: packRows(tok(evalEx), opts.seqLen, opts.pack) };
+  } finally {
+    await model.dispose();
+  }
+}
+
+function runnerEntry(): { path: string; execArgv: string[] } {
+  const self = fileURLToPath(import.meta.url);
+  const path = join(dirname(self), `runner${extname(self)}`);
+  const execArgv = [...process.execArgv];
+  // Running from TypeScript sources (tests, tsx): the child needs the same loader.
+  if (extname(self) === '.ts' && !execArgv.some((a) => a.includes('tsx'))) execArgv.push('--import', 'tsx');
+  return { path, execArgv };
+}
+
+/**
+ * Starts a training run in a child process. onProgress gets one call per optimizer step. Aborting
+ * `signal` stops the run within one micro-batch (the adapter is then not written; the last
+ * checkpoint, if any, remains for resume).
+ */
+export async function startTraining(
+  input: TrainingOptionsInput, onProgress: (p: TrainingProgress) => void = () => {}, signal?: AbortSignal, deps: TrainingDeps = {},
+): Promise<TrainingRun> {
+  const parsed = TrainingOptions.safeParse(input);
+  if (!parsed.success) throw new AppError('BAD_INPUT', `Invalid training options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const opts = parsed.data;
+  // Validate the model file in TypeScript (bounds, tensor table) before any native code opens it.
+  const gguf = readGguf(opts.modelPath);
+  const arch = metaString(gguf, 'general.architecture');
+  if (!['llama', 'mistral', 'qwen2'].includes(arch)) throw new AppError('BAD_INPUT', `${opts.modelPath}: architecture "${arch}" cannot be trained yet (llama, mistral, qwen2).`);
+
+  const baseModelSha256 = opts.provenance.baseModelSha256 ?? (await sha256File(opts.modelPath));
+  const { train, eval: evalRows } = await prepareRows(opts, deps);
+  if (train.length === 0) throw new AppError('BAD_INPUT', 'No training rows with response tokens.');
+  const config = {
+    rank: opts.rank, alpha: opts.alpha, targets: [...opts.targets].sort(), learningRate: opts.learningRate, minLrRatio: opts.minLrRatio,
+    warmupSteps: opts.warmupSteps, weightDecay: opts.weightDecay, epochs: opts.epochs, gradAccum: opts.gradAccum, seqLen: opts.seqLen,
+    pack: opts.pack, seed: opts.seed, evalFraction: opts.evalFraction,
+  };
+  const configHash = createHash('sha256').update(canonicalJson(config)).digest('hex');
+  mkdirSync(dirname(opts.adapterPath), { recursive: true });
+  if (opts.checkpointPath) mkdirSync(dirname(opts.checkpointPath), { recursive: true });
+
+  const job: RunnerJob = {
+    modelPath: opts.modelPath,
+    params: {
+      rank: opts.rank, alpha: opts.alpha, targets: opts.targets.reduce((m, t) => m | TARGET_BITS[t], 0), learningRate: opts.learningRate,
+      minLrRatio: opts.minLrRatio, warmupSteps: opts.warmupSteps, weightDecay: opts.weightDecay, epochs: opts.epochs, gradAccum: opts.gradAccum,
+      seed: opts.seed, threads: opts.threads, evalEvery: opts.evalEvery, checkpointEvery: opts.checkpointPath ? opts.checkpointEvery : 0,
+    },
+    train, eval: evalRows,
+    ...(opts.checkpointPath ? { checkpointPath: opts.checkpointPath } : {}),
+    ...(opts.resume && opts.checkpointPath && existsSync(opts.checkpointPath) ? { resumeFrom: opts.checkpointPath } : {}),
+    adapterPath: opts.adapterPath,
+    adapterMetadata: {
+      'general.name': `datanet-lora-${configHash.slice(0, 12)}`,
+      'datanet.base_model_sha256': baseModelSha256,
+      'datanet.snapshot_root': opts.provenance.snapshotRoot ?? '',
+      'datanet.config_hash': configHash,
+      'datanet.config': canonicalJson(config),
+    },
+  };
+
+  const { path, execArgv } = runnerEntry();
+  const child: ChildProcess = fork(path, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  if (child.pid === undefined) throw new AppError('INTERNAL', 'Could not start the training process.');
+  const result = new Promise<TrainingResult>((resolve, reject) => {
+    let started: Extract<RunnerMessage, { type: 'started' }> | undefined;
+    let last: TrainingProgress | undefined;
+    let settled = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const finish = (f: () => void) => {
+      if (settled) return;
+      settled = true;
+      if (killTimer) clearTimeout(killTimer);
+      signal?.removeEventListener('abort', onAbort);
+      f();
+    };
+    const onAbort = () => {
+      if (child.connected) child.send({ type: 'cancel' } satisfies ParentMessage);
+      // The trainer checks its abort flag before every micro-batch; if it is stuck, end it.
+      killTimer = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    };
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.on('message', (m: RunnerMessage) => {
+      if (m.type === 'started') {
+        started = m;
+      } else if (m.type === 'progress') {
+        const p = m.progress;
+        const done = p.step - (started?.startStep ?? 0);
+        const tokensPerSecond = p.elapsedS > 0 ? p.tokensSeen / p.elapsedS : 0;
+        last = {
+          step: p.step, totalSteps: p.totalSteps, epoch: p.epoch, loss: p.loss, evalLoss: p.evalLoss, learningRate: p.learningRate,
+          gradNorm: p.gradNorm, tokensPerSecond, elapsedSeconds: p.elapsedS, checkpointWritten: p.checkpointWritten,
+          etaSeconds: done > 0 ? (p.elapsedS / done) * (p.totalSteps - p.step) : 0,
+        };
+        onProgress(last);
+      } else if (m.type === 'done') {
+        finish(() => resolve({
+          status: m.status,
+          adapterPath: m.status === 'finished' ? opts.adapterPath : null,
+          steps: last?.step ?? started?.startStep ?? 0,
+          totalSteps: started?.totalSteps ?? 0,
+          startStep: started?.startStep ?? 0,
+          initialEvalLoss: started?.initialEvalLoss ?? null,
+          finalEvalLoss: m.finalEvalLoss,
+          lastLoss: last?.loss ?? null,
+          tokensPerSecond: last?.tokensPerSecond ?? 0,
+          memoryEstimate: started!.memory,
+          memoryAfter: m.memory,
+          configHash, baseModelSha256, trainRows: train.length, evalRows: evalRows.length,
+        }));
+      } else if (m.type === 'error') {
+        finish(() => reject(new AppError('INTERNAL', `Training failed: ${m.message}`)));
+      }
+    });
+    child.on('exit', (code, sig) => {
+      finish(() => reject(new AppError(signal?.aborted ? 'CANCELLED' : 'INTERNAL',
+        `The training process ended unexpectedly (${sig ? `signal ${sig}` : `exit code ${code}`}); resume from the last checkpoint if one was written.`)));
+    });
+    child.on('error', (e) => finish(() => reject(new AppError('INTERNAL', `Training process error: ${e.message}`))));
+  });
+  child.send({ type: 'start', job } satisfies ParentMessage);
+  return { pid: child.pid, result };
+}

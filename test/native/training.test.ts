@@ -1,0 +1,138 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { resolveChatWrapper } from 'node-llama-cpp';
+import { readGguf } from '../../electron/core/models/gguf/index.js';
+import { startTraining, tokenizeExample, type TrainingExample, type TrainingOptionsInput, type TrainingProgress } from '../../electron/core/training/index.js';
+import { ensureModel, TINY, type Architecture } from '../fixtures/models/generate.js';
+import type { QuantizableType } from '../../electron/core/models/gguf/quant.js';
+import { loadModel, tokenNll } from './helpers/llama.js';
+import { nativeTrainer } from './helpers/native.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'datanet-train-'));
+let fileNo = 0;
+const fresh = (name: string) => join(dir, `${fileNo++}-${name}`);
+
+const THINGS = ['sun', 'moon', 'water', 'fire', 'earth', 'air', 'king', 'queen', 'cat', 'dog', 'book', 'city', 'school', 'model', 'data', 'world', 'man', 'woman', 'boy', 'girl'];
+const COLORS = ['red', 'green', 'blue'];
+/** A generated instruction datanet: a fixed answer shape, so held-out questions share what is learnt. */
+function datanet(): { train: TrainingExample[]; held: TrainingExample[] } {
+  const ex = THINGS.map((thing, i): TrainingExample => ({
+    kind: 'instruction', instruction: `what is the color of the ${thing}?`, response: `the color of the ${thing} is ${COLORS[i % 3]}.`,
+  }));
+  return { train: ex.slice(0, 16), held: ex.slice(16) };
+}
+
+function options(modelPath: string, extra: Partial<TrainingOptionsInput> = {}): TrainingOptionsInput {
+  const { train, held } = datanet();
+  return {
+    modelPath, examples: train, evalExamples: held, rank: 8, alpha: 16, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'],
+    learningRate: 5e-3, warmupSteps: 2, epochs: 4, gradAccum: 2, seqLen: 96, seed: 7, threads: 2,
+    adapterPath: fresh('adapter.gguf'), provenance: { snapshotRoot: '0x' + 'ab'.repeat(32) }, ...extra,
+  };
+}
+
+/** Held-out loss as node-llama-cpp computes it: NLL of each response token, examples scored alone. */
+async function heldOutLossInLlamaCpp(modelPath: string, adapterPath?: string): Promise<number> {
+  const model = await loadModel(modelPath);
+  const wrapper = resolveChatWrapper(model);
+  let sum = 0;
+  let count = 0;
+  for (const ex of datanet().held) {
+    const t = tokenizeExample(model, wrapper, ex);
+    const nll = await tokenNll(modelPath, t.tokens, { exact: true, ...(adapterPath ? { lora: { filePath: adapterPath } } : {}) });
+    for (let i = 0; i + 1 < t.tokens.length; i++) {
+      if (t.supervised[i + 1]) { sum += nll[i]!; count++; }
+    }
+  }
+  return sum / count;
+}
+
+for (const [arch, baseType] of [['llama', 'F32'], ['qwen2', 'Q4_K']] as [Architecture, QuantizableType][]) {
+  test(`training on an instruction datanet lowers held-out loss; the adapter loads in node-llama-cpp with the same loss (${arch} ${baseType})`, async () => {
+    nativeTrainer();
+    const modelPath = ensureModel({ ...TINY, arch, baseType });
+    const progress: TrainingProgress[] = [];
+    const run = await startTraining(options(modelPath), (p) => progress.push(p));
+    const r = await run.result;
+    assert.equal(r.status, 'finished');
+    assert.ok(r.initialEvalLoss !== null && r.finalEvalLoss !== null);
+    console.log(`${arch}/${baseType}: held-out loss ${r.initialEvalLoss.toFixed(4)} -> ${r.finalEvalLoss.toFixed(4)} in ${r.steps} steps, ` +
+      `${r.tokensPerSecond.toFixed(0)} tok/s, estimate ${(r.memoryEstimate.estimateBytes / 2 ** 20).toFixed(1)} MiB, peak RSS ${(r.memoryAfter.peakRssBytes / 2 ** 20).toFixed(1)} MiB`);
+    assert.ok(r.finalEvalLoss < r.initialEvalLoss * 0.7, `held-out loss ${r.initialEvalLoss} -> ${r.finalEvalLoss}`);
+    assert.equal(progress.length, r.totalSteps);
+    assert.deepEqual(progress.map((p) => p.step), Array.from({ length: r.totalSteps }, (_, i) => i + 1));
+    for (const p of progress) assert.ok(Number.isFinite(p.loss) && p.tokensPerSecond > 0 && p.etaSeconds >= 0);
+
+    // The adapter is a standard GGUF LoRA with our provenance.
+    const f = readGguf(r.adapterPath!);
+    assert.equal(f.metadata.get('general.type')?.value, 'adapter');
+    assert.equal(f.metadata.get('adapter.type')?.value, 'lora');
+    assert.deepEqual(f.metadata.get('adapter.lora.alpha'), { type: 'f32', value: 16 });
+    assert.equal(f.metadata.get('general.architecture')?.value, arch);
+    assert.equal(f.metadata.get('datanet.base_model_sha256')?.value, r.baseModelSha256);
+    assert.equal(f.metadata.get('datanet.config_hash')?.value, r.configHash);
+    assert.equal(f.metadata.get('datanet.snapshot_root')?.value, '0x' + 'ab'.repeat(32));
+    const a = f.tensors.find((t) => t.name === 'blk.0.ffn_down.weight.lora_a');
+    const b = f.tensors.find((t) => t.name === 'blk.0.ffn_down.weight.lora_b');
+    assert.deepEqual(a?.ne.map(Number), [TINY.nFf, 8]);
+    assert.deepEqual(b?.ne.map(Number), [8, TINY.nEmbd]);
+
+    // node-llama-cpp, unchanged, loads the adapter and scores the held-out set as the trainer did.
+    const before = await heldOutLossInLlamaCpp(modelPath);
+    const after = await heldOutLossInLlamaCpp(modelPath, r.adapterPath!);
+    assert.ok(Math.abs(before - r.initialEvalLoss) < 1e-3, `base: node-llama-cpp ${before} vs trainer ${r.initialEvalLoss}`);
+    assert.ok(Math.abs(after - r.finalEvalLoss) < 1e-3, `with adapter: node-llama-cpp ${after} vs trainer ${r.finalEvalLoss}`);
+  });
+}
+
+test('killing the training process mid-run and resuming from the last checkpoint reaches the same final loss', async () => {
+  nativeTrainer();
+  const modelPath = ensureModel({ ...TINY, arch: 'llama', baseType: 'Q8_0' });
+  const uninterrupted = await (await startTraining(options(modelPath, { checkpointPath: fresh('a.ckpt'), checkpointEvery: 2 }))).result;
+  assert.equal(uninterrupted.status, 'finished');
+
+  const checkpointPath = fresh('b.ckpt');
+  const opts = options(modelPath, { checkpointPath, checkpointEvery: 2 });
+  let killedAfter = 0;
+  const first = await startTraining(opts, (p) => {
+    if (p.step >= 5 && killedAfter === 0) {
+      killedAfter = p.step;
+      process.kill(first.pid, 'SIGKILL');
+    }
+  });
+  await assert.rejects(first.result, /ended unexpectedly \(signal SIGKILL\)/);
+  assert.ok(killedAfter >= 5 && killedAfter < uninterrupted.totalSteps, `killed after step ${killedAfter} of ${uninterrupted.totalSteps}`);
+
+  const resumed = await (await startTraining({ ...opts, resume: true, adapterPath: fresh('resumed.gguf') })).result;
+  assert.equal(resumed.status, 'finished');
+  assert.ok(resumed.startStep >= 4 && resumed.startStep % 2 === 0 && resumed.startStep <= killedAfter, `resumed from step ${resumed.startStep}`);
+  assert.equal(resumed.steps, uninterrupted.totalSteps);
+  console.log(`resume: killed after step ${killedAfter}, resumed at ${resumed.startStep}; final held-out loss ${uninterrupted.finalEvalLoss} vs ${resumed.finalEvalLoss}`);
+  assert.ok(Math.abs(resumed.finalEvalLoss! - uninterrupted.finalEvalLoss!) < 1e-4, `${resumed.finalEvalLoss} vs ${uninterrupted.finalEvalLoss}`);
+  assert.ok(Math.abs(resumed.lastLoss! - uninterrupted.lastLoss!) < 1e-4);
+});
+
+test('cancelling stops the run within a step and writes no adapter', async () => {
+  nativeTrainer();
+  const modelPath = ensureModel({ ...TINY, arch: 'llama', baseType: 'F32' });
+  const ac = new AbortController();
+  const steps: number[] = [];
+  const run = await startTraining(options(modelPath, { epochs: 50 }), (p) => {
+    steps.push(p.step);
+    if (p.step === 3) ac.abort();
+  }, ac.signal);
+  const r = await run.result;
+  assert.equal(r.status, 'cancelled');
+  assert.equal(r.adapterPath, null);
+  assert.ok(steps.length < 3 + 3, `stopped after ${steps.length} steps`);
+  assert.ok(r.totalSteps > 100);
+});
+
+test('training refuses a file that is not a valid GGUF before any native code opens it', async () => {
+  const bad = fresh('bad.gguf');
+  (await import('node:fs')).writeFileSync(bad, 'GGUF but not really');
+  await assert.rejects(startTraining(options(bad)), /Invalid GGUF file/);
+});
