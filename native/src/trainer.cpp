@@ -51,9 +51,11 @@ enum class RopeMode { Normal, Neox };
 struct Hparams {
     std::string arch;
     int64_t n_embd = 0, n_layer = 0, n_head = 0, n_head_kv = 0, n_ff = 0, n_vocab = 0, n_rot = 0, n_ctx_train = 0;
-    float eps = 1e-5f, rope_base = 10000.f;
+    int64_t head_dim = 0;            // attention.key_length; not always n_embd / n_head (Qwen3)
+    float eps = 1e-5f, rope_base = 10000.f, rope_freq_scale = 1.0f;
     RopeMode rope = RopeMode::Normal;
-    bool qkv_bias = false;
+    bool qkv_bias = false;           // qwen2
+    bool qk_norm = false;            // qwen3: RMSNorm of each q and k head before RoPE
 };
 
 struct Lora {
@@ -65,7 +67,7 @@ struct Lora {
 };
 
 struct Layer {
-    ggml_tensor * attn_norm, * wq, * wk, * wv, * wo, * bq, * bk, * bv, * ffn_norm, * w_gate, * w_up, * w_down;
+    ggml_tensor * attn_norm, * wq, * wk, * wv, * wo, * bq, * bk, * bv, * q_norm, * k_norm, * ffn_norm, * w_gate, * w_up, * w_down;
     Lora * lq = nullptr, * lk = nullptr, * lv = nullptr, * lo = nullptr, * lgate = nullptr, * lup = nullptr, * ldown = nullptr;
 };
 
@@ -97,6 +99,7 @@ struct dnt_trainer {
     ggml_context * ctx_lora = nullptr;   // LoRA params, grads, moments, optimizer inputs
     ggml_backend_buffer_t buf_lora = nullptr;
     ggml_tensor * tok_embd = nullptr, * out_norm = nullptr, * output = nullptr;
+    ggml_tensor * rope_freqs = nullptr;  // Llama 3.1+ per-dimension RoPE frequency factors
     std::vector<Layer> layers;
     std::vector<Lora> loras;             // stable addresses: reserved before use
     std::vector<ggml_tensor *> params_list, grads_list;
@@ -171,8 +174,11 @@ void load_model(dnt_trainer * t) {
         } else if (hp.arch == "qwen2") {
             hp.rope = RopeMode::Neox;
             hp.qkv_bias = true;
+        } else if (hp.arch == "qwen3") {
+            hp.rope = RopeMode::Neox;
+            hp.qk_norm = true;
         } else {
-            throw Error(fmt("architecture %s is not supported (llama, mistral, qwen2)", hp.arch.c_str()));
+            throw Error(fmt("architecture %s is not supported (llama, mistral, qwen2, qwen3)", hp.arch.c_str()));
         }
         const std::string a = hp.arch;
         hp.n_embd = kv_u32(g, a + ".embedding_length", 0, true);
@@ -181,14 +187,23 @@ void load_model(dnt_trainer * t) {
         hp.n_head_kv = kv_u32(g, a + ".attention.head_count_kv", hp.n_head, false);
         hp.n_ff = kv_u32(g, a + ".feed_forward_length", 0, true);
         hp.n_ctx_train = kv_u32(g, a + ".context_length", 2048, false);
-        hp.n_rot = kv_u32(g, a + ".rope.dimension_count", hp.n_embd / hp.n_head, false);
+        hp.head_dim = kv_u32(g, a + ".attention.key_length", hp.n_embd / hp.n_head, false);
+        if (kv_u32(g, a + ".attention.value_length", hp.head_dim, false) != hp.head_dim) throw Error("different key and value head sizes are not supported");
+        hp.n_rot = kv_u32(g, a + ".rope.dimension_count", hp.head_dim, false);
         hp.eps = kv_f32(g, a + ".attention.layer_norm_rms_epsilon", 1e-5f);
         hp.rope_base = kv_f32(g, a + ".rope.freq_base", 10000.f);
-        if (hp.n_head <= 0 || hp.n_embd % hp.n_head != 0 || hp.n_head_kv <= 0 || hp.n_head % hp.n_head_kv != 0) {
-            throw Error("inconsistent head counts");
+        if (hp.n_head <= 0 || hp.head_dim <= 0 || hp.n_head_kv <= 0 || hp.n_head % hp.n_head_kv != 0 || hp.n_rot > hp.head_dim) {
+            throw Error("inconsistent head counts or sizes");
         }
-        if (gguf_find_key(g, (a + ".rope.scaling.type").c_str()) >= 0 || gguf_find_tensor(g, "rope_freqs.weight") >= 0) {
-            throw Error("rope scaling / rope_freqs is not supported yet");
+        const int64_t scaling = gguf_find_key(g, (a + ".rope.scaling.type").c_str());
+        if (scaling >= 0) {
+            const std::string type = gguf_get_val_str(g, scaling);
+            if (type == "linear") {
+                const float factor = kv_f32(g, a + ".rope.scaling.factor", 1.0f);
+                if (factor > 0) hp.rope_freq_scale = 1.0f / factor;
+            } else if (type != "none") {
+                throw Error(fmt("rope scaling type %s is not supported (none, linear)", type.c_str()));
+            }
         }
 
         // Frozen weights live in the plain CPU buffer type: the repack/"extra" buffers have no out_prod.
@@ -215,6 +230,8 @@ void load_model(dnt_trainer * t) {
         t->tok_embd = get_weight(t, "token_embd.weight");
         hp.n_vocab = t->tok_embd->ne[1];
         t->out_norm = get_weight(t, "output_norm.weight");
+        t->rope_freqs = get_weight(t, "rope_freqs.weight", false);
+        if (t->rope_freqs && (t->rope_freqs->type != GGML_TYPE_F32 || t->rope_freqs->ne[0] != hp.n_rot / 2)) throw Error("rope_freqs.weight has an unexpected type or size");
         t->output = get_weight(t, "output.weight", false);
         if (!t->output) t->output = t->tok_embd;  // tied embeddings (Qwen2.5 small models)
         t->layers.resize(hp.n_layer);
@@ -229,6 +246,8 @@ void load_model(dnt_trainer * t) {
             L.bq = w("attn_q.bias", hp.qkv_bias);
             L.bk = w("attn_k.bias", hp.qkv_bias);
             L.bv = w("attn_v.bias", hp.qkv_bias);
+            L.q_norm = w("attn_q_norm.weight", hp.qk_norm);
+            L.k_norm = w("attn_k_norm.weight", hp.qk_norm);
             L.ffn_norm = w("ffn_norm.weight");
             L.w_gate = w("ffn_gate.weight");
             L.w_up = w("ffn_up.weight");
@@ -342,7 +361,7 @@ void build_forward(dnt_trainer * t, Graph & G, int32_t n_tokens, int32_t n_sup, 
     G.labels = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, hp.n_vocab, n_sup);
     for (ggml_tensor * x : {G.tokens, G.pos, G.mask, G.sup, G.labels}) ggml_set_input(x);
 
-    const int64_t hd = hp.n_embd / hp.n_head;
+    const int64_t hd = hp.head_dim;
     const float kq_scale = 1.0f / std::sqrt((float) hd);
     const int rope_mode = hp.rope == RopeMode::Neox ? GGML_ROPE_TYPE_NEOX : 0;
 
@@ -360,8 +379,12 @@ void build_forward(dnt_trainer * t, Graph & G, int32_t n_tokens, int32_t n_sup, 
         q = ggml_reshape_3d(ctx, q, hd, hp.n_head, n_tokens);
         k = ggml_reshape_3d(ctx, k, hd, hp.n_head_kv, n_tokens);
         v = ggml_reshape_3d(ctx, v, hd, hp.n_head_kv, n_tokens);
-        q = ggml_rope_ext(ctx, q, G.pos, nullptr, (int) hp.n_rot, rope_mode, (int) hp.n_ctx_train, hp.rope_base, 1.0f, 0.0f, 1.0f, 0.0f, 0.0f);
-        k = ggml_rope_ext(ctx, k, G.pos, nullptr, (int) hp.n_rot, rope_mode, (int) hp.n_ctx_train, hp.rope_base, 1.0f, 0.0f, 1.0f, 0.0f, 0.0f);
+        if (hp.qk_norm) {
+            q = ggml_mul(ctx, ggml_rms_norm(ctx, q, hp.eps), L.q_norm);
+            k = ggml_mul(ctx, ggml_rms_norm(ctx, k, hp.eps), L.k_norm);
+        }
+        q = ggml_rope_ext(ctx, q, G.pos, t->rope_freqs, (int) hp.n_rot, rope_mode, (int) hp.n_ctx_train, hp.rope_base, hp.rope_freq_scale, 0.0f, 1.0f, 0.0f, 0.0f);
+        k = ggml_rope_ext(ctx, k, G.pos, t->rope_freqs, (int) hp.n_rot, rope_mode, (int) hp.n_ctx_train, hp.rope_base, hp.rope_freq_scale, 0.0f, 1.0f, 0.0f, 0.0f);
         // Plain attention (flash_attn_ext has no backward). GQA: k/v heads broadcast in mul_mat.
         ggml_tensor * Q = ggml_permute(ctx, q, 0, 2, 1, 3);                 // [hd, T, H]
         ggml_tensor * K = ggml_permute(ctx, k, 0, 2, 1, 3);                 // [hd, T, Hkv]
@@ -370,7 +393,7 @@ void build_forward(dnt_trainer * t, Graph & G, int32_t n_tokens, int32_t n_sup, 
         ggml_tensor * V = ggml_cont(ctx, ggml_permute(ctx, v, 1, 2, 0, 3)); // [T, hd, Hkv]
         ggml_tensor * kqv = ggml_mul_mat(ctx, V, kq);                       // [hd, T, H]
         ggml_tensor * o = ggml_cont(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3));
-        o = ggml_reshape_2d(ctx, o, hp.n_embd, n_tokens);
+        o = ggml_reshape_2d(ctx, o, hd * hp.n_head, n_tokens);
         x = ggml_add(ctx, x, lora_mm(t, ctx, L.wo, L.lo, o));
 
         h = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp.eps), L.ffn_norm);

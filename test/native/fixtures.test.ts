@@ -5,7 +5,7 @@ import { ensureModel, TINY, type Architecture } from '../fixtures/models/generat
 import { QUANTIZABLE } from '../../electron/core/models/gguf/quant.js';
 import { loadModel, tokenNll, mean } from './helpers/llama.js';
 
-const ARCHS: Architecture[] = ['llama', 'qwen2'];
+const ARCHS: Architecture[] = ['llama', 'qwen2', 'qwen3'];
 
 test('generated tiny models load in node-llama-cpp and evaluate tokens, for each architecture and base type', async () => {
   for (const arch of ARCHS) {

@@ -12,7 +12,7 @@ function rng(seed: number) {
 
 async function makeTrainer(arch: Architecture, params: Record<string, number>) {
   const { addon, backendsDir } = nativeTrainer();
-  const path = ensureModel({ ...TINY, arch, baseType: 'F32' });
+  const path = ensureModel({ ...TINY, arch, baseType: 'F32', ...(arch === 'qwen3' ? { headDim: 96 } : {}) });
   const model = await loadModel(path);
   const t = new addon.Trainer(path, { threads: 2, rank: 4, alpha: 8, targets: 0x7f, ...params }, backendsDir);
   const tokens = [model.tokens.bos!, ...model.tokenize('the capital of france is paris and the capital of italy is rome')];
@@ -24,7 +24,7 @@ const rowLoss = (t: NativeTrainer, row: ReturnType<typeof lmRow>) => {
   return r.sumNll / r.count;
 };
 
-for (const arch of ['llama', 'qwen2'] as Architecture[]) {
+for (const arch of ['llama', 'qwen2', 'qwen3'] as Architecture[]) {
   test(`LoRA gradients match central finite differences (${arch}, all seven targets)`, async () => {
     const { t, row } = await makeTrainer(arch, {});
     try {

@@ -157,7 +157,7 @@ export async function startTraining(
   // Validate the model file in TypeScript (bounds, tensor table) before any native code opens it.
   const gguf = readGguf(opts.modelPath);
   const arch = metaString(gguf, 'general.architecture');
-  if (!['llama', 'mistral', 'qwen2'].includes(arch)) throw new AppError('BAD_INPUT', `${opts.modelPath}: architecture "${arch}" cannot be trained yet (llama, mistral, qwen2).`);
+  if (!['llama', 'mistral', 'qwen2', 'qwen3'].includes(arch)) throw new AppError('BAD_INPUT', `${opts.modelPath}: architecture "${arch}" cannot be trained yet (llama, mistral, qwen2, qwen3).`);
 
   const baseModelSha256 = opts.provenance.baseModelSha256 ?? (await sha256File(opts.modelPath));
   const { train, eval: evalRows } = await prepareRows(opts, deps);
