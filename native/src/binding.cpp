@@ -31,6 +31,7 @@ dnt_params parse_params(const Napi::Object & o) {
     dnt_params p = dnt_default_params();
     p.lora_rank = (int32_t) num(o, "rank", p.lora_rank);
     p.lora_alpha = (float) num(o, "alpha", p.lora_alpha);
+    p.lora_dropout = (float) num(o, "dropout", p.lora_dropout);
     p.targets = (uint32_t) num(o, "targets", p.targets);
     p.learning_rate = (float) num(o, "learningRate", p.learning_rate);
     p.min_lr_ratio = (float) num(o, "minLrRatio", p.min_lr_ratio);

@@ -109,6 +109,7 @@ struct dnt_trainer {
     std::vector<uint8_t> ctx_compute_mem;
     std::vector<Row> rows[2];
     int32_t step = 0;                    // optimizer steps done
+    int32_t micro = 0;                   // micro-batch index within the current step (dropout stream)
     uint64_t compute_bytes_max = 0;
     uint64_t weights_bytes = 0;
 };
@@ -328,14 +329,26 @@ struct Graph {
     ggml_cgraph * gf = nullptr;
     ggml_tensor * tokens = nullptr, * pos = nullptr, * mask = nullptr, * sup = nullptr, * labels = nullptr, * loss = nullptr;
     int32_t n_sup = 0;
+    bool dropout = false;                       // training graphs only
+    std::vector<ggml_tensor *> dropout_masks;   // one per LoRA module, filled in set_inputs
     ~Graph() { if (ctx) ggml_free(ctx); }
 };
 
-ggml_tensor * lora_mm(dnt_trainer * t, ggml_context * ctx, ggml_tensor * w, const Lora * lo, ggml_tensor * x) {
+ggml_tensor * lora_mm(dnt_trainer * t, Graph & G, ggml_tensor * w, const Lora * lo, ggml_tensor * x) {
+    ggml_context * ctx = G.ctx;
     ggml_tensor * y = ggml_mul_mat(ctx, w, x);
     if (lo) {
         // Same arithmetic as llama.cpp's adapter path: y += (alpha / r) * B (A x).
-        ggml_tensor * ax = ggml_mul_mat(ctx, lo->a, x);
+        ggml_tensor * xin = x;
+        if (G.dropout) {
+            // LoRA dropout (PEFT's placement: on the adapter's input only). ggml has no random op,
+            // so the keep-mask (0 or 1/(1-p)) is an input tensor filled from a seeded stream.
+            ggml_tensor * keep = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, x->ne[0], x->ne[1]);
+            ggml_set_input(keep);
+            G.dropout_masks.push_back(keep);
+            xin = ggml_mul(ctx, x, keep);
+        }
+        ggml_tensor * ax = ggml_mul_mat(ctx, lo->a, xin);
         ggml_tensor * bax = ggml_mul_mat(ctx, lo->b, ax);
         y = ggml_add(ctx, y, ggml_scale(ctx, bax, t->params.lora_alpha / (float) t->params.lora_rank));
     }
@@ -346,6 +359,7 @@ constexpr size_t GRAPH_SIZE = 16384;
 
 // Builds the forward graph of one row up to the loss over its labelled positions.
 void build_forward(dnt_trainer * t, Graph & G, int32_t n_tokens, int32_t n_sup, bool grads) {
+    G.dropout = grads && t->params.lora_dropout > 0.0f;
     const Hparams & hp = t->hp;
     const size_t mem = GRAPH_SIZE * ggml_tensor_overhead() * 2 + ggml_graph_overhead_custom(GRAPH_SIZE, grads);
     ggml_init_params ip = {mem, nullptr, true};
@@ -368,9 +382,9 @@ void build_forward(dnt_trainer * t, Graph & G, int32_t n_tokens, int32_t n_sup, 
     ggml_tensor * x = ggml_get_rows(ctx, t->tok_embd, G.tokens);
     for (const Layer & L : t->layers) {
         ggml_tensor * h = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp.eps), L.attn_norm);
-        ggml_tensor * q = lora_mm(t, ctx, L.wq, L.lq, h);
-        ggml_tensor * k = lora_mm(t, ctx, L.wk, L.lk, h);
-        ggml_tensor * v = lora_mm(t, ctx, L.wv, L.lv, h);
+        ggml_tensor * q = lora_mm(t, G, L.wq, L.lq, h);
+        ggml_tensor * k = lora_mm(t, G, L.wk, L.lk, h);
+        ggml_tensor * v = lora_mm(t, G, L.wv, L.lv, h);
         if (hp.qkv_bias) {
             q = ggml_add(ctx, q, L.bq);
             k = ggml_add(ctx, k, L.bk);
@@ -394,14 +408,14 @@ void build_forward(dnt_trainer * t, Graph & G, int32_t n_tokens, int32_t n_sup, 
         ggml_tensor * kqv = ggml_mul_mat(ctx, V, kq);                       // [hd, T, H]
         ggml_tensor * o = ggml_cont(ctx, ggml_permute(ctx, kqv, 0, 2, 1, 3));
         o = ggml_reshape_2d(ctx, o, hd * hp.n_head, n_tokens);
-        x = ggml_add(ctx, x, lora_mm(t, ctx, L.wo, L.lo, o));
+        x = ggml_add(ctx, x, lora_mm(t, G, L.wo, L.lo, o));
 
         h = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp.eps), L.ffn_norm);
-        ggml_tensor * gate = lora_mm(t, ctx, L.w_gate, L.lgate, h);
-        ggml_tensor * up = lora_mm(t, ctx, L.w_up, L.lup, h);
+        ggml_tensor * gate = lora_mm(t, G, L.w_gate, L.lgate, h);
+        ggml_tensor * up = lora_mm(t, G, L.w_up, L.lup, h);
         // Split SwiGLU: the fused swiglu op has no backward.
         ggml_tensor * act = ggml_mul(ctx, ggml_silu(ctx, gate), up);
-        x = ggml_add(ctx, x, lora_mm(t, ctx, L.w_down, L.ldown, act));
+        x = ggml_add(ctx, x, lora_mm(t, G, L.w_down, L.ldown, act));
     }
     x = ggml_mul(ctx, ggml_rms_norm(ctx, x, hp.eps), t->out_norm);
     // Only labelled positions reach the output projection: all-zero label rows would not mask the
@@ -437,6 +451,18 @@ void set_inputs(dnt_trainer * t, Graph & G, const Row & row) {
     }
     ggml_backend_tensor_set(G.sup, sup.data(), 0, sup.size() * sizeof(int32_t));
     ggml_backend_tensor_set(G.labels, onehot.data(), 0, onehot.size() * sizeof(float));
+    if (!G.dropout_masks.empty()) {
+        // The stream depends only on (seed, step, micro-batch): a resumed run draws the same masks.
+        const float p = t->params.lora_dropout, scale = 1.0f / (1.0f - p);
+        std::mt19937_64 rng(t->params.seed ^ (0xD1B54A32D192ED03ull * (uint64_t) (t->step + 1)) ^ (0x94D049BB133111EBull * (uint64_t) (t->micro + 1)));
+        const uint64_t threshold = (uint64_t) ((double) p * 18446744073709551615.0);
+        std::vector<float> keep;
+        for (ggml_tensor * m : G.dropout_masks) {
+            keep.resize(ggml_nelements(m));
+            for (float & k : keep) k = rng() < threshold ? 0.0f : scale;
+            ggml_backend_tensor_set(m, keep.data(), 0, ggml_nbytes(m));
+        }
+    }
 }
 
 void alloc_graph(dnt_trainer * t, ggml_cgraph * gf) {
@@ -587,6 +613,7 @@ dnt_params dnt_default_params(void) {
     dnt_params p{};
     p.lora_rank = 8;
     p.lora_alpha = 16.0f;
+    p.lora_dropout = 0.0f;
     p.targets = DNT_TARGET_Q | DNT_TARGET_K | DNT_TARGET_V | DNT_TARGET_O;
     p.learning_rate = 1e-3f;
     p.min_lr_ratio = 0.1f;
@@ -609,6 +636,7 @@ dnt_trainer * dnt_init(const char * model_path, const dnt_params * params, const
     try {
         t->params = params ? *params : dnt_default_params();
         if (t->params.grad_accum < 1 || t->params.epochs < 1) throw Error("grad_accum and epochs must be at least 1");
+        if (!(t->params.lora_dropout >= 0.0f && t->params.lora_dropout < 1.0f)) throw Error("lora_dropout must be in [0, 1)");
         t->model_path = model_path;
         ensure_cpu_backend(backends_dir);
         t->backend = make_cpu_backend(t->params.n_threads);
@@ -704,6 +732,7 @@ int32_t dnt_train(dnt_trainer * t, dnt_progress_cb cb, void * ud, const int32_t 
             for (size_t k = begin; k < end; k++) {
                 if (abort_flag && __atomic_load_n(abort_flag, __ATOMIC_ACQUIRE)) { zero_grads(t); return 1; }
                 const Row & row = t->rows[0][order[k]];
+                t->micro = (int32_t) (k - begin);
                 loss_sum += run_row(t, row, true);
                 tokens_seen += (int64_t) row.tokens.size();
             }

@@ -20,6 +20,7 @@ enum dnt_target {
 typedef struct dnt_params {
     int32_t  lora_rank;
     float    lora_alpha;
+    float    lora_dropout;       /* probability of zeroing an adapter input element in training; 0 = off */
     uint32_t targets;            /* dnt_target bits */
     float    learning_rate;      /* peak learning rate */
     float    min_lr_ratio;       /* cosine decays to learning_rate * min_lr_ratio */

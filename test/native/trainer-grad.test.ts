@@ -93,3 +93,30 @@ test('gradients do not leak between optimizer steps (ggml-opt accumulator trap)'
     t.free();
   }
 });
+
+test('LoRA dropout changes training gradients reproducibly and never touches evaluation', async () => {
+  const plain = await makeTrainer('llama', {});
+  const dropped = await makeTrainer('llama', { dropout: 0.5 });
+  try {
+    for (const { t, row } of [plain, dropped]) {
+      const r = rng(3);
+      t.params().forEach((p, i) => {
+        if (p.name.endsWith('.lora_b')) t.setParam(i, Float32Array.from({ length: p.size }, () => r() * 0.05));
+      });
+      t.addRow(0, row.tokens, row.labels, row.segments);
+    }
+    assert.equal(rowLoss(dropped.t, dropped.row), rowLoss(plain.t, plain.row), 'evaluation has no dropout');
+    const gradsOf = (t: NativeTrainer) => t.params().map((_, i) => t.getGrad(i));
+    plain.t.computeGrad(0);
+    dropped.t.computeGrad(0);
+    const g0 = gradsOf(plain.t);
+    const g1 = gradsOf(dropped.t);
+    const diff = g0.reduce((s, g, i) => s + g.reduce((a, x, j) => a + Math.abs(x - g1[i]![j]!), 0), 0);
+    assert.ok(diff > 1e-3, `dropout changed the gradient (L1 difference ${diff})`);
+    dropped.t.computeGrad(0);
+    gradsOf(dropped.t).forEach((g, i) => assert.deepEqual(g, g1[i]), 'same step and micro-batch draw the same masks');
+  } finally {
+    plain.t.free();
+    dropped.t.free();
+  }
+});

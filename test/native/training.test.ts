@@ -88,14 +88,15 @@ for (const [arch, baseType] of [['llama', 'F32'], ['qwen2', 'Q4_K']] as [Archite
   });
 }
 
-test('killing the training process mid-run and resuming from the last checkpoint reaches the same final loss', async () => {
+test('killing the training process mid-run and resuming from the last checkpoint reaches the same final loss (with dropout)', async () => {
   nativeTrainer();
   const modelPath = ensureModel({ ...TINY, arch: 'llama', baseType: 'Q8_0' });
-  const uninterrupted = await (await startTraining(options(modelPath, { checkpointPath: fresh('a.ckpt'), checkpointEvery: 2 }))).result;
+  // With LoRA dropout on, so that the resumed run must also draw the same dropout masks.
+  const uninterrupted = await (await startTraining(options(modelPath, { checkpointPath: fresh('a.ckpt'), checkpointEvery: 2, dropout: 0.1 }))).result;
   assert.equal(uninterrupted.status, 'finished');
 
   const checkpointPath = fresh('b.ckpt');
-  const opts = options(modelPath, { checkpointPath, checkpointEvery: 2 });
+  const opts = options(modelPath, { checkpointPath, checkpointEvery: 2, dropout: 0.1 });
   let killedAfter = 0;
   const first = await startTraining(opts, (p) => {
     if (p.step >= 5 && killedAfter === 0) {

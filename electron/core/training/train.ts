@@ -28,6 +28,8 @@ export const TrainingOptions = z.object({
   evalFraction: z.number().min(0).max(0.5).default(0.1),
   rank: z.number().int().min(1).max(512).default(8),
   alpha: z.number().positive().default(16),
+  /** LoRA dropout on the adapters' inputs during training (0 = off). */
+  dropout: z.number().min(0).max(0.9).default(0),
   targets: z.array(z.enum(['q', 'k', 'v', 'o', 'gate', 'up', 'down'])).min(1).default(['q', 'k', 'v', 'o']),
   learningRate: z.number().positive().max(1).default(1e-3),
   minLrRatio: z.number().min(0).max(1).default(0.1),
@@ -163,7 +165,7 @@ export async function startTraining(
   const { train, eval: evalRows } = await prepareRows(opts, deps);
   if (train.length === 0) throw new AppError('BAD_INPUT', 'No training rows with response tokens.');
   const config = {
-    rank: opts.rank, alpha: opts.alpha, targets: [...opts.targets].sort(), learningRate: opts.learningRate, minLrRatio: opts.minLrRatio,
+    rank: opts.rank, alpha: opts.alpha, dropout: opts.dropout, targets: [...opts.targets].sort(), learningRate: opts.learningRate, minLrRatio: opts.minLrRatio,
     warmupSteps: opts.warmupSteps, weightDecay: opts.weightDecay, epochs: opts.epochs, gradAccum: opts.gradAccum, seqLen: opts.seqLen,
     pack: opts.pack, seed: opts.seed, evalFraction: opts.evalFraction,
   };
@@ -174,7 +176,7 @@ export async function startTraining(
   const job: RunnerJob = {
     modelPath: opts.modelPath,
     params: {
-      rank: opts.rank, alpha: opts.alpha, targets: opts.targets.reduce((m, t) => m | TARGET_BITS[t], 0), learningRate: opts.learningRate,
+      rank: opts.rank, alpha: opts.alpha, dropout: opts.dropout, targets: opts.targets.reduce((m, t) => m | TARGET_BITS[t], 0), learningRate: opts.learningRate,
       minLrRatio: opts.minLrRatio, warmupSteps: opts.warmupSteps, weightDecay: opts.weightDecay, epochs: opts.epochs, gradAccum: opts.gradAccum,
       seed: opts.seed, threads: opts.threads, evalEvery: opts.evalEvery, checkpointEvery: opts.checkpointPath ? opts.checkpointEvery : 0,
     },
