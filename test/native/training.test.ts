@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveChatWrapper } from 'node-llama-cpp';
 import { readGguf } from '../../electron/core/models/gguf/index.js';
-import { startTraining, tokenizeExample, type TrainingExample, type TrainingOptionsInput, type TrainingProgress } from '../../electron/core/training/index.js';
+import { readAdapterInfo, startTraining, tokenizeExample, type TrainingExample, type TrainingOptionsInput, type TrainingProgress } from '../../electron/core/training/index.js';
 import { ensureModel, TINY, type Architecture } from '../fixtures/models/generate.js';
 import type { QuantizableType } from '../../electron/core/models/gguf/quant.js';
 import { loadModel, tokenNll } from './helpers/llama.js';
@@ -60,7 +60,8 @@ for (const [arch, baseType] of [['llama', 'F32'], ['qwen2', 'Q4_K']] as [Archite
     assert.equal(r.status, 'finished');
     assert.ok(r.initialEvalLoss !== null && r.finalEvalLoss !== null);
     console.log(`${arch}/${baseType}: held-out loss ${r.initialEvalLoss.toFixed(4)} -> ${r.finalEvalLoss.toFixed(4)} in ${r.steps} steps, ` +
-      `${r.tokensPerSecond.toFixed(0)} tok/s, estimate ${(r.memoryEstimate.estimateBytes / 2 ** 20).toFixed(1)} MiB, peak RSS ${(r.memoryAfter.peakRssBytes / 2 ** 20).toFixed(1)} MiB`);
+      `${r.tokensPerSecond.toFixed(0)} tok/s, memory estimate ${(r.memoryEstimate.estimateBytes / 2 ** 20).toFixed(1)} MiB, ` +
+      `measured peak ${((r.memoryAfter.peakRssBytes - r.baselineRssBytes) / 2 ** 20).toFixed(1)} MiB above Node's ${(r.baselineRssBytes / 2 ** 20).toFixed(1)} MiB`);
     assert.ok(r.finalEvalLoss < r.initialEvalLoss * 0.7, `held-out loss ${r.initialEvalLoss} -> ${r.finalEvalLoss}`);
     assert.equal(progress.length, r.totalSteps);
     assert.deepEqual(progress.map((p) => p.step), Array.from({ length: r.totalSteps }, (_, i) => i + 1));
@@ -79,6 +80,13 @@ for (const [arch, baseType] of [['llama', 'F32'], ['qwen2', 'Q4_K']] as [Archite
     const b = f.tensors.find((t) => t.name === 'blk.0.ffn_down.weight.lora_b');
     assert.deepEqual(a?.ne.map(Number), [TINY.nFf, 8]);
     assert.deepEqual(b?.ne.map(Number), [8, TINY.nEmbd]);
+    const info = await readAdapterInfo(r.adapterPath!);
+    assert.equal(info.rank, 8);
+    assert.equal(info.alpha, 16);
+    assert.equal(info.targets.length, TINY.nLayer * 7);
+    assert.equal(info.baseModelSha256, r.baseModelSha256);
+    assert.equal(info.configHash, r.configHash);
+    assert.deepEqual((info.config as { targets: string[] }).targets, ['down', 'gate', 'k', 'o', 'q', 'up', 'v']);
 
     // node-llama-cpp, unchanged, loads the adapter and scores the held-out set as the trainer did.
     const before = await heldOutLossInLlamaCpp(modelPath);

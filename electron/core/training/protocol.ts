@@ -23,7 +23,7 @@ export type RunnerJob = z.infer<typeof RunnerJob> & { params: NativeTrainerParam
 export type ParentMessage = { type: 'start'; job: RunnerJob } | { type: 'cancel' };
 
 export type RunnerMessage =
-  | { type: 'started'; startStep: number; totalSteps: number; memory: NativeMemory; initialEvalLoss: number | null }
+  | { type: 'started'; startStep: number; totalSteps: number; memory: NativeMemory; initialEvalLoss: number | null; baselineRssBytes: number }
   | { type: 'progress'; progress: NativeProgress }
   | { type: 'done'; status: 'finished' | 'cancelled'; memory: NativeMemory; finalEvalLoss: number | null }
   | { type: 'error'; message: string };

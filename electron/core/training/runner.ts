@@ -19,6 +19,7 @@ function send(m: RunnerMessage): Promise<void> {
 
 async function run(raw: unknown): Promise<void> {
   const job = RunnerJob.parse(raw);
+  const baselineRssBytes = process.memoryUsage().rss;
   const { addon, backendsDir } = loadAddon();
   const t = new addon.Trainer(job.modelPath, job.params, backendsDir);
   trainer = t;
@@ -27,7 +28,7 @@ async function run(raw: unknown): Promise<void> {
   if (job.resumeFrom && existsSync(job.resumeFrom)) t.loadCheckpoint(job.resumeFrom);
   const steps = t.steps();
   const initialEvalLoss = job.eval.length ? t.evalSet(1) : null;
-  await send({ type: 'started', startStep: steps.current, totalSteps: steps.total, memory: t.memory(), initialEvalLoss });
+  await send({ type: 'started', startStep: steps.current, totalSteps: steps.total, memory: t.memory(), initialEvalLoss, baselineRssBytes });
   if (cancelled) t.abort();
   const status = await t.train((progress) => void send({ type: 'progress', progress }), job.checkpointPath);
   if (status === 'finished') t.saveAdapter(job.adapterPath, job.adapterMetadata);

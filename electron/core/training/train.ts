@@ -6,6 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { getLlama, LlamaLogLevel, resolveChatWrapper, type ChatWrapper, type Llama } from 'node-llama-cpp';
@@ -40,7 +41,7 @@ export const TrainingOptions = z.object({
   seqLen: z.number().int().min(8).max(32768).default(512),
   pack: z.boolean().default(true),
   seed: z.number().int().min(0).max(2 ** 52).default(42),
-  threads: z.number().int().min(1).max(256).default(2),
+  threads: z.number().int().min(1).max(256).default(() => availableParallelism()),
   evalEvery: z.number().int().min(0).default(0),
   checkpointEvery: z.number().int().min(0).default(0),
   adapterPath: z.string().min(1),
@@ -76,8 +77,11 @@ export interface TrainingResult {
   finalEvalLoss: number | null;
   lastLoss: number | null;
   tokensPerSecond: number;
+  /** Before training: weights + LoRA state + the reserved graph buffer of the longest row. */
   memoryEstimate: NativeMemory;
   memoryAfter: NativeMemory;
+  /** The child's resident set before the model was loaded (Node itself); peak minus this is the trainer's. */
+  baselineRssBytes: number;
   configHash: string;
   baseModelSha256: string;
   trainRows: number;
@@ -242,6 +246,7 @@ export async function startTraining(
           tokensPerSecond: last?.tokensPerSecond ?? 0,
           memoryEstimate: started!.memory,
           memoryAfter: m.memory,
+          baselineRssBytes: started!.baselineRssBytes,
           configHash, baseModelSha256, trainRows: train.length, evalRows: evalRows.length,
         }));
       } else if (m.type === 'error') {
