@@ -3,18 +3,17 @@
 import { app, BrowserWindow, ipcMain, net, protocol, session, utilityProcess, type UtilityProcess } from 'electron';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { isMethodName } from '../shared/contract';
 import type { Envelope } from '../shared/errors';
 import { IPC } from '../shared/transport';
 import { resolveStaticPath } from '../core/host/static-files';
 import { defaultWorkspaceDir } from '../core/workspace/workspace';
 import type { CoreHostMessage, CoreHostRequest } from './core-host-protocol';
+import { handleIpcCall } from './ipc-policy';
 import {
   APP_ENTRY,
   APP_SCHEME,
   desktopContentSecurityPolicy,
   isNavigationAllowed,
-  isTrustedSender,
   permissionDecision,
   windowOpenDecision,
   windowWebPreferences,
@@ -107,13 +106,7 @@ app.whenReady().then(() => {
   hardenSessions();
   registerAppProtocol();
   startCoreHost(process.env.DATANET_STUDIO_WORKSPACE ?? defaultWorkspaceDir());
-  ipcMain.handle(IPC.call, (event, method: unknown, input: unknown) => {
-    if (!isTrustedSender(event.senderFrame?.url)) {
-      return { ok: false, error: { code: 'UNAUTHORIZED', message: 'Calls are accepted only from the app window.' } };
-    }
-    if (!isMethodName(method)) return { ok: false, error: { code: 'UNKNOWN_METHOD', message: `There is no method named ${String(method)}.` } };
-    return callCore(method, input);
-  });
+  ipcMain.handle(IPC.call, (event, method: unknown, input: unknown) => handleIpcCall(event.senderFrame?.url, method, input, callCore));
   createWindow();
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow();

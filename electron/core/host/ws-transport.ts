@@ -41,5 +41,12 @@ export function attachWebSocketTransport(core: Core, guard: () => GuardOptions) 
     });
   }
 
-  return { handleUpgrade, close: () => wss.close() };
+  return {
+    handleUpgrade,
+    /** Drops every open socket too: an open browser tab must not hold up shutdown. */
+    close: () => {
+      for (const client of wss.clients) client.terminate();
+      wss.close();
+    },
+  };
 }

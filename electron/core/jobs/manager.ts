@@ -149,7 +149,9 @@ export class JobManager {
     job.error = error;
     job.result = result ?? null;
     job.finishedAt = nowIso();
-    job.etaMs = state === 'succeeded' ? 0 : null;
+    // Rate and ETA describe running work only; a finished job reads the same live or from disk.
+    job.rate = null;
+    job.etaMs = null;
     this.db
       .prepare('UPDATE jobs SET state = ?, progress = ?, error = ?, result = ?, finished_at = ? WHERE id = ?')
       .run(
