@@ -4,7 +4,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { resolveChatWrapper } from 'node-llama-cpp';
-import { readGguf } from '../../electron/core/models/gguf/index.js';
+import { readGguf, readTensorData, writeGguf } from '../../electron/core/models/gguf/index.js';
 import { readAdapterInfo, startTraining, tokenizeExample, type TrainingExample, type TrainingOptionsInput, type TrainingProgress } from '../../electron/core/training/index.js';
 import { ensureModel, TINY, type Architecture } from '../fixtures/models/generate.js';
 import type { QuantizableType } from '../../electron/core/models/gguf/quant.js';
@@ -144,4 +144,19 @@ test('training refuses a file that is not a valid GGUF before any native code op
   const bad = fresh('bad.gguf');
   (await import('node:fs')).writeFileSync(bad, 'GGUF but not really');
   await assert.rejects(startTraining(options(bad)), /Invalid GGUF file/);
+});
+
+test('a ggml abort() inside the trainer ends only the child process; the caller gets an error', async () => {
+  nativeTrainer();
+  // A structurally valid GGUF whose attn_q has the wrong shape: the TypeScript reader accepts the
+  // file, and ggml's GGML_ASSERT in the graph build calls abort() in the training process.
+  const good = readGguf(ensureModel({ ...TINY, arch: 'llama', baseType: 'F32' }));
+  const tensors = good.tensors.map((t) => t.name === 'blk.0.attn_q.weight'
+    ? { name: t.name, ne: [TINY.nEmbd, TINY.nEmbd + 32], type: 'F32' as const, data: new Uint8Array(TINY.nEmbd * (TINY.nEmbd + 32) * 4) }
+    : { name: t.name, ne: t.ne.map(Number), type: t.type, data: readTensorData(good, t) });
+  const badPath = fresh('inconsistent.gguf');
+  writeGguf(badPath, good.metadata, tensors);
+  const run = await startTraining(options(badPath));
+  await assert.rejects(run.result, /ended unexpectedly \(signal SIGABRT\)/);
+  assert.ok(process.pid > 0, 'this process is still here');
 });
