@@ -115,6 +115,13 @@ test('killing the training process mid-run and resuming from the last checkpoint
   await assert.rejects(first.result, /ended unexpectedly \(signal SIGKILL\)/);
   assert.ok(killedAfter >= 5 && killedAfter < uninterrupted.totalSteps, `killed after step ${killedAfter} of ${uninterrupted.totalSteps}`);
 
+  // A damaged checkpoint is refused by the TypeScript reader before the native code sees it.
+  const damaged = fresh('damaged.ckpt');
+  const { copyFileSync, truncateSync, statSync } = await import('node:fs');
+  copyFileSync(checkpointPath, damaged);
+  truncateSync(damaged, statSync(damaged).size - 100);
+  await assert.rejects(startTraining({ ...opts, checkpointPath: damaged, resume: true }), /Invalid GGUF file.*truncated/);
+
   const resumed = await (await startTraining({ ...opts, resume: true, adapterPath: fresh('resumed.gguf') })).result;
   assert.equal(resumed.status, 'finished');
   assert.ok(resumed.startStep >= 4 && resumed.startStep % 2 === 0 && resumed.startStep <= killedAfter, `resumed from step ${resumed.startStep}`);

@@ -165,6 +165,12 @@ export async function startTraining(
   const arch = metaString(gguf, 'general.architecture');
   if (!['llama', 'mistral', 'qwen2', 'qwen3'].includes(arch)) throw new AppError('BAD_INPUT', `${opts.modelPath}: architecture "${arch}" cannot be trained yet (llama, mistral, qwen2, qwen3).`);
 
+  const resumeFrom = opts.resume && opts.checkpointPath && existsSync(opts.checkpointPath) ? opts.checkpointPath : undefined;
+  if (resumeFrom) {
+    // A checkpoint is a file native code opens too: validate it the same way first.
+    const ckpt = readGguf(resumeFrom);
+    if (metaString(ckpt, 'general.type') !== 'datanet.checkpoint') throw new AppError('BAD_INPUT', `${resumeFrom} is not a training checkpoint.`);
+  }
   const baseModelSha256 = opts.provenance.baseModelSha256 ?? (await sha256File(opts.modelPath));
   const { train, eval: evalRows } = await prepareRows(opts, deps);
   if (train.length === 0) throw new AppError('BAD_INPUT', 'No training rows with response tokens.');
@@ -186,7 +192,7 @@ export async function startTraining(
     },
     train, eval: evalRows,
     ...(opts.checkpointPath ? { checkpointPath: opts.checkpointPath } : {}),
-    ...(opts.resume && opts.checkpointPath && existsSync(opts.checkpointPath) ? { resumeFrom: opts.checkpointPath } : {}),
+    ...(resumeFrom ? { resumeFrom } : {}),
     adapterPath: opts.adapterPath,
     adapterMetadata: {
       'general.name': `datanet-lora-${configHash.slice(0, 12)}`,
