@@ -69,9 +69,10 @@ class Trainer;
 class TrainWorker : public Napi::AsyncProgressQueueWorker<dnt_progress> {
 public:
     // The receiver (the JS Trainer) is held by the worker, so it cannot be collected mid-run.
-    TrainWorker(Napi::Env env, const Napi::Object & receiver, dnt_trainer * t, std::atomic<int32_t> * abort_flag, std::string checkpoint, Napi::Function on_progress, std::atomic<bool> * busy)
-        : Napi::AsyncProgressQueueWorker<dnt_progress>(receiver, on_progress), t_(t), abort_(abort_flag), checkpoint_(std::move(checkpoint)),
-          deferred_(Napi::Promise::Deferred::New(env)), busy_(busy) {}
+    TrainWorker(Napi::Env env, const Napi::Object & receiver, dnt_trainer * t, std::atomic<int32_t> * abort_flag, std::atomic<int32_t> * abort_step,
+                std::string checkpoint, Napi::Function on_progress, std::atomic<bool> * busy)
+        : Napi::AsyncProgressQueueWorker<dnt_progress>(receiver, on_progress), t_(t), abort_(abort_flag), abort_step_(abort_step),
+          checkpoint_(std::move(checkpoint)), deferred_(Napi::Promise::Deferred::New(env)), busy_(busy) {}
     Napi::Promise Promise() { return deferred_.Promise(); }
 
     void Execute(const ExecutionProgress & progress) override {
@@ -86,7 +87,12 @@ public:
     }
     void OnOK() override {
         busy_->store(false);
-        deferred_.Resolve(Napi::String::New(Env(), rc_ == 1 ? "aborted" : "finished"));
+        Napi::Object r = Napi::Object::New(Env());
+        r.Set("status", rc_ == 1 ? "aborted" : "finished");
+        r.Set("step", dnt_current_step(t_));
+        const int32_t at = abort_step_->load();
+        r.Set("abortRequestedAtStep", at < 0 ? Env().Null() : Napi::Number::New(Env(), at));
+        deferred_.Resolve(r);
     }
     void OnError(const Napi::Error & e) override {
         busy_->store(false);
@@ -97,6 +103,7 @@ private:
     static void OnStep(void * self, const dnt_progress * p) { static_cast<TrainWorker *>(self)->progress_->Send(p, 1); }
     dnt_trainer * t_;
     std::atomic<int32_t> * abort_;
+    std::atomic<int32_t> * abort_step_;
     std::string checkpoint_;
     Napi::Promise::Deferred deferred_;
     std::atomic<bool> * busy_;
@@ -224,13 +231,17 @@ private:
         if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "train(onProgress, checkpointPath?)");
         const std::string ckpt = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
         abort_.store(0);
+        abort_step_.store(-1);
         busy_.store(true);
-        auto * w = new TrainWorker(info.Env(), info.This().As<Napi::Object>(), t, &abort_, ckpt, info[0].As<Napi::Function>(), &busy_);
+        auto * w = new TrainWorker(info.Env(), info.This().As<Napi::Object>(), t, &abort_, &abort_step_, ckpt, info[0].As<Napi::Function>(), &busy_);
         Napi::Promise p = w->Promise();
         w->Queue();
         return p;
     }
+    // Records the step the run had reached when the abort was requested, so that callers can check
+    // that it stopped within one step.
     Napi::Value Abort(const Napi::CallbackInfo & info) {
+        if (t_ && abort_step_.load() < 0) abort_step_.store(dnt_current_step(t_));
         abort_.store(1);
         return info.Env().Undefined();
     }
@@ -288,6 +299,7 @@ private:
 
     dnt_trainer * t_ = nullptr;
     std::atomic<int32_t> abort_{0};
+    std::atomic<int32_t> abort_step_{-1};
     std::atomic<bool> busy_{false};
 };
 

@@ -108,7 +108,7 @@ struct dnt_trainer {
     ggml_gallocr_t galloc = nullptr;
     std::vector<uint8_t> ctx_compute_mem;
     std::vector<Row> rows[2];
-    int32_t step = 0;                    // optimizer steps done
+    std::atomic<int32_t> step{0};        // optimizer steps done; read by other threads (dnt_current_step)
     int32_t micro = 0;                   // micro-batch index within the current step (dropout stream)
     uint64_t compute_bytes_max = 0;
     uint64_t weights_bytes = 0;
@@ -709,7 +709,7 @@ void dnt_param_set(dnt_trainer * t, int32_t i, const float * v) { ggml_backend_t
 void dnt_grad_get(const dnt_trainer * t, int32_t i, float * out) { ggml_backend_tensor_get(t->grads_list.at(i), out, 0, ggml_nbytes(t->grads_list.at(i))); }
 
 int32_t dnt_total_steps(const dnt_trainer * t) { return steps_per_epoch(t) * t->params.epochs; }
-int32_t dnt_current_step(const dnt_trainer * t) { return t->step; }
+int32_t dnt_current_step(const dnt_trainer * t) { return t->step.load(); }
 
 int32_t dnt_train(dnt_trainer * t, dnt_progress_cb cb, void * ud, const int32_t * abort_flag, const char * checkpoint_path, char * err, size_t err_len) {
     return guarded(err, err_len, [&]() -> int32_t {

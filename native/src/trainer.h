@@ -91,7 +91,7 @@ void         dnt_param_set(dnt_trainer * t, int32_t index, const float * values)
 void         dnt_grad_get(const dnt_trainer * t, int32_t index, float * out);
 
 int32_t dnt_total_steps(const dnt_trainer * t);
-int32_t dnt_current_step(const dnt_trainer * t);
+int32_t dnt_current_step(const dnt_trainer * t);  /* safe to call from another thread during dnt_train */
 
 /* Runs optimizer steps from the current step to the end. Checks *abort_flag (read atomically)
  * before every micro-batch. checkpoint_path may be NULL. Returns 0 when finished, 1 when aborted,

@@ -85,8 +85,8 @@ test('gradients do not leak between optimizer steps (ggml-opt accumulator trap)'
     t.addRow(0, row.tokens, row.labels, row.segments);
     t.addRow(0, row.tokens, row.labels, row.segments);
     const norms: number[] = [];
-    const status = await t.train((pr) => norms.push(pr.gradNorm));
-    assert.equal(status, 'finished');
+    const outcome = await t.train((pr) => norms.push(pr.gradNorm));
+    assert.equal(outcome.status, 'finished');
     assert.equal(norms.length, 6);
     for (const n of norms) assert.ok(Math.abs(n - norms[0]!) / norms[0]! < 1e-3, `grad norms per step: ${norms.join(', ')}`);
   } finally {

@@ -21,6 +21,14 @@ export interface NativeProgress {
   evalLoss: number | null; tokensSeen: number; elapsedS: number; checkpointWritten: boolean;
 }
 
+export interface NativeTrainOutcome {
+  status: 'finished' | 'aborted';
+  /** Optimizer steps done when train() returned. */
+  step: number;
+  /** The step reached when abort() was called, or null. */
+  abortRequestedAtStep: number | null;
+}
+
 export interface NativeMemory { weightsBytes: number; loraBytes: number; computeBytes: number; estimateBytes: number; peakRssBytes: number }
 
 export interface NativeTrainer {
@@ -34,7 +42,7 @@ export interface NativeTrainer {
   getParam(i: number): Float32Array;
   setParam(i: number, values: Float32Array): void;
   getGrad(i: number): Float32Array;
-  train(onProgress: (p: NativeProgress) => void, checkpointPath?: string): Promise<'finished' | 'aborted'>;
+  train(onProgress: (p: NativeProgress) => void, checkpointPath?: string): Promise<NativeTrainOutcome>;
   abort(): void;
   saveCheckpoint(path: string): void;
   loadCheckpoint(path: string): void;

@@ -25,5 +25,5 @@ export type ParentMessage = { type: 'start'; job: RunnerJob } | { type: 'cancel'
 export type RunnerMessage =
   | { type: 'started'; startStep: number; totalSteps: number; memory: NativeMemory; initialEvalLoss: number | null; baselineRssBytes: number }
   | { type: 'progress'; progress: NativeProgress }
-  | { type: 'done'; status: 'finished' | 'cancelled'; memory: NativeMemory; finalEvalLoss: number | null }
+  | { type: 'done'; status: 'finished' | 'cancelled'; step: number; abortRequestedAtStep: number | null; memory: NativeMemory; finalEvalLoss: number | null }
   | { type: 'error'; message: string };

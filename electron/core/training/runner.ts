@@ -30,10 +30,14 @@ async function run(raw: unknown): Promise<void> {
   const initialEvalLoss = job.eval.length ? t.evalSet(1) : null;
   await send({ type: 'started', startStep: steps.current, totalSteps: steps.total, memory: t.memory(), initialEvalLoss, baselineRssBytes });
   if (cancelled) t.abort();
-  const status = await t.train((progress) => void send({ type: 'progress', progress }), job.checkpointPath);
-  if (status === 'finished') t.saveAdapter(job.adapterPath, job.adapterMetadata);
-  const finalEvalLoss = status === 'finished' && job.eval.length ? t.evalSet(1) : null;
-  await send({ type: 'done', status: status === 'finished' ? 'finished' : 'cancelled', memory: t.memory(), finalEvalLoss });
+  const outcome = await t.train((progress) => void send({ type: 'progress', progress }), job.checkpointPath);
+  const finished = outcome.status === 'finished';
+  if (finished) t.saveAdapter(job.adapterPath, job.adapterMetadata);
+  const finalEvalLoss = finished && job.eval.length ? t.evalSet(1) : null;
+  await send({
+    type: 'done', status: finished ? 'finished' : 'cancelled', step: outcome.step, abortRequestedAtStep: outcome.abortRequestedAtStep,
+    memory: t.memory(), finalEvalLoss,
+  });
   t.free();
 }
 

@@ -70,7 +70,10 @@ export interface TrainingProgress {
 export interface TrainingResult {
   status: 'finished' | 'cancelled';
   adapterPath: string | null;
+  /** Optimizer steps done (of totalSteps) when the run ended. */
   steps: number;
+  /** For a cancelled run: the step the trainer had reached when the cancel arrived. */
+  cancelRequestedAtStep: number | null;
   totalSteps: number;
   startStep: number;
   initialEvalLoss: number | null;
@@ -243,7 +246,8 @@ export async function startTraining(
         finish(() => resolve({
           status: m.status,
           adapterPath: m.status === 'finished' ? opts.adapterPath : null,
-          steps: last?.step ?? started?.startStep ?? 0,
+          steps: m.step,
+          cancelRequestedAtStep: m.abortRequestedAtStep,
           totalSteps: started?.totalSteps ?? 0,
           startStep: started?.startStep ?? 0,
           initialEvalLoss: started?.initialEvalLoss ?? null,
