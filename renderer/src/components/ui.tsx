@@ -45,12 +45,15 @@ export function Dialog({
 }
 
 export function Field({ label, hint, error, children }: { label: string; hint?: string; error?: string | null; children: ReactNode }) {
+  // The hint sits outside the <label> so the control's accessible name is the label alone.
   return (
-    <label className="field">
-      <span className="field-label">{label}</span>
-      {children}
+    <div className="field">
+      <label className="field-control">
+        <span className="field-label">{label}</span>
+        {children}
+      </label>
       {error ? <span className="field-error" role="alert">{error}</span> : hint ? <span className="field-hint">{hint}</span> : null}
-    </label>
+    </div>
   );
 }
 
