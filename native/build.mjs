@@ -4,7 +4,7 @@
 // prebuilt libggml of that same package, so trainer and inference share one ggml (no stable ABI:
 // node-llama-cpp is pinned to an exact version). Takes ~10-20 s; skips work that is up to date.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,7 +57,7 @@ if (!napiInclude) fail(`node_api.h not found (looked in ${headerCandidates.join(
 const addonApi = dirname(require.resolve('node-addon-api/package.json'));
 
 // 3. Compile and link.
-const sources = ['trainer.cpp', 'binding.cpp', 'trainer.h'].map((f) => join(here, 'src', f));
+const sources = readdirSync(join(here, 'src')).filter((f) => /\.(cpp|h)$/.test(f)).sort().map((f) => join(here, 'src', f));
 const inputs = [...sources, libggml, join(binsDir, 'libggml-base.so'), join(here, 'build.mjs')];
 const upToDate = existsSync(out) && inputs.every((f) => statSync(f).mtimeMs <= statSync(out).mtimeMs);
 if (upToDate && !process.argv.includes('--force')) {
@@ -68,7 +68,7 @@ if (upToDate && !process.argv.includes('--force')) {
     '-std=c++17', '-O2', '-g0', '-fPIC', '-shared', '-fvisibility=hidden', '-Wall', '-Wno-unused-function',
     '-DNAPI_VERSION=8', '-DNAPI_CPP_EXCEPTIONS', '-DNODE_ADDON_API_DISABLE_DEPRECATED',
     `-I${join(srcDir, 'ggml', 'include')}`, `-I${napiInclude}`, `-I${addonApi}`,
-    join(here, 'src', 'trainer.cpp'), join(here, 'src', 'binding.cpp'),
+    ...sources.filter((f) => f.endsWith('.cpp')),
     '-o', out,
     libggml, join(binsDir, 'libggml-base.so'),
     // Find node-llama-cpp's libraries where they are now, and relative to the addon for a moved tree.
