@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { AuditLog, GENESIS_HASH, entryHash } from '../../electron/core/audit/log';
 import { openDatabase, type Db } from '../../electron/core/db/open';
 import { call, tempDir, testCore } from '../helpers/workspace';
 
-function logWithEntries(t: import('node:test').TestContext, n: number): { db: Db; audit: AuditLog } {
+function logWithEntries(t: TestContext, n: number): { db: Db; audit: AuditLog } {
   const db = openDatabase(join(tempDir(t), 'studio.db'));
   t.after(() => db.close());
   const audit = new AuditLog(db);

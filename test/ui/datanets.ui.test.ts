@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { Locator } from 'playwright-core';
 import { launchBrowser, newPage, screenshot, startServe } from '../helpers/browser';
 import { tempDir } from '../helpers/workspace';
 
@@ -87,7 +88,7 @@ test('create a datanet and records in the UI; after restarting serve they are st
   await page.getByPlaceholder('Type a command or a datanet name…').fill('Cardiology');
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Cardiology notes' }).waitFor();
-  assert.equal(await page.evaluate(() => document.documentElement.dataset.theme), 'dark');
+  assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark');
   await screenshot(page, '05-datanet-dark');
 });
 
@@ -99,7 +100,7 @@ test('a page opened without the access token says how to open the app', async (t
   assert.match(await page.locator('body').innerText(), /needs the address that was printed/);
 });
 
-async function assertRows(rows: import('playwright-core').Locator, n: number) {
+async function assertRows(rows: Locator, n: number) {
   await rows.nth(n - 1).waitFor();
   assert.equal(await rows.count(), n);
 }
