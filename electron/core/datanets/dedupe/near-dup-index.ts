@@ -1,0 +1,75 @@
+import { AppError } from '../../../shared/errors';
+import { bandsFor, DEFAULT_THRESHOLD, lshBandKeys, type Banding } from './lsh';
+import { estimateJaccard } from './minhash';
+
+export interface NearDupIndexOptions {
+  /** Estimated Jaccard similarity at or above which a stored record counts as a near-duplicate. */
+  threshold?: number;
+  numPerm?: number;
+  /** Overrides the banding chosen by bandsFor(threshold, numPerm). */
+  banding?: Banding;
+}
+
+export interface NearDupCandidate {
+  id: string;
+  similarity: number;
+}
+
+/**
+ * An in-memory LSH index for one import: add signatures under ids, query a signature for stored
+ * records whose estimated similarity is at or above the threshold, best first. Query before add
+ * to find what a new record duplicates.
+ */
+export class NearDupIndex {
+  readonly threshold: number;
+  readonly numPerm: number;
+  readonly banding: Banding;
+  private readonly buckets = new Map<string, string[]>();
+  private readonly signatures = new Map<string, Uint32Array>();
+
+  constructor(options: NearDupIndexOptions = {}) {
+    this.threshold = options.threshold ?? DEFAULT_THRESHOLD;
+    this.numPerm = options.numPerm ?? 128;
+    this.banding = options.banding ?? bandsFor(this.threshold, this.numPerm);
+    if (this.banding.bands * this.banding.rows > this.numPerm) {
+      throw new AppError('BAD_INPUT', `Banding ${this.banding.bands}x${this.banding.rows} needs more than ${this.numPerm} signature values.`);
+    }
+  }
+
+  get size(): number {
+    return this.signatures.size;
+  }
+
+  add(id: string, sig: Uint32Array): void {
+    this.checkLength(sig);
+    if (this.signatures.has(id)) throw new AppError('CONFLICT', `Record ${id} is already in the near-duplicate index.`);
+    this.signatures.set(id, sig);
+    for (const key of lshBandKeys(sig, this.banding)) {
+      const bucket = this.buckets.get(key);
+      if (bucket) bucket.push(id);
+      else this.buckets.set(key, [id]);
+    }
+  }
+
+  query(sig: Uint32Array, limit = Infinity): NearDupCandidate[] {
+    this.checkLength(sig);
+    const seen = new Set<string>();
+    const out: NearDupCandidate[] = [];
+    for (const key of lshBandKeys(sig, this.banding)) {
+      for (const id of this.buckets.get(key) ?? []) {
+        if (seen.has(id)) continue;
+        seen.add(id);
+        const similarity = estimateJaccard(sig, this.signatures.get(id)!);
+        if (similarity >= this.threshold) out.push({ id, similarity });
+      }
+    }
+    out.sort((x, y) => y.similarity - x.similarity || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
+    return out.length > limit ? out.slice(0, limit) : out;
+  }
+
+  private checkLength(sig: Uint32Array): void {
+    if (sig.length !== this.numPerm) {
+      throw new AppError('BAD_INPUT', `This index holds ${this.numPerm}-value signatures; got one of ${sig.length}.`);
+    }
+  }
+}
