@@ -118,6 +118,9 @@ void add_backward(dnt_trainer * t, Graph & G);
 void alloc_graph(dnt_trainer * t, ggml_cgraph * gf);
 float run_row(dnt_trainer * t, const Row & row, bool backward);
 
+// frozen_backward.cpp
+void replace_frozen_out_prods(Graph & G);
+
 // optimizer.cpp
 void zero_grads(dnt_trainer * t);
 double grad_norm(dnt_trainer * t);

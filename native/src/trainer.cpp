@@ -16,6 +16,7 @@ dnt_params dnt_default_params(void) {
     p.lora_rank = 8;
     p.lora_alpha = 16.0f;
     p.lora_dropout = 0.0f;
+    p.fast_frozen_backward = 1;
     p.targets = DNT_TARGET_Q | DNT_TARGET_K | DNT_TARGET_V | DNT_TARGET_O;
     p.learning_rate = 1e-3f;
     p.min_lr_ratio = 0.1f;

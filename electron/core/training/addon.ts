@@ -11,7 +11,7 @@ import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 
 export interface NativeTrainerParams {
-  rank?: number; alpha?: number; dropout?: number; targets?: number; learningRate?: number; minLrRatio?: number; warmupSteps?: number;
+  rank?: number; alpha?: number; dropout?: number; targets?: number; fastFrozenBackward?: 0 | 1; learningRate?: number; minLrRatio?: number; warmupSteps?: number;
   weightDecay?: number; beta1?: number; beta2?: number; eps?: number; gradAccum?: number; epochs?: number;
   seed?: number; threads?: number; evalEvery?: number; checkpointEvery?: number;
 }
