@@ -158,7 +158,7 @@ void add_backward(dnt_trainer * t, Graph & G) {
         if (node == G.loss) accs[i] = t->loss_seed;
     }
     ggml_build_backward_expand(G.ctx, G.gf, accs.data());
-    if (t->params.fast_frozen_backward) replace_frozen_out_prods(G);
+    if (t->params.fast_frozen_backward) replace_out_prods(G);
 }
 
 // Forward (and, with backward, gradient accumulation) of one row. Returns the mean loss.

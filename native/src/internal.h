@@ -119,7 +119,7 @@ void alloc_graph(dnt_trainer * t, ggml_cgraph * gf);
 float run_row(dnt_trainer * t, const Row & row, bool backward);
 
 // frozen_backward.cpp
-void replace_frozen_out_prods(Graph & G);
+void replace_out_prods(Graph & G);
 
 // optimizer.cpp
 void zero_grads(dnt_trainer * t);

@@ -21,8 +21,8 @@ typedef struct dnt_params {
     int32_t  lora_rank;
     float    lora_alpha;
     float    lora_dropout;       /* probability of zeroing an adapter input element in training; 0 = off */
-    int32_t  fast_frozen_backward; /* 1: input gradients through quantized/F16 weights dequantize each row once per op
-                                      (frozen_backward.cpp); 0: ggml's out_prod, which dequantizes per token */
+    int32_t  fast_frozen_backward; /* 1: backward OUT_PROD nodes use frozen_backward.cpp's kernel (weight rows
+                                      dequantized once per op); 0: ggml's out_prod (dequantizes per token) */
     uint32_t targets;            /* dnt_target bits */
     float    learning_rate;      /* peak learning rate */
     float    min_lr_ratio;       /* cosine decays to learning_rate * min_lr_ratio */
