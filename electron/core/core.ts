@@ -6,6 +6,9 @@ import { AuditLog } from './audit/log';
 import { schemaVersion } from './db/migrate';
 import { openDatabase, type Db } from './db/open';
 import { DatanetStore } from './datanets/store';
+import { NearDupRegistry } from './datanets/near-dup-registry';
+import { SnapshotStore } from './datanets/snapshots';
+import { recoverInterruptedImports } from './datanets/import/pipeline';
 import { EventBus } from './events';
 import { JobManager } from './jobs/manager';
 import { createHandlers } from './rpc/handlers';
@@ -28,6 +31,9 @@ export interface Services {
   audit: AuditLog;
   jobs: JobManager;
   datanets: DatanetStore;
+  snapshots: SnapshotStore;
+  nearDup: NearDupRegistry;
+  actor: string;
 }
 
 export interface Core {
@@ -48,6 +54,8 @@ export function openCore(options: CoreOptions): Core {
   const db = openDatabase(paths.db);
   const events = new EventBus();
   const audit = new AuditLog(db);
+  recoverInterruptedImports(db);
+  const nearDup = new NearDupRegistry(db);
   const services: Services = {
     paths,
     host: options.host,
@@ -56,7 +64,10 @@ export function openCore(options: CoreOptions): Core {
     events,
     audit,
     jobs: new JobManager(db, events),
-    datanets: new DatanetStore(db, audit, LOCAL_ACTOR),
+    datanets: new DatanetStore(db, audit, LOCAL_ACTOR, nearDup),
+    snapshots: new SnapshotStore(db, audit, LOCAL_ACTOR),
+    nearDup,
+    actor: LOCAL_ACTOR,
   };
   const call = createRouter(createHandlers(services), {
     onInternalError: (method, e) => console.error(`[core] ${method}:`, e),

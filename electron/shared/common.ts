@@ -12,7 +12,7 @@ export const Address = z
   .string()
   .regex(/^0x[0-9a-fA-F]{40}$/, 'must be an Ethereum address (0x followed by 40 hex digits)');
 
-export const Hash32 = z.string().regex(/^0x[0-9a-f]{64}$/, 'must be a 32-byte hex hash');
+export const Hash32 = z.string().regex(/^0x[0-9a-fA-F]{64}$/, 'must be a 32-byte hex hash (0x followed by 64 hex digits)');
 
 export const Timestamp = z.string().describe('ISO 8601 UTC');
 

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { appMethods } from './app';
 import { auditMethods } from './audit';
+import { curationMethods } from './curation';
 import { datanetEvents, datanetMethods } from './datanets';
 import { jobEvents, jobMethods } from './jobs';
 
@@ -8,6 +9,7 @@ import { jobEvents, jobMethods } from './jobs';
 export const methods = {
   ...appMethods,
   ...datanetMethods,
+  ...curationMethods,
   ...jobMethods,
   ...auditMethods,
 } as const;

@@ -51,6 +51,34 @@ export const RecordKind = z.enum(['text', 'instruction', 'chat']);
 export type RecordKind = z.infer<typeof RecordKind>;
 
 export const RecordStatus = z.enum(['pending', 'approved', 'rejected']);
+
+export const PII_KINDS = [
+  'email',
+  'phone',
+  'national_id',
+  'credit_card',
+  'iban',
+  'ip_address',
+  'date_of_birth',
+  'mrn',
+  'street_address',
+  'person_name',
+] as const;
+export const PiiKind = z.enum(PII_KINDS);
+
+/** A PII finding inside one field of a record's content (offsets into that field's text). */
+export const PiiSpan = z.object({
+  kind: PiiKind,
+  /** Path of the field: "text", "instruction", "response", "messages.2.content". */
+  field: z.string(),
+  start: z.number().int(),
+  end: z.number().int(),
+});
+export type PiiSpan = z.infer<typeof PiiSpan>;
+
+export const RECORD_FLAGS = ['pii', 'near-duplicate', 'redacted', 'signed'] as const;
+export const RecordFlag = z.enum(RECORD_FLAGS);
+export type RecordFlag = z.infer<typeof RecordFlag>;
 export type RecordStatus = z.infer<typeof RecordStatus>;
 
 export const Datanet = z.object({
@@ -75,7 +103,16 @@ export const DatanetRecord = z.object({
   status: RecordStatus,
   rejectReason: z.string().nullable(),
   source: z.object({ file: z.string(), row: z.number().int() }).nullable(),
+  /** Summary of what needs a reviewer's eye: 'pii', 'near-duplicate', 'redacted', 'signed'. */
   flags: z.array(z.string()),
+  /** The hash the contributor signed: the content as it was imported, before any redaction. */
+  originalHash: Hash32,
+  signature: z.string().nullable(),
+  pii: z.array(PiiSpan),
+  redaction: z.object({ mode: z.enum(['mask', 'pseudonym']), count: z.number().int(), at: Timestamp }).nullable(),
+  piiOverride: z.string().nullable(),
+  nearDuplicateOf: z.object({ recordId: RecordId, similarity: z.number() }).nullable(),
+  importId: z.string().nullable(),
   createdAt: Timestamp,
   updatedAt: Timestamp,
 });
@@ -119,12 +156,23 @@ export const datanetMethods = {
     output: DatanetRecord,
   },
   'datanets.listRecords': {
-    input: z.object({ datanetId: DatanetId, status: RecordStatus.optional(), ...Paging }).strict(),
+    input: z
+      .object({
+        datanetId: DatanetId,
+        status: RecordStatus.optional(),
+        flag: RecordFlag.optional(),
+        contributor: Address.optional(),
+        /** Full-text search (SQLite FTS5 syntax; plain words match all of them). */
+        query: z.string().trim().max(500, 'is longer than the limit of 500 characters').optional(),
+        ...Paging,
+      })
+      .strict(),
     output: page(DatanetRecord),
   },
+  'datanets.getRecord': { input: z.object({ id: RecordId }).strict(), output: DatanetRecord },
 } as const;
 
 export const datanetEvents = {
   /** Something in a datanet changed (created, renamed, deleted, records added): views refresh. */
-  'datanets.changed': z.object({ datanetId: DatanetId, change: z.enum(['created', 'renamed', 'deleted', 'records']) }),
+  'datanets.changed': z.object({ datanetId: DatanetId, change: z.enum(['created', 'renamed', 'deleted', 'records', 'snapshots']) }),
 } as const;

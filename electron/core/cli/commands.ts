@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import type { AuditEntry, AuditVerification } from '../../shared/audit';
 import type { Input, MethodName } from '../../shared/contract';
+import type { ImportSummary, Snapshot } from '../../shared/curation';
 import type { Datanet, DatanetRecord, RecordContent } from '../../shared/datanets';
 import type { Job } from '../../shared/jobs';
 import { table } from './format';
@@ -8,7 +10,7 @@ import { table } from './format';
 export class UsageError extends Error {}
 
 type Options = NonNullable<ParseArgsConfig['options']>;
-type Values = Record<string, string | boolean | undefined>;
+type Values = Record<string, string | boolean | string[] | undefined>;
 
 export interface Command {
   /** e.g. "datanet create" */
@@ -21,6 +23,8 @@ export interface Command {
   request(args: { values: Values; positionals: string[] }): { method: MethodName; input: Input<MethodName> };
   /** Human-readable rendering of the result (the --json output is the result itself). */
   human(value: unknown): string;
+  /** The result means failure (exit code 1) although the call succeeded. */
+  failed?(value: unknown): boolean;
   /** The method starts a job: wait for it and report its result. */
   job?: { human(job: Job): string; failed?(job: Job): boolean };
 }
@@ -236,3 +240,186 @@ export const COMMANDS: Command[] = [
     human: (v) => `Job ${(v as Job).id}: ${(v as Job).state}`,
   },
 ];
+
+const list = (s: string | undefined) => (s === undefined ? undefined : s.split(',').map((x) => x.trim()).filter(Boolean));
+
+/** --map instruction=question --map response=answer → { instruction: 'question', response: 'answer' } */
+function mappingFrom(values: Values): Record<string, string> | undefined {
+  const raw = values.map as unknown as string[] | undefined;
+  if (!raw || raw.length === 0) return undefined;
+  const m: Record<string, string> = {};
+  for (const pair of raw) {
+    const eq = pair.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--map takes field=column (got "${pair}")`);
+    m[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return m;
+}
+
+COMMANDS.push(
+  {
+    name: 'datanet preview',
+    usage: 'datanet preview <file> [--format jsonl|csv|txt|markdown|pdf|docx]',
+    summary: 'Show how a file would be read: format, CSV columns, a suggested mapping, a few rows',
+    positionals: ['file'],
+    options: { format: { type: 'string' } },
+    request: ({ values, positionals }) => ({ method: 'datanets.previewFile', input: { path: positional(positionals, 0, 'file'), format: str(values, 'format') as never } }),
+    human: (v) => JSON.stringify(v, null, 2),
+  },
+  {
+    name: 'datanet import',
+    usage: 'datanet import <datanetId> <file> [--format F] [--map field=column …] [--license L] [--chunk-chars N] [--near-dup-threshold 0.8]',
+    summary: 'Import a JSONL, CSV, TXT, Markdown, PDF or DOCX file (a job: progress on stderr, Ctrl-C cancels and undoes it)',
+    positionals: ['datanetId', 'file'],
+    options: {
+      format: { type: 'string' },
+      map: { type: 'string', multiple: true },
+      license: { type: 'string' },
+      'chunk-chars': { type: 'string' },
+      'near-dup-threshold': { type: 'string' },
+    },
+    request: ({ values, positionals }) => ({
+      method: 'datanets.importFile',
+      input: {
+        datanetId: positional(positionals, 0, 'datanetId'),
+        path: positional(positionals, 1, 'file'),
+        format: str(values, 'format') as never,
+        mapping: mappingFrom(values) as never,
+        license: str(values, 'license'),
+        chunkChars: int(values, 'chunk-chars'),
+        nearDupThreshold: str(values, 'near-dup-threshold') === undefined ? undefined : Number(str(values, 'near-dup-threshold')),
+      },
+    }),
+    human: () => '',
+    job: {
+      human: (job) => {
+        const r = job.result as ImportSummary;
+        const lines = [
+          `Imported ${r.rowsImported} of ${r.rowsSeen} rows from ${r.fileName} (sha256 ${r.fileSha256})`,
+          `  rejected: ${r.rowsRejected} (exact duplicates: ${r.exactDuplicates})  near-duplicates flagged: ${r.nearDuplicates}  records with PII: ${r.piiRecords}`,
+          ...r.problems.slice(0, 20).map((p) => `  ${p.file}, row ${p.row}${p.field ? `, ${p.field}` : ''}: ${p.reason}`),
+        ];
+        if (r.problems.length > 20) lines.push(`  … ${r.problems.length - 20} more problems (use --json to see them)`);
+        return lines.join('\n');
+      },
+    },
+  },
+  {
+    name: 'datanet imports',
+    usage: 'datanet imports <datanetId>',
+    summary: 'List the imports into a datanet',
+    positionals: ['datanetId'],
+    request: ({ positionals }) => ({ method: 'datanets.listImports', input: { datanetId: positional(positionals, 0, 'datanetId') } }),
+    human: (v) =>
+      table(
+        ['ID', 'FILE', 'STATE', 'IMPORTED', 'REJECTED', 'STARTED'],
+        (v as { items: ImportSummary[] }).items.map((i) => [i.id, i.fileName, i.state, String(i.rowsImported), String(i.rowsRejected), i.startedAt.slice(0, 19).replace('T', ' ')]),
+      ),
+  },
+  {
+    name: 'datanet review',
+    usage: 'datanet review <datanetId> (--approve-all | --approve id,… | --reject id,… --reason R | --reset id,…) [--pii-override R]',
+    summary: 'Approve or reject records',
+    positionals: ['datanetId'],
+    options: {
+      'approve-all': { type: 'boolean' },
+      approve: { type: 'string' },
+      reject: { type: 'string' },
+      reset: { type: 'string' },
+      reason: { type: 'string' },
+      'pii-override': { type: 'string' },
+    },
+    request: ({ values, positionals }) => {
+      const chosen = ['approve-all', 'approve', 'reject', 'reset'].filter((k) => values[k] !== undefined);
+      if (chosen.length !== 1) throw new UsageError('give exactly one of --approve-all, --approve, --reject, --reset');
+      const decision = chosen[0] === 'approve-all' || chosen[0] === 'approve' ? 'approve' : (chosen[0] as 'reject' | 'reset');
+      return {
+        method: 'datanets.review',
+        input: {
+          datanetId: positional(positionals, 0, 'datanetId'),
+          decision,
+          ...(chosen[0] === 'approve-all' ? { allPending: true as const } : { recordIds: list(str(values, chosen[0]!)) }),
+          reason: str(values, 'reason'),
+          piiOverride: str(values, 'pii-override'),
+        },
+      };
+    },
+    human: (v) => {
+      const r = v as { updated: number; refused: { recordId: string; reason: string }[] };
+      return [`${r.updated} records updated`, ...r.refused.slice(0, 20).map((x) => `  refused ${x.recordId}: ${x.reason}`)].join('\n');
+    },
+  },
+  {
+    name: 'datanet redact',
+    usage: 'datanet redact <datanetId> [--records id,…] [--mode mask|pseudonym]',
+    summary: 'Redact detected PII (every flagged record unless --records)',
+    positionals: ['datanetId'],
+    options: { records: { type: 'string' }, mode: { type: 'string' } },
+    request: ({ values, positionals }) => ({
+      method: 'datanets.redact',
+      input: { datanetId: positional(positionals, 0, 'datanetId'), recordIds: list(str(values, 'records')), mode: str(values, 'mode') as never },
+    }),
+    human: (v) => `Redacted ${(v as { spans: number }).spans} spans in ${(v as { redacted: number }).redacted} records`,
+  },
+  {
+    name: 'datanet snapshot',
+    usage: 'datanet snapshot <datanetId> [--note N]',
+    summary: 'Freeze the approved records as an immutable snapshot with a Merkle root',
+    positionals: ['datanetId'],
+    options: { note: { type: 'string' } },
+    request: ({ values, positionals }) => ({ method: 'datanets.createSnapshot', input: { datanetId: positional(positionals, 0, 'datanetId'), note: str(values, 'note') } }),
+    human: (v) => {
+      const s = v as Snapshot;
+      return `Snapshot ${s.id} (version ${s.version}): ${s.recordCount} records\nroot ${s.root}`;
+    },
+  },
+  {
+    name: 'datanet snapshots',
+    usage: 'datanet snapshots <datanetId>',
+    summary: 'List the snapshots of a datanet',
+    positionals: ['datanetId'],
+    request: ({ positionals }) => ({ method: 'datanets.listSnapshots', input: { datanetId: positional(positionals, 0, 'datanetId') } }),
+    human: (v) =>
+      table(
+        ['ID', 'VERSION', 'RECORDS', 'ROOT', 'CREATED'],
+        (v as { items: Snapshot[] }).items.map((s) => [s.id, String(s.version), String(s.recordCount), s.root, s.createdAt.slice(0, 19).replace('T', ' ')]),
+      ),
+  },
+  {
+    name: 'datanet proof',
+    usage: 'datanet proof <snapshotId> <recordId>',
+    summary: "Print a record's inclusion proof (JSON; reveals its content hash and salt, not its text)",
+    positionals: ['snapshotId', 'recordId'],
+    request: ({ positionals }) => ({
+      method: 'datanets.getProof',
+      input: { snapshotId: positional(positionals, 0, 'snapshotId'), recordId: positional(positionals, 1, 'recordId') },
+    }),
+    human: (v) => JSON.stringify(v, null, 2),
+  },
+  {
+    name: 'datanet verify-proof',
+    usage: 'datanet verify-proof <proof.json>',
+    summary: 'Check an inclusion proof file (exit code 1 if it does not verify)',
+    positionals: ['file'],
+    request: ({ positionals }) => {
+      const file = positional(positionals, 0, 'file');
+      let proof: unknown;
+      try {
+        proof = JSON.parse(readFileSync(file, 'utf8'));
+      } catch (e) {
+        throw new UsageError(`cannot read a JSON proof from ${file}: ${(e as Error).message}`);
+      }
+      return { method: 'datanets.verifyProof', input: { proof: proof as never } };
+    },
+    human: (v) => ((v as { ok: boolean }).ok ? 'Proof verifies.' : `Proof does NOT verify: ${(v as { reason: string }).reason}`),
+    failed: (v) => !(v as { ok: boolean }).ok,
+  },
+  {
+    name: 'datanet export',
+    usage: 'datanet export <snapshotId> <file.jsonl>',
+    summary: 'Write a snapshot as JSONL (Alpaca instruction, OpenAI chat or {text} lines)',
+    positionals: ['snapshotId', 'file'],
+    request: ({ positionals }) => ({ method: 'datanets.exportSnapshot', input: { snapshotId: positional(positionals, 0, 'snapshotId'), path: positional(positionals, 1, 'file') } }),
+    human: (v) => `Wrote ${(v as { records: number }).records} records to ${(v as { path: string }).path} (sha256 ${(v as { sha256: string }).sha256})`,
+  },
+);

@@ -74,7 +74,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const positionals = parsed.positionals.slice(command.name.split(' ').length);
   let request;
   try {
-    request = command.request({ values: parsed.values as Record<string, string | boolean | undefined>, positionals });
+    request = command.request({ values: parsed.values as Record<string, string | boolean | string[] | undefined>, positionals });
   } catch (e) {
     if (e instanceof UsageError) return usage(e.message, command);
     throw e;
@@ -99,7 +99,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     if (!command.job) {
       io.out(wantsJson ? JSON.stringify(result.value, null, 2) : command.human(result.value));
-      return EXIT.ok;
+      return command.failed?.(result.value) ? EXIT.failed : EXIT.ok;
     }
     const job = await followJob(core, (result.value as { jobId: string }).jobId, io, wantsJson);
     if (wantsJson) io.out(JSON.stringify(job, null, 2));

@@ -1,10 +1,10 @@
 import { AppError } from '../../shared/errors';
-import type { Datanet, DatanetRecord, RecordContent, RecordStatus } from '../../shared/datanets';
+import type { Datanet, DatanetRecord, PiiSpan, RecordContent, RecordFlag, RecordStatus } from '../../shared/datanets';
 import type { AuditLog } from '../audit/log';
 import type { Db } from '../db/open';
-import { canonicalJson } from '../common/canonical-json';
 import { newId, nowIso } from '../common/ids';
-import { canonicalContent, contentHash } from './canonical';
+import type { NearDupRegistry } from './near-dup-registry';
+import { RecordWriter } from './record-writer';
 
 interface DatanetRow {
   id: string;
@@ -15,7 +15,7 @@ interface DatanetRow {
   record_count: number;
 }
 
-interface RecordRow {
+export interface RecordRow {
   id: string;
   datanet_id: string;
   kind: DatanetRecord['kind'];
@@ -27,7 +27,14 @@ interface RecordRow {
   reject_reason: string | null;
   source_file: string | null;
   source_row: number | null;
-  flags: string;
+  original_hash: string;
+  signature: string | null;
+  pii: string;
+  redaction: string | null;
+  pii_override: string | null;
+  near_dup_of: string | null;
+  near_dup_similarity: number | null;
+  import_id: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -43,7 +50,28 @@ const toDatanet = (r: DatanetRow): Datanet => ({
   updatedAt: r.updated_at,
 });
 
-const toRecord = (r: RecordRow): DatanetRecord => ({
+/** Record columns without the MinHash blob, which only the writers need. */
+export const RECORD_COLUMNS = `id, datanet_id, kind, content, content_hash, contributor, license, status, reject_reason, source_file,
+  source_row, original_hash, signature, pii, redaction, pii_override, near_dup_of, near_dup_similarity, import_id, created_at, updated_at`;
+
+function flagsOf(r: RecordRow): RecordFlag[] {
+  const flags: RecordFlag[] = [];
+  if (r.pii !== '[]') flags.push('pii');
+  if (r.near_dup_of) flags.push('near-duplicate');
+  if (r.redaction) flags.push('redacted');
+  if (r.signature) flags.push('signed');
+  return flags;
+}
+
+/** SQL conditions selecting records that carry a flag. */
+export const FLAG_CONDITION: Record<RecordFlag, string> = {
+  pii: "pii != '[]'",
+  'near-duplicate': 'near_dup_of IS NOT NULL',
+  redacted: 'redaction IS NOT NULL',
+  signed: 'signature IS NOT NULL',
+};
+
+export const toRecord = (r: RecordRow): DatanetRecord => ({
   id: r.id,
   datanetId: r.datanet_id,
   kind: r.kind,
@@ -54,7 +82,14 @@ const toRecord = (r: RecordRow): DatanetRecord => ({
   status: r.status,
   rejectReason: r.reject_reason,
   source: r.source_file === null ? null : { file: r.source_file, row: r.source_row ?? 0 },
-  flags: JSON.parse(r.flags) as string[],
+  flags: flagsOf(r),
+  originalHash: r.original_hash,
+  signature: r.signature,
+  pii: JSON.parse(r.pii) as PiiSpan[],
+  redaction: r.redaction ? (JSON.parse(r.redaction) as DatanetRecord['redaction']) : null,
+  piiOverride: r.pii_override,
+  nearDuplicateOf: r.near_dup_of ? { recordId: r.near_dup_of, similarity: r.near_dup_similarity ?? 0 } : null,
+  importId: r.import_id,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
@@ -65,6 +100,7 @@ export class DatanetStore {
     private readonly db: Db,
     private readonly audit: AuditLog,
     private readonly actor: string,
+    readonly nearDup: NearDupRegistry,
   ) {}
 
   create(input: { name: string; description: string }): Datanet {
@@ -111,6 +147,7 @@ export class DatanetStore {
         );
       }
       this.db.prepare('DELETE FROM datanets WHERE id = ?').run(id);
+      this.nearDup.forget(id);
       this.audit.append({
         actor: this.actor,
         action: 'datanet.delete',
@@ -122,51 +159,63 @@ export class DatanetStore {
   }
 
   addRecord(input: { datanetId: string; content: RecordContent; contributor?: string; license: string }): DatanetRecord {
-    return this.db.transaction(() => {
-      this.get(input.datanetId);
-      const content = canonicalContent(input.content);
-      const hash = contentHash(content);
-      const existing = this.db
-        .prepare('SELECT id FROM records WHERE datanet_id = ? AND content_hash = ?')
-        .get(input.datanetId, hash) as { id: string } | undefined;
-      if (existing) {
-        throw new AppError('CONFLICT', `content: this datanet already holds an identical record (${existing.id}).`);
-      }
-      const id = newId('rec');
-      const now = nowIso();
-      const seq =
-        (this.db.prepare('SELECT coalesce(max(seq), 0) AS s FROM records WHERE datanet_id = ?').get(input.datanetId) as { s: number }).s + 1;
-      this.db
-        .prepare(
-          `INSERT INTO records (id, datanet_id, seq, kind, content, content_hash, contributor, license, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(id, input.datanetId, seq, content.kind, canonicalJson(content), hash, input.contributor?.toLowerCase() ?? null, input.license, now, now);
-      this.db.prepare('UPDATE datanets SET updated_at = ? WHERE id = ?').run(now, input.datanetId);
-      this.audit.append({
-        actor: this.actor,
-        action: 'record.add',
-        subject: id,
-        details: { datanetId: input.datanetId, contentHash: hash, kind: content.kind },
-      });
-      return this.getRecord(id);
-    })();
+    this.get(input.datanetId);
+    try {
+      return this.db.transaction(() => {
+        const writer = new RecordWriter(this.db, input.datanetId, this.nearDup.indexFor(input.datanetId));
+        const outcome = writer.insert({ content: input.content, contributor: input.contributor ?? null, license: input.license });
+        if (!outcome.ok) {
+          throw new AppError('CONFLICT', `content: this datanet already holds an identical record (${outcome.exactDuplicateOf}).`);
+        }
+        this.db.prepare('UPDATE datanets SET updated_at = ? WHERE id = ?').run(nowIso(), input.datanetId);
+        this.audit.append({
+          actor: this.actor,
+          action: 'record.add',
+          subject: outcome.id,
+          details: { datanetId: input.datanetId, contentHash: outcome.contentHash, kind: input.content.kind },
+        });
+        return this.getRecord(outcome.id);
+      })();
+    } catch (e) {
+      this.nearDup.forget(input.datanetId);
+      throw e;
+    }
   }
 
   getRecord(id: string): DatanetRecord {
-    const row = this.db.prepare('SELECT * FROM records WHERE id = ?').get(id) as RecordRow | undefined;
+    const row = this.db.prepare(`SELECT ${RECORD_COLUMNS} FROM records WHERE id = ?`).get(id) as RecordRow | undefined;
     if (!row) throw new AppError('NOT_FOUND', `No record with id ${id}.`);
     return toRecord(row);
   }
 
-  listRecords(q: { datanetId: string; status?: RecordStatus; offset: number; limit: number }) {
+  listRecords(q: {
+    datanetId: string;
+    status?: RecordStatus;
+    flag?: RecordFlag;
+    contributor?: string;
+    query?: string;
+    offset: number;
+    limit: number;
+  }) {
     this.get(q.datanetId);
-    const where = q.status ? 'datanet_id = ? AND status = ?' : 'datanet_id = ?';
-    const args = q.status ? [q.datanetId, q.status] : [q.datanetId];
-    const total = (this.db.prepare(`SELECT count(*) AS n FROM records WHERE ${where}`).get(...args) as { n: number }).n;
+    const where = ['datanet_id = @datanetId'];
+    if (q.status) where.push('status = @status');
+    if (q.flag) where.push(FLAG_CONDITION[q.flag]);
+    if (q.contributor) where.push('contributor = @contributor');
+    if (q.query) where.push('rowid IN (SELECT rowid FROM records_fts WHERE records_fts MATCH @match)');
+    const params = {
+      datanetId: q.datanetId,
+      status: q.status,
+      contributor: q.contributor?.toLowerCase(),
+      match: q.query ? ftsQuery(q.query) : undefined,
+      limit: q.limit,
+      offset: q.offset,
+    };
+    const clause = where.join(' AND ');
+    const total = (this.db.prepare(`SELECT count(*) AS n FROM records WHERE ${clause}`).get(params) as { n: number }).n;
     const rows = this.db
-      .prepare(`SELECT * FROM records WHERE ${where} ORDER BY seq LIMIT ? OFFSET ?`)
-      .all(...args, q.limit, q.offset) as RecordRow[];
+      .prepare(`SELECT ${RECORD_COLUMNS} FROM records WHERE ${clause} ORDER BY seq LIMIT @limit OFFSET @offset`)
+      .all(params) as RecordRow[];
     return { items: rows.map(toRecord), total, offset: q.offset, limit: q.limit };
   }
 
@@ -176,4 +225,14 @@ export class DatanetStore {
       throw new AppError('CONFLICT', `name: a datanet named "${name}" already exists (${clash.id}).`);
     }
   }
+}
+
+/**
+ * User search text → an FTS5 query: each word quoted (so punctuation and FTS syntax in user text
+ * cannot break the query), all words required, the last one as a prefix.
+ */
+export function ftsQuery(text: string): string {
+  const words = text.match(/[\p{L}\p{N}_]+/gu) ?? [];
+  if (words.length === 0) return '""';
+  return words.map((w, i) => `"${w}"${i === words.length - 1 ? '*' : ''}`).join(' ');
 }

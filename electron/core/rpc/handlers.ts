@@ -1,4 +1,10 @@
+import { basename, resolve } from 'node:path';
 import type { Services } from '../core';
+import { listImports, runImport } from '../datanets/import/pipeline';
+import { previewFile } from '../datanets/preview';
+import { redactRecords } from '../datanets/redaction';
+import { reviewRecords } from '../datanets/review';
+import { verifyInclusionProof } from '../datanets/snapshots';
 import { schemaVersion } from '../db/migrate';
 import type { Handlers } from './router';
 
@@ -38,6 +44,54 @@ export function createHandlers(s: Services): Handlers {
       return r;
     },
     'datanets.listRecords': (i) => s.datanets.listRecords(i),
+    'datanets.getRecord': (i) => s.datanets.getRecord(i.id),
+
+    'datanets.previewFile': (i) => previewFile(i.path, i.format),
+    'datanets.importFile': (i) => {
+      const datanet = s.datanets.get(i.datanetId);
+      const job = s.jobs.start({
+        kind: 'datanets.importFile',
+        title: `Import ${basename(i.path)} into ${datanet.name}`,
+        unit: 'bytes',
+        run: async (ctx) => {
+          try {
+            return await runImport(ctx, { db: s.db, audit: s.audit, actor: s.actor, nearDup: s.nearDup }, i);
+          } finally {
+            s.events.emit('datanets.changed', { datanetId: i.datanetId, change: 'records' });
+          }
+        },
+      });
+      return { jobId: job.id };
+    },
+    'datanets.listImports': (i) => {
+      s.datanets.get(i.datanetId);
+      return { items: listImports(s.db, i.datanetId) };
+    },
+    'datanets.review': (i) => {
+      s.datanets.get(i.datanetId);
+      const r = reviewRecords(s.db, s.audit, s.actor, i);
+      s.events.emit('datanets.changed', { datanetId: i.datanetId, change: 'records' });
+      return r;
+    },
+    'datanets.redact': (i) => {
+      s.datanets.get(i.datanetId);
+      const r = redactRecords(s.db, s.audit, s.actor, s.nearDup, i);
+      s.events.emit('datanets.changed', { datanetId: i.datanetId, change: 'records' });
+      return r;
+    },
+    'datanets.createSnapshot': (i) => {
+      s.datanets.get(i.datanetId);
+      const snap = s.snapshots.create(i.datanetId, i.note);
+      s.events.emit('datanets.changed', { datanetId: i.datanetId, change: 'snapshots' });
+      return snap;
+    },
+    'datanets.listSnapshots': (i) => {
+      s.datanets.get(i.datanetId);
+      return { items: s.snapshots.list(i.datanetId) };
+    },
+    'datanets.getProof': (i) => s.snapshots.proof(i.snapshotId, i.recordId),
+    'datanets.verifyProof': (i) => verifyInclusionProof(i.proof),
+    'datanets.exportSnapshot': (i) => s.snapshots.export(i.snapshotId, resolve(i.path)),
 
     'jobs.list': () => ({ items: s.jobs.list() }),
     'jobs.get': (i) => s.jobs.get(i.jobId),

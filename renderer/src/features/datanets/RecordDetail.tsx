@@ -1,5 +1,9 @@
-import type { DatanetRecord } from '../../../../electron/shared/datanets';
-import { formatTime } from '../../components/ui';
+import { Copy } from 'lucide-react';
+import { toast } from 'sonner';
+import type { DatanetRecord, PiiSpan } from '../../../../electron/shared/datanets';
+import { client } from '../../api';
+import { Button, formatTime } from '../../components/ui';
+import { useDatanets } from '../../store/datanets';
 
 export function recordPreview(r: DatanetRecord): string {
   const c = r.content;
@@ -7,27 +11,88 @@ export function recordPreview(r: DatanetRecord): string {
   return t.replace(/\s+/g, ' ');
 }
 
-/** The full record: its content, hash, contributor and provenance. */
-export function RecordDetail({ record }: { record: DatanetRecord }) {
+/** Text with its PII spans marked, so a reviewer sees what redaction would remove. */
+function Highlighted({ text, spans }: { text: string; spans: PiiSpan[] }) {
+  if (spans.length === 0) return <>{text}</>;
+  const parts: React.ReactNode[] = [];
+  let at = 0;
+  for (const s of [...spans].sort((a, b) => a.start - b.start)) {
+    if (s.start < at) continue;
+    parts.push(text.slice(at, s.start));
+    parts.push(
+      <mark key={s.start} className="pii" title={s.kind.replace('_', ' ')}>
+        {text.slice(s.start, s.end)}
+      </mark>,
+    );
+    at = s.end;
+  }
+  parts.push(text.slice(at));
+  return <>{parts}</>;
+}
+
+/** The full record: content with PII highlighted, hashes, contributor, provenance, proofs. */
+export function RecordDetail({ record, onOpenRecord }: { record: DatanetRecord; onOpenRecord(id: string): void }) {
+  const snapshots = useDatanets((s) => (s.snapshots?.datanetId === record.datanetId ? s.snapshots.items : []));
   const c = record.content;
+  const spans = (field: string) => record.pii.filter((p) => p.field === field);
+  const copyProof = async (snapshotId: string, version: number) => {
+    try {
+      const proof = await client!.call('datanets.getProof', { snapshotId, recordId: record.id });
+      await navigator.clipboard.writeText(JSON.stringify(proof, null, 2));
+      toast.success(`Inclusion proof for snapshot v${version} copied`);
+    } catch (e) {
+      toast.error(e instanceof Error ? e.message : String(e));
+    }
+  };
   return (
     <aside className="detail" aria-label="Record detail" data-testid="record-detail">
       <div className="detail-head">
         <span className={`badge badge-${record.status}`}>{record.status}</span>
         <span className="badge">{record.kind}</span>
+        {record.flags.map((f) => (
+          <span key={f} className={`badge flag-${f}`}>
+            {f}
+          </span>
+        ))}
       </div>
+      {record.rejectReason ? <div className="notice notice-bad">Rejected: {record.rejectReason}</div> : null}
+      {record.pii.length ? (
+        <div className="notice notice-warn">
+          {record.pii.length} possible PII span{record.pii.length === 1 ? '' : 's'} ({[...new Set(record.pii.map((p) => p.kind.replace('_', ' ')))].join(', ')}): redact before
+          approving, or approve with a reason.
+        </div>
+      ) : null}
+      {record.piiOverride ? <div className="notice notice-warn">Approved with PII: {record.piiOverride}</div> : null}
+      {record.nearDuplicateOf ? (
+        <div className="notice notice-warn">
+          Near-duplicate ({Math.round(record.nearDuplicateOf.similarity * 100)}% similar) of{' '}
+          <button type="button" className="link" onClick={() => onOpenRecord(record.nearDuplicateOf!.recordId)}>
+            {record.nearDuplicateOf.recordId}
+          </button>
+        </div>
+      ) : null}
       {c.kind === 'text' ? (
-        <Section label="Text">{c.text}</Section>
+        <Section label="Text">
+          <Highlighted text={c.text} spans={spans('text')} />
+        </Section>
       ) : c.kind === 'instruction' ? (
         <>
-          <Section label="Instruction">{c.instruction}</Section>
-          {c.input ? <Section label="Input">{c.input}</Section> : null}
-          <Section label="Response">{c.response}</Section>
+          <Section label="Instruction">
+            <Highlighted text={c.instruction} spans={spans('instruction')} />
+          </Section>
+          {c.input ? (
+            <Section label="Input">
+              <Highlighted text={c.input} spans={spans('input')} />
+            </Section>
+          ) : null}
+          <Section label="Response">
+            <Highlighted text={c.response} spans={spans('response')} />
+          </Section>
         </>
       ) : (
         c.messages.map((m, i) => (
           <Section key={i} label={m.role}>
-            {m.content}
+            <Highlighted text={m.content} spans={spans(`messages.${i}.content`)} />
           </Section>
         ))
       )}
@@ -36,20 +101,45 @@ export function RecordDetail({ record }: { record: DatanetRecord }) {
         <dd className="mono">{record.id}</dd>
         <dt>Content hash</dt>
         <dd className="mono wrap">{record.contentHash}</dd>
+        {record.originalHash !== record.contentHash ? (
+          <>
+            <dt>Signed hash</dt>
+            <dd className="mono wrap">{record.originalHash}</dd>
+          </>
+        ) : null}
         <dt>Contributor</dt>
         <dd className="mono">{record.contributor ?? 'you (this workspace)'}</dd>
+        <dt>Signature</dt>
+        <dd>{record.signature ? 'EIP-712, verified at import' : 'none'}</dd>
         <dt>License</dt>
         <dd>{record.license}</dd>
         <dt>Source</dt>
         <dd>{record.source ? `${record.source.file}, row ${record.source.row}` : 'added by hand'}</dd>
+        {record.redaction ? (
+          <>
+            <dt>Redacted</dt>
+            <dd>
+              {record.redaction.count} spans ({record.redaction.mode}), {formatTime(record.redaction.at)}
+            </dd>
+          </>
+        ) : null}
         <dt>Added</dt>
         <dd>{formatTime(record.createdAt)}</dd>
       </dl>
+      {record.status === 'approved' && snapshots.length ? (
+        <div className="detail-actions">
+          {snapshots.slice(0, 3).map((s) => (
+            <Button key={s.id} variant="ghost" onClick={() => void copyProof(s.id, s.version)}>
+              <Copy size={13} /> Copy proof (v{s.version})
+            </Button>
+          ))}
+        </div>
+      ) : null}
     </aside>
   );
 }
 
-function Section({ label, children }: { label: string; children: string }) {
+function Section({ label, children }: { label: string; children: React.ReactNode }) {
   return (
     <section className="detail-section">
       <div className="detail-label">{label}</div>

@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { launchBrowser, newPage, screenshot, startServe } from '../helpers/browser';
+import { REPO_ROOT, tempDir } from '../helpers/workspace';
+
+test('import a file, review it, take a snapshot and see its root', async (t) => {
+  const workspace = tempDir(t);
+  const file = join(tempDir(t), 'contracts.jsonl');
+  writeFileSync(
+    file,
+    [
+      { instruction: 'What is consideration in contract law?', output: 'Something of value each party gives the other.' },
+      { instruction: 'What makes an offer valid?', output: 'Definite terms communicated to the offeree.' },
+      { instruction: 'Who do I call about the lease?', output: 'Email the landlord at landlord.smith@example.com.' },
+      { text: 'A signed lease binds both parties for its term.' },
+      '{"instruction": "broken row"',
+    ]
+      .map((r) => (typeof r === 'string' ? r : JSON.stringify(r)))
+      .join('\n') + '\n',
+  );
+  const browser = await launchBrowser(t);
+  const serve = await startServe(workspace, t);
+  const page = await newPage(browser, t);
+  await page.goto(serve.openUrl);
+
+  await page.getByRole('button', { name: 'New datanet' }).click();
+  await page.getByRole('dialog', { name: 'New datanet' }).getByLabel('Name').fill('Contract law');
+  await page.getByRole('button', { name: 'Create datanet' }).click();
+  await page.getByRole('heading', { name: 'Contract law' }).waitFor();
+
+  await page.getByRole('button', { name: 'Import file' }).click();
+  const wizard = page.getByRole('dialog', { name: 'Import a file' });
+  await wizard.getByLabel('File path on this machine').fill(file);
+  await wizard.getByRole('button', { name: 'Preview' }).click();
+  await wizard.getByTestId('import-preview').waitFor();
+  assert.match(await wizard.getByTestId('import-preview').innerText(), /contracts\.jsonl · JSONL/);
+  await screenshot(page, '06-import-preview');
+  await wizard.getByRole('button', { name: 'Import' }).click();
+  await wizard.getByTestId('import-result').waitFor();
+  assert.match(await wizard.getByTestId('import-result').innerText(), /Imported 4 of 5 rows · 1 rejected · 0 near-duplicates flagged · 1 with PII/);
+  assert.match(await wizard.innerText(), /not valid JSON/);
+  await screenshot(page, '07-import-result');
+  await wizard.getByRole('button', { name: 'Done' }).click();
+
+  const rows = page.getByTestId('records-table').locator('tbody tr');
+  await rows.nth(3).waitFor();
+  assert.equal(await rows.count(), 4);
+  await rows.nth(2).click();
+  const detail = page.getByTestId('record-detail');
+  assert.match(await detail.locator('mark.pii').innerText(), /landlord\.smith@example\.com/);
+  await screenshot(page, '08-review-pii');
+
+  // Approving everything refuses the PII record; redacting it lets it through.
+  await page.getByRole('button', { name: 'Approve all pending' }).click();
+  await page.getByText(/3 approved; 1 refused/).waitFor();
+  await rows.nth(2).click();
+  await page.getByRole('button', { name: 'Redact PII' }).click();
+  await page.getByText(/Redacted 1 PII spans in 1 records/).waitFor();
+  assert.match(await detail.innerText(), /\[EMAIL\]/);
+  await rows.nth(2).focus();
+  await page.keyboard.press('a');
+  await page.getByText(/1 record approved/).waitFor();
+  await page.getByRole('button', { name: 'Approved' }).click();
+  await page.getByTestId('records-range').filter({ hasText: '1–4 of 4' }).waitFor();
+
+  await page.getByRole('tab', { name: 'Snapshots' }).click();
+  await page.getByRole('button', { name: 'Take snapshot' }).click();
+  const root = page.getByTestId('snapshot-root').first();
+  await root.waitFor();
+  const shown = await root.innerText();
+  assert.match(shown, /^0x[0-9a-f]{64}$/);
+  await screenshot(page, '09-snapshots');
+
+  // The root the UI shows is the one the CLI reads from the same workspace.
+  const cli = spawnSync(process.execPath, ['--import', 'tsx', 'electron/core/bin/cli.ts', 'datanet', 'list', '--json', '--workspace', workspace], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const datanetId = (JSON.parse(cli.stdout) as { items: { id: string }[] }).items[0]!.id;
+  const snaps = spawnSync(process.execPath, ['--import', 'tsx', 'electron/core/bin/cli.ts', 'datanet', 'snapshots', datanetId, '--json', '--workspace', workspace], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const listed = JSON.parse(snaps.stdout) as { items: { root: string; recordCount: number }[] };
+  assert.deepEqual(listed.items.map((s) => [s.root, s.recordCount]), [[shown, 4]]);
+});
