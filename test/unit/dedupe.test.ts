@@ -66,11 +66,21 @@ test('the estimate tracks the exact Jaccard similarity of the shingle sets', () 
   assert.ok(Math.abs(estimate - exact) < 0.08, `estimate ${estimate} vs exact ${exact}`);
 });
 
+test('character 5-grams (the default) tolerate a word edit better than word 3-grams', () => {
+  const edited = NOTE.replace('chest pain', 'chest discomfort').replace('twice daily', 'once daily');
+  const char5 = exactJaccard(NOTE, edited, 'char5');
+  const word3 = exactJaccard(NOTE, edited, 'word3');
+  assert.ok(char5 > word3 + 0.05, `char5 ${char5} vs word3 ${word3}`);
+  assert.equal(exactJaccard(NOTE, edited), char5, 'char5 is the default');
+});
+
 test('short and empty texts still get signatures', () => {
   assert.equal(shingleHashes('').length, 0);
-  assert.equal(shingleHashes('two words').length, 1);
-  assert.equal(estimateJaccard(minhashSignature('two words'), minhashSignature('Two  words.')), 1);
-  assert.ok(estimateJaccard(minhashSignature('two words'), minhashSignature('other words')) < 0.2);
+  assert.equal(shingleHashes('two words', 'word3').length, 1);
+  assert.equal(shingleHashes('ok', 'char5').length, 1);
+  assert.equal(estimateJaccard(minhashSignature('ok'), minhashSignature('OK.')), 1);
+  assert.equal(estimateJaccard(minhashSignature('two words', { shingle: 'word3' }), minhashSignature('Two  words.', { shingle: 'word3' })), 1);
+  assert.ok(estimateJaccard(minhashSignature('two words'), minhashSignature('something else entirely')) < 0.2);
 });
 
 test('signatures round-trip through a buffer, little-endian', () => {

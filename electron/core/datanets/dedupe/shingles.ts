@@ -3,14 +3,16 @@ import { combine32, fnv1a32 } from './hash32';
 
 /**
  * How a normalised text is cut into shingles.
- * - `word3`: overlapping 3-word windows (the default: measured in bench/curation-quality.bench.ts,
- *   it separates documents that share a template but differ in facts better than character
- *   5-grams, which give high similarity to any two texts written with the same vocabulary).
- * - `char5`: overlapping 5-character windows; more tolerant of typos inside words.
+ * - `char5` (the default): overlapping 5-character windows. Chosen by measurement
+ *   (bench/curation-quality.bench.ts, generated set with planted edits): at the default threshold 0.8
+ *   it finds far more lightly edited copies (recall 0.78 vs 0.41 for word3, precision 0.997 vs 1.0),
+ *   because a changed word breaks only the windows that touch it, while with word 3-grams it breaks
+ *   three whole shingles. It costs about 3x the time of word3 per signature.
+ * - `word3`: overlapping 3-word windows; stricter (fewer template look-alikes flagged) and faster.
  */
 export type ShingleKind = 'word3' | 'char5';
 
-export const DEFAULT_SHINGLE: ShingleKind = 'word3';
+export const DEFAULT_SHINGLE: ShingleKind = 'char5';
 
 const WORDS_PER_SHINGLE = 3;
 const CHARS_PER_SHINGLE = 5;
