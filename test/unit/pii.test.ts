@@ -90,6 +90,11 @@ test('hard negatives are not detected', () => {
     'BP 140/90, pulse 72, scores 10 12 15 18 20 22.',
     'Clause 14.2 and section 3(b) apply.',
     'Dear Sir or Madam, thank you.',
+    'Patient: Reports chest pain since Monday.',
+    'Name: Not Provided.',
+    'Date of birth unknown; admitted 12/03/2021.',
+    'The stubborn 12/03/1999 entry.',
+    'Take 2 tablets at 10 pm; 3 Oak trees were planted.',
     'The patient was seen today.',
   ];
   for (const text of negatives) assert.deepEqual(found(text), [], text);
