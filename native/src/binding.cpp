@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "trainer.h"
+#include "ggml-backend.h"
 
 namespace {
 
@@ -310,7 +311,21 @@ Napi::Value MatmulGflops(const Napi::CallbackInfo & info) {
     return Napi::Number::New(info.Env(), g);
 }
 
+// Names of the CPU backend's "extra" buffer types (repack, AMX, ...): node-llama-cpp puts quantized
+// weights there for inference; the trainer cannot (no out_prod), which changes rounding.
+Napi::Value CpuExtraBufferTypes(const Napi::CallbackInfo & info) {
+    Napi::Array out = Napi::Array::New(info.Env());
+    ggml_backend_dev_t dev = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_CPU);
+    if (!dev) return out;
+    auto get = (ggml_backend_dev_get_extra_bufts_t) ggml_backend_reg_get_proc_address(ggml_backend_dev_backend_reg(dev), "ggml_backend_dev_get_extra_bufts");
+    if (!get) return out;
+    uint32_t i = 0;
+    for (ggml_backend_buffer_type_t * b = get(dev); b && *b; b++) out.Set(i++, ggml_backend_buft_name(*b));
+    return out;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+    exports.Set("cpuExtraBufferTypes", Napi::Function::New(env, CpuExtraBufferTypes));
     exports.Set("Trainer", Trainer::Define(env));
     exports.Set("matmulGflops", Napi::Function::New(env, MatmulGflops));
     exports.Set("TARGETS", [&] {

@@ -55,6 +55,8 @@ export interface NativeTrainer {
 export interface NativeAddon {
   Trainer: new (modelPath: string, params: NativeTrainerParams, backendsDir: string) => NativeTrainer;
   matmulGflops(n: number, reps: number, threads: number, backendsDir: string): number;
+  /** The CPU backend's extra buffer types (e.g. CPU_REPACK, AMX), once a CPU backend is loaded. */
+  cpuExtraBufferTypes(): string[];
   TARGETS: Record<'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down', number>;
 }
 

@@ -1,0 +1,220 @@
+/**
+ * Training as the app runs it: a run trains on a snapshot's frozen records, streams progress as a
+ * job, checkpoints as it goes, and on success registers its adapter with its provenance (base model
+ * hash, snapshot root, config hash). The trainer module is loaded only when a run starts, so hosts
+ * that never train never load node-llama-cpp or the addon.
+ */
+import { join } from 'node:path';
+import type { Adapter, TrainingRunInfo, TrainingSettings } from '../../shared/training';
+import { AppError } from '../../shared/errors';
+import type { Job } from '../../shared/jobs';
+import type { AuditLog } from '../audit/log';
+import type { Db } from '../db/open';
+import type { JobManager } from '../jobs/manager';
+import type { SnapshotStore } from '../datanets/snapshots';
+import type { WorkspacePaths } from '../workspace/workspace';
+import { newId, nowIso } from '../common/ids';
+import type { TrainingExample } from './dataset.js';
+
+interface RunRow {
+  id: string;
+  snapshot_id: string;
+  snapshot_root: string;
+  model_path: string;
+  settings: string;
+  checkpoint: string;
+  state: TrainingRunInfo['state'];
+  step: number;
+  total_steps: number | null;
+  adapter_id: string | null;
+  error: string | null;
+  started_at: string;
+  finished_at: string | null;
+}
+
+interface AdapterRow {
+  id: string;
+  run_id: string;
+  file: string;
+  sha256: string;
+  base_model_path: string;
+  base_model_sha256: string;
+  snapshot_id: string;
+  snapshot_root: string;
+  config_hash: string;
+  settings: string;
+  metrics: string;
+  created_at: string;
+}
+
+const toRun = (r: RunRow): TrainingRunInfo => ({
+  id: r.id,
+  snapshotId: r.snapshot_id,
+  snapshotRoot: r.snapshot_root,
+  modelPath: r.model_path,
+  settings: JSON.parse(r.settings) as TrainingSettings,
+  state: r.state,
+  step: r.step,
+  totalSteps: r.total_steps,
+  adapterId: r.adapter_id,
+  error: r.error,
+  startedAt: r.started_at,
+  finishedAt: r.finished_at,
+});
+
+const toAdapter = (r: AdapterRow): Adapter => ({
+  id: r.id,
+  runId: r.run_id,
+  file: r.file,
+  sha256: r.sha256,
+  baseModelPath: r.base_model_path,
+  baseModelSha256: r.base_model_sha256,
+  snapshotId: r.snapshot_id,
+  snapshotRoot: r.snapshot_root,
+  configHash: r.config_hash,
+  settings: JSON.parse(r.settings) as TrainingSettings,
+  metrics: JSON.parse(r.metrics) as Adapter['metrics'],
+  createdAt: r.created_at,
+});
+
+export interface TrainingDeps {
+  db: Db;
+  audit: AuditLog;
+  actor: string;
+  jobs: JobManager;
+  snapshots: SnapshotStore;
+  paths: WorkspacePaths;
+}
+
+export class TrainingRuns {
+  constructor(private readonly d: TrainingDeps) {
+    // Runs the app was in the middle of when it stopped can be resumed from their checkpoint.
+    d.db.prepare(`UPDATE training_runs SET state = 'interrupted', finished_at = ? WHERE state = 'running'`).run(nowIso());
+  }
+
+  start(input: { modelPath: string; snapshotId: string; settings: TrainingSettings }): { jobId: string; runId: string } {
+    const snapshot = this.d.snapshots.get(input.snapshotId);
+    const id = newId('run');
+    this.d.db
+      .prepare(
+        `INSERT INTO training_runs (id, snapshot_id, snapshot_root, model_path, settings, checkpoint, state, started_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`,
+      )
+      .run(id, snapshot.id, snapshot.root, input.modelPath, JSON.stringify(input.settings), join(this.d.paths.checkpoints, `${id}.gguf`), nowIso());
+    this.d.audit.append({ actor: this.d.actor, action: 'training.start', subject: id, details: { snapshotId: snapshot.id, snapshotRoot: snapshot.root, settings: input.settings } });
+    return { jobId: this.launch(this.getRow(id), false).id, runId: id };
+  }
+
+  resume(runId: string): { jobId: string; runId: string } {
+    const row = this.getRow(runId);
+    if (row.state !== 'cancelled' && row.state !== 'interrupted' && row.state !== 'failed') {
+      throw new AppError('CONFLICT', `Run ${runId} is ${row.state}; only a cancelled, interrupted or failed run can be resumed.`);
+    }
+    this.d.db.prepare(`UPDATE training_runs SET state = 'running', error = NULL, finished_at = NULL WHERE id = ?`).run(runId);
+    this.d.audit.append({ actor: this.d.actor, action: 'training.resume', subject: runId, details: { fromStep: row.step } });
+    return { jobId: this.launch(this.getRow(runId), true).id, runId };
+  }
+
+  listRuns(): TrainingRunInfo[] {
+    return (this.d.db.prepare('SELECT * FROM training_runs ORDER BY started_at DESC').all() as RunRow[]).map(toRun);
+  }
+
+  listAdapters(): Adapter[] {
+    return (this.d.db.prepare('SELECT * FROM adapters ORDER BY created_at DESC').all() as AdapterRow[]).map(toAdapter);
+  }
+
+  private getRow(id: string): RunRow {
+    const row = this.d.db.prepare('SELECT * FROM training_runs WHERE id = ?').get(id) as RunRow | undefined;
+    if (!row) throw new AppError('NOT_FOUND', `No training run with id ${id}.`);
+    return row;
+  }
+
+  private examples(snapshotId: string): TrainingExample[] {
+    return this.d.snapshots.records(snapshotId).map((r): TrainingExample => {
+      const c = r.content;
+      if (c.kind === 'instruction') return { kind: 'instruction', instruction: c.instruction, input: c.input || undefined, response: c.response };
+      return c;
+    });
+  }
+
+  private launch(row: RunRow, resume: boolean): Job {
+    const { db } = this.d;
+    const settings = JSON.parse(row.settings) as TrainingSettings;
+    return this.d.jobs.start({
+      kind: 'training.run',
+      title: `Train LoRA on snapshot ${row.snapshot_id}`,
+      unit: 'steps',
+      run: async (ctx) => {
+        const setStep = db.prepare('UPDATE training_runs SET step = ?, total_steps = ? WHERE id = ?');
+        const finish = db.prepare('UPDATE training_runs SET state = ?, error = ?, adapter_id = ?, finished_at = ? WHERE id = ?');
+        try {
+          const { startTraining, sha256File } = await import('./index.js');
+          const adapterId = newId('ad');
+          const adapterPath = join(this.d.paths.adapters, `${adapterId}.gguf`);
+          ctx.progress(0, null, resume ? 'Resuming from the last checkpoint' : 'Tokenizing the snapshot');
+          const run = await startTraining(
+            {
+              modelPath: row.model_path,
+              examples: this.examples(row.snapshot_id),
+              ...settings,
+              adapterPath,
+              checkpointPath: row.checkpoint,
+              resume,
+              provenance: { snapshotRoot: row.snapshot_root },
+            },
+            (p) => {
+              setStep.run(p.step, p.totalSteps, row.id);
+              const evalPart = p.evalLoss === null ? '' : ` · eval ${p.evalLoss.toFixed(3)}`;
+              ctx.progress(p.step, p.totalSteps, `loss ${p.loss.toFixed(3)}${evalPart} · ${Math.round(p.tokensPerSecond)} tokens/s`);
+            },
+            ctx.signal,
+          );
+          const r = await run.result;
+          ctx.throwIfCancelled();
+          if (r.status !== 'finished' || !r.adapterPath) throw new AppError('INTERNAL', 'The trainer stopped without writing an adapter.');
+          const adapter: Adapter = {
+            id: adapterId,
+            runId: row.id,
+            file: r.adapterPath,
+            sha256: await sha256File(r.adapterPath),
+            baseModelPath: row.model_path,
+            baseModelSha256: r.baseModelSha256,
+            snapshotId: row.snapshot_id,
+            snapshotRoot: row.snapshot_root,
+            configHash: r.configHash,
+            settings,
+            metrics: {
+              steps: r.steps,
+              initialEvalLoss: r.initialEvalLoss,
+              finalEvalLoss: r.finalEvalLoss,
+              lastLoss: r.lastLoss,
+              tokensPerSecond: r.tokensPerSecond,
+              trainRows: r.trainRows,
+              evalRows: r.evalRows,
+              memoryEstimateBytes: r.memoryEstimate.estimateBytes,
+              measuredPeakBytes: Math.max(0, r.memoryAfter.peakRssBytes - r.baselineRssBytes),
+            },
+            createdAt: nowIso(),
+          };
+          db.transaction(() => {
+            db.prepare(
+              `INSERT INTO adapters (id, run_id, file, sha256, base_model_path, base_model_sha256, snapshot_id, snapshot_root, config_hash, settings, metrics, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+            ).run(adapter.id, row.id, adapter.file, adapter.sha256, adapter.baseModelPath, adapter.baseModelSha256, adapter.snapshotId, adapter.snapshotRoot, adapter.configHash, JSON.stringify(settings), JSON.stringify(adapter.metrics), adapter.createdAt);
+            finish.run('succeeded', null, adapter.id, nowIso(), row.id);
+            this.d.audit.append({
+              actor: this.d.actor,
+              action: 'adapter.register',
+              subject: adapter.id,
+              details: { runId: row.id, sha256: adapter.sha256, baseModelSha256: adapter.baseModelSha256, snapshotRoot: adapter.snapshotRoot, configHash: adapter.configHash },
+            });
+          })();
+          return { runId: row.id, adapter };
+        } catch (e) {
+          finish.run(ctx.signal.aborted ? 'cancelled' : 'failed', ctx.signal.aborted ? null : (e as Error).message, null, nowIso(), row.id);
+          throw e;
+        }
+      },
+    });
+  }
+}
