@@ -55,6 +55,7 @@ test('each kind is detected on clear examples', () => {
     ['date_of_birth', 'Max Mustermann, geb. 12.08.1970, Berlin.', '12.08.1970'],
     ['mrn', 'MRN: 00482913, ward 4.', '00482913'],
     ['mrn', 'Chart #A-77120 was updated.', 'A-77120'],
+    ['mrn', 'NHS number 943 476 5919 confirmed.', '943 476 5919'],
     ['street_address', 'She lives at 42 Elm Street, Apt 3, Springfield, IL 62704 now.', '42 Elm Street, Apt 3, Springfield, IL 62704'],
     ['street_address', 'Deliver to 1600 Pennsylvania Ave.', '1600 Pennsylvania Ave.'],
     ['person_name', 'Seen by Dr. Okafor in clinic.', 'Okafor'],

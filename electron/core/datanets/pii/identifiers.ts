@@ -29,7 +29,8 @@ export function detectNationalIds(text: string, out: Candidate[]): void {
 
 // Cues for a medical record number, then an identifier with at least 4 digits.
 const MRN_CUE = /(?:\b(?:MRN|medical\s+record(?:\s+(?:number|no))?|patient\s+(?:id|identifier|number|no)|chart\s+(?:number|no)|hospital\s+(?:number|no)|NHS\s+(?:number|no))\b\.?|\b(?:medical\s+record|chart)\s*#)/gi;
-const MRN_VALUE = /^[\s:#.=-]{0,6}(?:(?:is|was)\s+)?([A-Z0-9](?:[A-Z0-9-]{2,18}[A-Z0-9])?)(?![A-Za-z0-9-])/i;
+// One code ("PT-0093321"), or a number printed in groups of 3-4 digits ("943 476 5919", NHS style).
+const MRN_VALUE = /^[\s:#.=-]{0,6}(?:(?:is|was)\s+)?([A-Z0-9](?:[A-Z0-9-]{0,18}[A-Z0-9])?(?: \d{3,4}){0,3})(?![A-Za-z0-9-])/i;
 
 export function detectMrns(text: string, out: Candidate[]): void {
   for (const cue of text.matchAll(MRN_CUE)) {
