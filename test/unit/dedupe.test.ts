@@ -7,6 +7,7 @@ import {
   estimateJaccard,
   exactJaccard,
   lshBandKeys,
+  lshBandNumbers,
   minhashSignature,
   NearDupIndex,
   normalizeForDedupe,
@@ -105,6 +106,12 @@ test('band keys: one per band, equal exactly when the band values are equal, tag
   changed[8 * 5 + 2] = (changed[8 * 5 + 2]! + 1) >>> 0;
   const keys2 = lshBandKeys(changed, { bands: 16, rows: 8 });
   assert.deepEqual(keys2.map((k, i) => k === keys[i]), keys.map((_, i) => i !== 5));
+  // The numeric form used in memory agrees band by band with the string form.
+  const nums = lshBandNumbers(sig, { bands: 16, rows: 8 });
+  const nums2 = lshBandNumbers(changed, { bands: 16, rows: 8 });
+  assert.equal(new Set(nums).size, 16);
+  assert.ok(nums.every((n) => Number.isSafeInteger(n) && n >= 0));
+  assert.deepEqual(nums2.map((n, i) => n === nums[i]), keys.map((_, i) => i !== 5));
   assert.throws(() => lshBandKeys(sig, { bands: 20, rows: 8 }), /at least 160/);
 });
 

@@ -10,6 +10,6 @@ export {
   DEFAULT_SEED,
   type MinHashOptions,
 } from './minhash';
-export { bandsFor, lshBandKeys, candidateProbability, DEFAULT_THRESHOLD, type Banding } from './lsh';
+export { bandsFor, lshBandKeys, lshBandNumbers, candidateProbability, DEFAULT_THRESHOLD, type Banding } from './lsh';
 export { NearDupIndex, type NearDupIndexOptions, type NearDupCandidate } from './near-dup-index';
 export { signatureToBuffer, bufferToSignature } from './serialize';

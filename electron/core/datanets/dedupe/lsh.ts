@@ -1,5 +1,5 @@
 import { AppError } from '../../../shared/errors';
-import { fnv1a32, mix32 } from './hash32';
+import { mix32 } from './hash32';
 
 export const DEFAULT_THRESHOLD = 0.8;
 
@@ -33,32 +33,66 @@ export function bandsFor(threshold = DEFAULT_THRESHOLD, numPerm = 128, minCandid
   return { bands: numPerm, rows: 1 };
 }
 
-/**
- * One key per band: `${bands}x${rows}:${band}:${hash}`, where hash is 64 bits (two independent
- * 32-bit hashes, 16 hex digits) of that band's signature values. Two signatures share a key exactly
- * when their band values are equal (up to a 2^-64 collision). The banding is part of the key, so
- * keys made under different banding never match; keys are only comparable between signatures
- * made with the same numPerm and seed.
- */
-export function lshBandKeys(sig: Uint32Array, { bands, rows }: Banding): string[] {
+function checkBanding(sig: Uint32Array, { bands, rows }: Banding): void {
   if (!Number.isInteger(bands) || !Number.isInteger(rows) || bands < 1 || rows < 1) {
     throw new AppError('BAD_INPUT', `bands and rows must be positive integers (got ${bands} and ${rows}).`);
   }
   if (bands * rows > sig.length) {
     throw new AppError('BAD_INPUT', `${bands} bands of ${rows} rows need a signature of at least ${bands * rows} values (got ${sig.length}).`);
   }
-  const keys: string[] = new Array<string>(bands);
+}
+
+/**
+ * Two independent 32-bit hashes of each band's values, written into out[2*band] and out[2*band+1].
+ * Two signatures agree on a band exactly when its values are equal (up to hash collisions).
+ */
+function bandHashes(sig: Uint32Array, { bands, rows }: Banding, out: Uint32Array): void {
   for (let band = 0; band < bands; band++) {
     let h1 = 0x811c9dc5 ^ band;
-    let h2 = 0x01000193 + band;
+    let h2 = (0x01000193 + Math.imul(band, 0x27d4eb2f)) >>> 0;
     for (let r = band * rows; r < (band + 1) * rows; r++) {
       const v = sig[r]!;
       h1 = mix32(h1 ^ v);
       h2 = mix32(Math.imul(h2, 0x9e3779b1) + v);
     }
-    keys[band] = `${bands}x${rows}:${band}:${hex8(h1)}${hex8(h2 ^ fnv1a32(String(band)))}`;
+    out[2 * band] = h1;
+    out[2 * band + 1] = h2;
+  }
+}
+
+/**
+ * One key per band, for storage (e.g. an indexed SQLite column): `${bands}x${rows}:${band}:${hash}`,
+ * where hash is 64 bits (16 hex digits) of that band's signature values. Two signatures share a key
+ * exactly when their band values are equal (up to a 2^-64 collision). The banding is part of the key,
+ * so keys made under different banding never match; keys are only comparable between signatures
+ * made with the same numPerm, seed and shingle kind.
+ */
+export function lshBandKeys(sig: Uint32Array, banding: Banding): string[] {
+  checkBanding(sig, banding);
+  const h = new Uint32Array(banding.bands * 2);
+  bandHashes(sig, banding, h);
+  const keys: string[] = new Array<string>(banding.bands);
+  for (let band = 0; band < banding.bands; band++) {
+    keys[band] = `${banding.bands}x${banding.rows}:${band}:${hex8(h[2 * band]!)}${hex8(h[2 * band + 1]!)}`;
   }
   return keys;
+}
+
+/**
+ * The same bands as numbers (53 bits: 32 + 14 bits of hash, 7 bits of band index) for in-memory
+ * indexes, where number keys cost far less than strings. A collision here only makes an extra
+ * candidate, which the similarity check then rejects.
+ */
+export function lshBandNumbers(sig: Uint32Array, banding: Banding, out: number[] = []): number[] {
+  checkBanding(sig, banding);
+  if (banding.bands > 128) throw new AppError('BAD_INPUT', `At most 128 bands (got ${banding.bands}).`);
+  const h = new Uint32Array(banding.bands * 2);
+  bandHashes(sig, banding, h);
+  out.length = banding.bands;
+  for (let band = 0; band < banding.bands; band++) {
+    out[band] = (h[2 * band + 1]! & 0x3fff) * 2 ** 39 + band * 2 ** 32 + h[2 * band]!;
+  }
+  return out;
 }
 
 function hex8(n: number): string {

@@ -1,5 +1,5 @@
 import { AppError } from '../../../shared/errors';
-import { bandsFor, DEFAULT_THRESHOLD, lshBandKeys, type Banding } from './lsh';
+import { bandsFor, DEFAULT_THRESHOLD, lshBandNumbers, type Banding } from './lsh';
 import { estimateJaccard } from './minhash';
 
 export interface NearDupIndexOptions {
@@ -24,7 +24,8 @@ export class NearDupIndex {
   readonly threshold: number;
   readonly numPerm: number;
   readonly banding: Banding;
-  private readonly buckets = new Map<string, string[]>();
+  // Most buckets hold one id: store it bare and only make an array on the second (saves memory at 100k records).
+  private readonly buckets = new Map<number, string | string[]>();
   private readonly signatures = new Map<string, Uint32Array>();
 
   constructor(options: NearDupIndexOptions = {}) {
@@ -44,10 +45,11 @@ export class NearDupIndex {
     this.checkLength(sig);
     if (this.signatures.has(id)) throw new AppError('CONFLICT', `Record ${id} is already in the near-duplicate index.`);
     this.signatures.set(id, sig);
-    for (const key of lshBandKeys(sig, this.banding)) {
+    for (const key of lshBandNumbers(sig, this.banding)) {
       const bucket = this.buckets.get(key);
-      if (bucket) bucket.push(id);
-      else this.buckets.set(key, [id]);
+      if (bucket === undefined) this.buckets.set(key, id);
+      else if (typeof bucket === 'string') this.buckets.set(key, [bucket, id]);
+      else bucket.push(id);
     }
   }
 
@@ -55,8 +57,10 @@ export class NearDupIndex {
     this.checkLength(sig);
     const seen = new Set<string>();
     const out: NearDupCandidate[] = [];
-    for (const key of lshBandKeys(sig, this.banding)) {
-      for (const id of this.buckets.get(key) ?? []) {
+    for (const key of lshBandNumbers(sig, this.banding)) {
+      const bucket = this.buckets.get(key);
+      if (bucket === undefined) continue;
+      for (const id of typeof bucket === 'string' ? [bucket] : bucket) {
         if (seen.has(id)) continue;
         seen.add(id);
         const similarity = estimateJaccard(sig, this.signatures.get(id)!);
