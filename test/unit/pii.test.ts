@@ -14,6 +14,7 @@ import {
 } from '../../electron/core/datanets/pii';
 import { generatePiiSet } from '../fixtures/curation/pii-set';
 import { scorePii } from '../fixtures/curation/pii-score';
+import { createRng } from '../fixtures/curation/prng';
 
 const KEY = 'workspace-secret-key-0123456789';
 
@@ -233,4 +234,24 @@ test('adversarial 100 KB inputs finish (no catastrophic backtracking by construc
     'Patient: ' + 'Ab '.repeat(30_000),
   ];
   for (const s of inputs) assert.ok(Array.isArray(detectPii(s)));
+});
+
+test('on random text made of PII-ish pieces, findings are always sorted, disjoint and equal to their slice', () => {
+  const rng = createRng(42);
+  const pieces = ['1', '23', '456', '7890', ' ', '-', '.', ':', '@', '+', '(', ')', '/', '#', 'DOB ', 'MRN ', 'Dr. ', 'Patient: ', 'Street', ' St', 'Ann ',
+    'Lee', 'a', 'x.org', 'DE89 ', 'é', '😀', '\n', 'SSN ', 'card ', '4111 ', 'ff:', '::', 'Tel: ', ', IL 62704'];
+  for (let i = 0; i < 2000; i++) {
+    let text = '';
+    const n = rng.int(1, 60);
+    for (let j = 0; j < n; j++) text += rng.pick(pieces);
+    const findings = detectPii(text);
+    let end = 0;
+    for (const f of findings) {
+      assert.ok(f.start >= end && f.end > f.start && f.end <= text.length, JSON.stringify(text));
+      assert.equal(text.slice(f.start, f.end), f.text);
+      end = f.end;
+    }
+    const masked = redact(text, findings, 'mask').text;
+    assert.equal(redact(masked, detectPii(masked), 'mask').text, masked, JSON.stringify(text));
+  }
 });
