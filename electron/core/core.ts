@@ -9,6 +9,7 @@ import { DatanetStore } from './datanets/store';
 import { NearDupRegistry } from './datanets/near-dup-registry';
 import { SnapshotStore } from './datanets/snapshots';
 import { recoverInterruptedImports } from './datanets/import/pipeline';
+import { TrainingRuns } from './training/app-runs';
 import { EventBus } from './events';
 import { JobManager } from './jobs/manager';
 import { createHandlers } from './rpc/handlers';
@@ -32,6 +33,7 @@ export interface Services {
   jobs: JobManager;
   datanets: DatanetStore;
   snapshots: SnapshotStore;
+  training: TrainingRuns;
   nearDup: NearDupRegistry;
   actor: string;
 }
@@ -56,6 +58,8 @@ export function openCore(options: CoreOptions): Core {
   const audit = new AuditLog(db);
   recoverInterruptedImports(db);
   const nearDup = new NearDupRegistry(db);
+  const jobs = new JobManager(db, events);
+  const snapshots = new SnapshotStore(db, audit, LOCAL_ACTOR);
   const services: Services = {
     paths,
     host: options.host,
@@ -63,9 +67,10 @@ export function openCore(options: CoreOptions): Core {
     db,
     events,
     audit,
-    jobs: new JobManager(db, events),
+    jobs,
     datanets: new DatanetStore(db, audit, LOCAL_ACTOR, nearDup),
-    snapshots: new SnapshotStore(db, audit, LOCAL_ACTOR),
+    snapshots,
+    training: new TrainingRuns({ db, audit, actor: LOCAL_ACTOR, jobs, snapshots, paths }),
     nearDup,
     actor: LOCAL_ACTOR,
   };

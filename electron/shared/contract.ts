@@ -4,6 +4,7 @@ import { auditMethods } from './audit';
 import { curationMethods } from './curation';
 import { datanetEvents, datanetMethods } from './datanets';
 import { jobEvents, jobMethods } from './jobs';
+import { trainingMethods } from './training';
 
 /** The whole contract: method name → input/output schemas. Every host and client uses this map. */
 export const methods = {
@@ -11,6 +12,7 @@ export const methods = {
   ...datanetMethods,
   ...curationMethods,
   ...jobMethods,
+  ...trainingMethods,
   ...auditMethods,
 } as const;
 

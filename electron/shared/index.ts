@@ -2,6 +2,7 @@ export * from './errors';
 export * from './common';
 export * from './datanets';
 export * from './curation';
+export * from './training';
 export * from './jobs';
 export * from './audit';
 export * from './app';

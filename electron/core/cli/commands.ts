@@ -5,6 +5,7 @@ import type { Input, MethodName } from '../../shared/contract';
 import type { ImportSummary, Snapshot } from '../../shared/curation';
 import type { Datanet, DatanetRecord, RecordContent } from '../../shared/datanets';
 import type { Job } from '../../shared/jobs';
+import type { Adapter, TrainingRunInfo } from '../../shared/training';
 import { table } from './format';
 
 export class UsageError extends Error {}
@@ -421,5 +422,109 @@ COMMANDS.push(
     positionals: ['snapshotId', 'file'],
     request: ({ positionals }) => ({ method: 'datanets.exportSnapshot', input: { snapshotId: positional(positionals, 0, 'snapshotId'), path: positional(positionals, 1, 'file') } }),
     human: (v) => `Wrote ${(v as { records: number }).records} records to ${(v as { path: string }).path} (sha256 ${(v as { sha256: string }).sha256})`,
+  },
+);
+
+const num = (values: Values, key: string): number | undefined => {
+  const s = str(values, key);
+  if (s === undefined) return undefined;
+  const n = Number(s);
+  if (!Number.isFinite(n)) throw new UsageError(`--${key} must be a number (got "${s}")`);
+  return n;
+};
+
+const trainingJob: NonNullable<Command['job']> = {
+  human: (job) => {
+    const { adapter } = job.result as { adapter: Adapter };
+    const m = adapter.metrics;
+    return [
+      `Adapter ${adapter.id} written: ${adapter.file}`,
+      `  sha256 ${adapter.sha256}`,
+      `  held-out loss ${m.initialEvalLoss?.toFixed(4) ?? '—'} → ${m.finalEvalLoss?.toFixed(4) ?? '—'} in ${m.steps} steps, ${Math.round(m.tokensPerSecond)} tokens/s`,
+      `  memory: estimated ${(m.memoryEstimateBytes / 2 ** 20).toFixed(1)} MiB, measured ${(m.measuredPeakBytes / 2 ** 20).toFixed(1)} MiB`,
+      `  provenance: snapshot root ${adapter.snapshotRoot}, base model sha256 ${adapter.baseModelSha256}, config ${adapter.configHash}`,
+    ].join('\n');
+  },
+};
+
+COMMANDS.push(
+  {
+    name: 'train',
+    usage:
+      'train --model <model.gguf> --snapshot <snapshotId> [--rank 8 --alpha 16 --lr 1e-3 --epochs 2 --seq-len 512 --targets q,k,v,o --dropout 0 --grad-accum 1 --warmup 0 --eval-fraction 0.1 --seed 42 --checkpoint-every 20]',
+    summary: 'Fine-tune a LoRA adapter on a snapshot (a job: progress on stderr; Ctrl-C cancels, `train resume` continues)',
+    options: {
+      model: { type: 'string' },
+      snapshot: { type: 'string' },
+      rank: { type: 'string' },
+      alpha: { type: 'string' },
+      lr: { type: 'string' },
+      epochs: { type: 'string' },
+      'seq-len': { type: 'string' },
+      targets: { type: 'string' },
+      dropout: { type: 'string' },
+      'grad-accum': { type: 'string' },
+      warmup: { type: 'string' },
+      'eval-fraction': { type: 'string' },
+      seed: { type: 'string' },
+      'checkpoint-every': { type: 'string' },
+    },
+    request: ({ values }) => {
+      const settings = Object.fromEntries(
+        Object.entries({
+          rank: int(values, 'rank'),
+          alpha: num(values, 'alpha'),
+          learningRate: num(values, 'lr'),
+          epochs: int(values, 'epochs'),
+          seqLen: int(values, 'seq-len'),
+          targets: list(str(values, 'targets')),
+          dropout: num(values, 'dropout'),
+          gradAccum: int(values, 'grad-accum'),
+          warmupSteps: int(values, 'warmup'),
+          evalFraction: num(values, 'eval-fraction'),
+          seed: int(values, 'seed'),
+          checkpointEvery: int(values, 'checkpoint-every'),
+        }).filter(([, v]) => v !== undefined),
+      );
+      return { method: 'training.start', input: { modelPath: required(values, 'model'), snapshotId: required(values, 'snapshot'), settings: settings as never } };
+    },
+    human: () => '',
+    job: trainingJob,
+  },
+  {
+    name: 'train resume',
+    usage: 'train resume <runId>',
+    summary: 'Continue a cancelled or interrupted run from its last checkpoint',
+    positionals: ['runId'],
+    request: ({ positionals }) => ({ method: 'training.resume', input: { runId: positional(positionals, 0, 'runId') } }),
+    human: () => '',
+    job: trainingJob,
+  },
+  {
+    name: 'train runs',
+    usage: 'train runs',
+    summary: 'List training runs',
+    request: () => ({ method: 'training.listRuns', input: {} }),
+    human: (v) =>
+      table(
+        ['ID', 'STATE', 'STEP', 'SNAPSHOT', 'ADAPTER', 'STARTED'],
+        (v as { items: TrainingRunInfo[] }).items.map((r) => [r.id, r.state, `${r.step}/${r.totalSteps ?? '?'}`, r.snapshotId, r.adapterId ?? '—', r.startedAt.slice(0, 19).replace('T', ' ')]),
+      ),
+  },
+  {
+    name: 'adapters list',
+    usage: 'adapters list',
+    summary: 'List trained adapters with their provenance and held-out loss',
+    request: () => ({ method: 'training.listAdapters', input: {} }),
+    human: (v) =>
+      table(
+        ['ID', 'SNAPSHOT ROOT', 'LOSS BEFORE → AFTER', 'FILE'],
+        (v as { items: Adapter[] }).items.map((a) => [
+          a.id,
+          `${a.snapshotRoot.slice(0, 12)}…`,
+          `${a.metrics.initialEvalLoss?.toFixed(3) ?? '—'} → ${a.metrics.finalEvalLoss?.toFixed(3) ?? '—'}`,
+          a.file,
+        ]),
+      ),
   },
 );

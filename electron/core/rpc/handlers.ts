@@ -93,6 +93,11 @@ export function createHandlers(s: Services): Handlers {
     'datanets.verifyProof': (i) => verifyInclusionProof(i.proof),
     'datanets.exportSnapshot': (i) => s.snapshots.export(i.snapshotId, resolve(i.path)),
 
+    'training.start': (i) => s.training.start(i),
+    'training.resume': (i) => s.training.resume(i.runId),
+    'training.listRuns': () => ({ items: s.training.listRuns() }),
+    'training.listAdapters': () => ({ items: s.training.listAdapters() }),
+
     'jobs.list': () => ({ items: s.jobs.list() }),
     'jobs.get': (i) => s.jobs.get(i.jobId),
     'jobs.cancel': (i) => s.jobs.cancel(i.jobId),

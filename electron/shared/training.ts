@@ -1,0 +1,82 @@
+import { z } from 'zod';
+import { Hash32, Timestamp, idOf } from './common';
+import { JobRef } from './jobs';
+import { SnapshotId } from './curation';
+
+export const RunId = idOf('run');
+export const AdapterId = idOf('ad');
+
+export const LORA_TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
+
+/** The settings a run is started with; defaults suit a small model on a laptop CPU. */
+export const TrainingSettings = z
+  .object({
+    rank: z.number().int().min(1).max(256).default(8),
+    alpha: z.number().positive().max(1024).default(16),
+    dropout: z.number().min(0).max(0.9).default(0),
+    targets: z.array(z.enum(LORA_TARGETS)).min(1).default(['q', 'k', 'v', 'o']),
+    learningRate: z.number().positive().max(1).default(1e-3),
+    warmupSteps: z.number().int().min(0).max(100_000).default(0),
+    epochs: z.number().int().min(1).max(100).default(2),
+    gradAccum: z.number().int().min(1).max(1024).default(1),
+    seqLen: z.number().int().min(16).max(32_768).default(512),
+    evalFraction: z.number().min(0).max(0.5).default(0.1),
+    seed: z.number().int().min(0).max(2 ** 31).default(42),
+    checkpointEvery: z.number().int().min(0).max(1_000_000).default(20),
+  })
+  .strict();
+export type TrainingSettings = z.infer<typeof TrainingSettings>;
+
+export const TrainingRunInfo = z.object({
+  id: RunId,
+  snapshotId: SnapshotId,
+  snapshotRoot: Hash32,
+  modelPath: z.string(),
+  settings: TrainingSettings,
+  state: z.enum(['running', 'succeeded', 'failed', 'cancelled', 'interrupted']),
+  step: z.number().int(),
+  totalSteps: z.number().int().nullable(),
+  adapterId: AdapterId.nullable(),
+  error: z.string().nullable(),
+  startedAt: Timestamp,
+  finishedAt: Timestamp.nullable(),
+});
+export type TrainingRunInfo = z.infer<typeof TrainingRunInfo>;
+
+export const Adapter = z.object({
+  id: AdapterId,
+  runId: RunId,
+  file: z.string(),
+  sha256: z.string(),
+  baseModelPath: z.string(),
+  baseModelSha256: z.string(),
+  snapshotId: SnapshotId,
+  snapshotRoot: Hash32,
+  configHash: z.string(),
+  settings: TrainingSettings,
+  metrics: z.object({
+    steps: z.number().int(),
+    initialEvalLoss: z.number().nullable(),
+    finalEvalLoss: z.number().nullable(),
+    lastLoss: z.number().nullable(),
+    tokensPerSecond: z.number(),
+    trainRows: z.number().int(),
+    evalRows: z.number().int(),
+    memoryEstimateBytes: z.number(),
+    measuredPeakBytes: z.number(),
+  }),
+  createdAt: Timestamp,
+});
+export type Adapter = z.infer<typeof Adapter>;
+
+export const trainingMethods = {
+  /** A job: the run streams step, loss, tokens/s and ETA; cancel stops it within a step. */
+  'training.start': {
+    input: z.object({ modelPath: z.string().min(1, 'must not be empty'), snapshotId: SnapshotId, settings: TrainingSettings.default(TrainingSettings.parse({})) }).strict(),
+    output: JobRef.extend({ runId: RunId }),
+  },
+  /** Continues a cancelled or interrupted run from its last checkpoint, with the same settings. */
+  'training.resume': { input: z.object({ runId: RunId }).strict(), output: JobRef.extend({ runId: RunId }) },
+  'training.listRuns': { input: z.object({}).strict(), output: z.object({ items: z.array(TrainingRunInfo) }) },
+  'training.listAdapters': { input: z.object({}).strict(), output: z.object({ items: z.array(Adapter) }) },
+} as const;
