@@ -12,6 +12,7 @@ import { StatusBar } from './features/shell/StatusBar';
 import { DatanetsScreen } from './features/datanets/DatanetsScreen';
 import { CreateDatanetDialog } from './features/datanets/DatanetDialogs';
 import { SettingsScreen } from './features/settings/SettingsScreen';
+import { TrainScreen } from './features/train/TrainScreen';
 import { NotAvailable } from './features/unavailable/NotAvailable';
 
 function NoConnection() {
@@ -47,7 +48,15 @@ export function App() {
     <div className="shell">
       <Sidebar />
       <main className="main" id="main">
-        {route.section === 'datanets' ? <DatanetsScreen /> : route.section === 'settings' ? <SettingsScreen /> : <NotAvailable section={section.id} />}
+        {route.section === 'datanets' ? (
+          <DatanetsScreen />
+        ) : route.section === 'train' ? (
+          <TrainScreen />
+        ) : route.section === 'settings' ? (
+          <SettingsScreen />
+        ) : (
+          <NotAvailable section={section.id} />
+        )}
       </main>
       <StatusBar />
       <CommandPalette />

@@ -1,16 +1,7 @@
-/** The kinds of personal (PII) and health (PHI) information the detector knows. */
-export const PII_KINDS = [
-  'email',
-  'phone',
-  'national_id',
-  'credit_card',
-  'iban',
-  'ip_address',
-  'date_of_birth',
-  'mrn',
-  'street_address',
-  'person_name',
-] as const;
+import { PII_KINDS } from '../../../shared/datanets';
+
+/** The kinds of personal (PII) and health (PHI) information the detector knows (one list, in the contract). */
+export { PII_KINDS };
 export type PiiKind = (typeof PII_KINDS)[number];
 
 /** One finding: text.slice(start, end) === text; offsets are UTF-16 code units (JS string indices). */

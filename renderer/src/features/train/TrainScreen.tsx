@@ -1,0 +1,203 @@
+import { FlaskConical, Play, RotateCcw } from 'lucide-react';
+import { useEffect, useState, type FormEvent } from 'react';
+import { toast } from 'sonner';
+import type { Snapshot } from '../../../../electron/shared/curation';
+import { LORA_TARGETS, TrainingSettings } from '../../../../electron/shared/training';
+import { client } from '../../api';
+import { JobProgress } from '../../components/JobProgress';
+import { Button, EmptyState, Field, PageHeader, formatTime, shortHash } from '../../components/ui';
+import { useApp } from '../../store/app';
+import { useDatanets } from '../../store/datanets';
+import { connectTrainingStore, useTraining } from '../../store/training';
+
+const DEFAULTS = TrainingSettings.parse({});
+const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
+
+/** Fine-tune a LoRA adapter on a snapshot: settings, a live run with loss and ETA, runs and adapters. */
+export function TrainScreen() {
+  const datanets = useDatanets((s) => s.datanets);
+  const { runs, adapters, load } = useTraining();
+  const jobs = useApp((s) => s.jobs);
+  const [datanetId, setDatanetId] = useState('');
+  const [snapshots, setSnapshots] = useState<Snapshot[]>([]);
+  const [snapshotId, setSnapshotId] = useState('');
+  const [modelPath, setModelPath] = useState('');
+  const [settings, setSettings] = useState(DEFAULTS);
+  const [error, setError] = useState<string | null>(null);
+  const [jobId, setJobId] = useState<string | null>(null);
+
+  useEffect(() => {
+    void load();
+    return connectTrainingStore();
+  }, [load]);
+
+  const pickDatanet = async (id: string) => {
+    setDatanetId(id);
+    setSnapshotId('');
+    const items = id ? (await client!.call('datanets.listSnapshots', { datanetId: id })).items : [];
+    setSnapshots(items);
+    if (items[0]) setSnapshotId(items[0].id);
+  };
+
+  const start = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      const r = await client!.call('training.start', { modelPath: modelPath.trim(), snapshotId, settings });
+      setJobId(r.jobId);
+      void load();
+    } catch (err) {
+      setError(message(err));
+    }
+  };
+  const resume = async (runId: string) => {
+    try {
+      setJobId((await client!.call('training.resume', { runId })).jobId);
+      void load();
+    } catch (err) {
+      toast.error(message(err));
+    }
+  };
+  const set = <K extends keyof typeof settings>(k: K, v: (typeof settings)[K]) => setSettings({ ...settings, [k]: v });
+  const numberField = (label: string, k: 'rank' | 'alpha' | 'learningRate' | 'epochs' | 'seqLen', step = 1) => (
+    <Field label={label}>
+      <input type="number" step={step} value={settings[k]} onChange={(e) => set(k, Number(e.target.value))} />
+    </Field>
+  );
+  const job = jobId ? jobs[jobId] : undefined;
+
+  return (
+    <div className="page">
+      <PageHeader title="Train" subtitle="Fine-tune a base model with LoRA on a snapshot, on this machine." />
+      <section className="card">
+        <h2>New training run</h2>
+        <form className="form" onSubmit={(e) => void start(e)}>
+          <div className="form-row">
+            <Field label="Datanet">
+              <select aria-label="Datanet" value={datanetId} onChange={(e) => void pickDatanet(e.target.value)}>
+                <option value="">Choose a datanet…</option>
+                {datanets.map((d) => (
+                  <option key={d.id} value={d.id}>
+                    {d.name}
+                  </option>
+                ))}
+              </select>
+            </Field>
+            <Field label="Snapshot" hint={datanetId && snapshots.length === 0 ? 'This datanet has no snapshot yet: take one in its Snapshots tab.' : 'Training reads only the frozen, approved records.'}>
+              <select aria-label="Snapshot" value={snapshotId} onChange={(e) => setSnapshotId(e.target.value)} disabled={!snapshots.length}>
+                {snapshots.map((s) => (
+                  <option key={s.id} value={s.id}>
+                    v{s.version} · {s.recordCount} records · {shortHash(s.root)}
+                  </option>
+                ))}
+              </select>
+            </Field>
+          </div>
+          <Field label="Base model (GGUF file on this machine)" hint="Llama, Mistral, SmolLM, Qwen2/2.5/3, DeepSeek-R1-Distill-Qwen. A quantized file (Q4_K, Q4_0, Q8_0) trains as QLoRA.">
+            <input name="model" value={modelPath} onChange={(e) => setModelPath(e.target.value)} placeholder="/home/you/models/SmolLM2-135M-Instruct.Q8_0.gguf" spellCheck={false} />
+          </Field>
+          <div className="settings-grid">
+            {numberField('Rank', 'rank')}
+            {numberField('Alpha', 'alpha')}
+            {numberField('Learning rate', 'learningRate', 0.0001)}
+            {numberField('Epochs', 'epochs')}
+            {numberField('Sequence length', 'seqLen', 16)}
+          </div>
+          <fieldset className="targets">
+            <legend>Adapt these projections</legend>
+            {LORA_TARGETS.map((t) => (
+              <label key={t}>
+                <input
+                  type="checkbox"
+                  checked={settings.targets.includes(t)}
+                  onChange={(e) => set('targets', e.target.checked ? [...settings.targets, t] : settings.targets.filter((x) => x !== t))}
+                />{' '}
+                {t}
+              </label>
+            ))}
+          </fieldset>
+          {error ? <div className="form-error" role="alert">{error}</div> : null}
+          <div className="form-actions">
+            <Button variant="primary" type="submit" disabled={!snapshotId || !modelPath.trim() || job?.state === 'running'}>
+              <Play size={14} /> Start training
+            </Button>
+          </div>
+        </form>
+        {job ? <JobProgress job={job} /> : null}
+      </section>
+      <section className="card">
+        <h2>Adapters</h2>
+        {adapters.length === 0 ? (
+          <EmptyState icon={<FlaskConical size={24} />} title="No adapters yet">
+            <p>A finished run registers its adapter here with the snapshot root, base model hash and held-out loss before and after.</p>
+          </EmptyState>
+        ) : (
+          <table className="table compact" data-testid="adapters-table">
+            <thead>
+              <tr>
+                <th>Adapter</th>
+                <th>Held-out loss</th>
+                <th className="num">Steps</th>
+                <th>Snapshot root</th>
+                <th>sha256</th>
+                <th>Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {adapters.map((a) => (
+                <tr key={a.id}>
+                  <td className="mono">{a.id}</td>
+                  <td>
+                    {a.metrics.initialEvalLoss?.toFixed(3) ?? '—'} → <strong>{a.metrics.finalEvalLoss?.toFixed(3) ?? '—'}</strong>
+                  </td>
+                  <td className="num">{a.metrics.steps}</td>
+                  <td className="mono muted">{shortHash(a.snapshotRoot)}</td>
+                  <td className="mono muted">{shortHash(`0x${a.sha256}`)}</td>
+                  <td>{formatTime(a.createdAt)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+      </section>
+      {runs.length ? (
+        <section className="card">
+          <h2>Runs</h2>
+          <table className="table compact">
+            <thead>
+              <tr>
+                <th>Run</th>
+                <th>State</th>
+                <th className="num">Step</th>
+                <th>Started</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {runs.map((r) => (
+                <tr key={r.id}>
+                  <td className="mono">{r.id}</td>
+                  <td>
+                    <span className={`badge job-badge-${r.state}`}>{r.state}</span>
+                    {r.error ? <span className="muted small"> {r.error}</span> : null}
+                  </td>
+                  <td className="num">
+                    {r.step}/{r.totalSteps ?? '?'}
+                  </td>
+                  <td>{formatTime(r.startedAt)}</td>
+                  <td>
+                    {r.state === 'cancelled' || r.state === 'interrupted' || r.state === 'failed' ? (
+                      <Button variant="ghost" onClick={() => void resume(r.id)}>
+                        <RotateCcw size={13} /> Resume
+                      </Button>
+                    ) : null}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+      ) : null}
+    </div>
+  );
+}
