@@ -86,6 +86,7 @@ for (const [arch, baseType] of [['llama', 'F32'], ['qwen2', 'Q4_K']] as [Archite
     assert.equal(info.targets.length, TINY.nLayer * 7);
     assert.equal(info.baseModelSha256, r.baseModelSha256);
     assert.equal(info.configHash, r.configHash);
+    assert.deepEqual(info.provenance, { baseModelSha256: r.baseModelSha256, snapshotRoot: '0x' + 'ab'.repeat(32), configHash: r.configHash });
     assert.deepEqual((info.config as { targets: string[] }).targets, ['down', 'gate', 'k', 'o', 'q', 'up', 'v']);
 
     // node-llama-cpp, unchanged, loads the adapter and scores the held-out set as the trainer did.
@@ -170,4 +171,25 @@ test('a ggml abort() inside the trainer ends only the child process; the caller 
   const run = await startTraining(options(badPath));
   await assert.rejects(run.result, /ended unexpectedly \(signal SIGABRT\)/);
   assert.ok(process.pid > 0, 'this process is still here');
+});
+
+test('a bundled runner (esbuild CJS, as the desktop host ships it) trains with DATANET_NATIVE_DIR set', async () => {
+  nativeTrainer();
+  const { build } = await import('esbuild');
+  const runnerPath = fresh('training-runner.cjs');
+  await build({
+    entryPoints: ['electron/core/training/runner.ts'], outfile: runnerPath, bundle: true, platform: 'node', format: 'cjs',
+    target: 'node20', logLevel: 'error', logOverride: { 'empty-import-meta': 'silent' },
+  });
+  const previous = process.env.DATANET_NATIVE_DIR;
+  process.env.DATANET_NATIVE_DIR = join(process.cwd(), 'native');
+  try {
+    const modelPath = ensureModel({ ...TINY, arch: 'llama', baseType: 'Q8_0' });
+    const r = await (await startTraining(options(modelPath, { epochs: 1 }), () => {}, undefined, { runnerPath })).result;
+    assert.equal(r.status, 'finished');
+    assert.ok(r.finalEvalLoss! < r.initialEvalLoss!);
+  } finally {
+    if (previous === undefined) delete process.env.DATANET_NATIVE_DIR;
+    else process.env.DATANET_NATIVE_DIR = previous;
+  }
 });

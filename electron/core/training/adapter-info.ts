@@ -18,6 +18,8 @@ export interface AdapterInfo {
   snapshotRoot: string | null;
   configHash: string | null;
   config: unknown;
+  /** The same provenance fields grouped, as they are registered. */
+  provenance: { baseModelSha256: string | null; snapshotRoot: string | null; configHash: string | null };
 }
 
 export async function readAdapterInfo(path: string): Promise<AdapterInfo> {
@@ -35,9 +37,9 @@ export async function readAdapterInfo(path: string): Promise<AdapterInfo> {
     return v && v.type === 'string' && v.value !== '' ? (v.value as string) : null;
   };
   const configText = opt('datanet.config');
+  const provenance = { baseModelSha256: opt('datanet.base_model_sha256'), snapshotRoot: opt('datanet.snapshot_root'), configHash: opt('datanet.config_hash') };
   return {
     path, sha256: await sha256File(path), architecture: metaString(f, 'general.architecture'), alpha: alpha.value as number,
-    rank: Number(firstB.ne[0]), targets, baseModelSha256: opt('datanet.base_model_sha256'), snapshotRoot: opt('datanet.snapshot_root'),
-    configHash: opt('datanet.config_hash'), config: configText ? (JSON.parse(configText) as unknown) : null,
+    rank: Number(firstB.ne[0]), targets, ...provenance, config: configText ? (JSON.parse(configText) as unknown) : null, provenance,
   };
 }

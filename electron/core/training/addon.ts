@@ -62,10 +62,13 @@ export interface NativeAddon {
 
 const BuildInfo = z.object({ addon: z.string(), backendsDir: z.string(), llamaCppCommit: z.string(), nodeLlamaCpp: z.string() });
 
+/**
+ * The native/ folder: DATANET_NATIVE_DIR when set (bundled hosts, where import.meta.url is not a
+ * source path), otherwise found from this source file (electron/core/training → repo root).
+ */
 function nativeDir(): string {
   const env = process.env.DATANET_NATIVE_DIR;
   if (env) return resolve(env);
-  // electron/core/training → repo root → native/
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'native');
 }
 
@@ -76,7 +79,7 @@ export function loadAddon(): { addon: NativeAddon; backendsDir: string } {
   const infoPath = join(nativeDir(), 'build', 'build-info.json');
   if (!existsSync(infoPath)) throw new AppError('NOT_AVAILABLE', `The native trainer is not built (${infoPath} missing): run \`npm run build:native\`.`);
   const info = BuildInfo.parse(JSON.parse(readFileSync(infoPath, 'utf8')));
-  const require = createRequire(import.meta.url);
+  const require = createRequire(infoPath);
   const addon = require(info.addon) as NativeAddon;
   cached = { addon, backendsDir: info.backendsDir };
   return cached;

@@ -100,6 +100,8 @@ export interface TrainingRun {
 export interface TrainingDeps {
   llama?: Llama;
   chatWrapper?: ChatWrapper;
+  /** Path of the runner script when it is not beside this module (bundled builds). */
+  runnerPath?: string;
 }
 
 export async function sha256File(path: string): Promise<string> {
@@ -143,7 +145,13 @@ export async function prepareRows(opts: TrainingOptions, deps: TrainingDeps = {}
   }
 }
 
-function runnerEntry(): { path: string; execArgv: string[] } {
+/**
+ * The runner script: deps.runnerPath or DATANET_TRAINING_RUNNER when set (bundled hosts build
+ * runner.ts as its own entry point), otherwise runner.ts/.js beside this file.
+ */
+function runnerEntry(override?: string): { path: string; execArgv: string[] } {
+  const given = override ?? process.env.DATANET_TRAINING_RUNNER;
+  if (given) return { path: given, execArgv: extname(given) === '.ts' ? ['--import', 'tsx'] : [] };
   const self = fileURLToPath(import.meta.url);
   const path = join(dirname(self), `runner${extname(self)}`);
   const execArgv = [...process.execArgv];
@@ -206,8 +214,10 @@ export async function startTraining(
     },
   };
 
-  const { path, execArgv } = runnerEntry();
-  const child: ChildProcess = fork(path, [], { execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const { path, execArgv } = runnerEntry(deps.runnerPath);
+  // Inside Electron, process.execPath is the Electron binary: make the child a plain Node process.
+  const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
+  const child: ChildProcess = fork(path, [], { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   if (child.pid === undefined) throw new AppError('INTERNAL', 'Could not start the training process.');
   const result = new Promise<TrainingResult>((resolve, reject) => {
     let started: Extract<RunnerMessage, { type: 'started' }> | undefined;
