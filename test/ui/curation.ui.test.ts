@@ -37,12 +37,12 @@ test('import a file, review it, take a snapshot and see its root', async (t) => 
   await wizard.getByRole('button', { name: 'Preview' }).click();
   await wizard.getByTestId('import-preview').waitFor();
   assert.match(await wizard.getByTestId('import-preview').innerText(), /contracts\.jsonl · JSONL/);
-  await screenshot(page, '06-import-preview');
+  await screenshot(page, '07-import-preview');
   await wizard.getByRole('button', { name: 'Import' }).click();
   await wizard.getByTestId('import-result').waitFor();
   assert.match(await wizard.getByTestId('import-result').innerText(), /Imported 4 of 5 rows · 1 rejected · 0 near-duplicates flagged · 1 with PII/);
   assert.match(await wizard.innerText(), /not valid JSON/);
-  await screenshot(page, '07-import-result');
+  await screenshot(page, '08-import-result');
   await wizard.getByRole('button', { name: 'Done' }).click();
 
   const rows = page.getByTestId('records-table').locator('tbody tr');
@@ -51,7 +51,7 @@ test('import a file, review it, take a snapshot and see its root', async (t) => 
   await rows.nth(2).click();
   const detail = page.getByTestId('record-detail');
   assert.match(await detail.locator('mark.pii').innerText(), /landlord\.smith@example\.com/);
-  await screenshot(page, '08-review-pii');
+  await screenshot(page, '09-review-pii');
 
   // Approving everything refuses the PII record; redacting it lets it through.
   await page.getByRole('button', { name: 'Approve all pending' }).click();
@@ -72,7 +72,7 @@ test('import a file, review it, take a snapshot and see its root', async (t) => 
   await root.waitFor();
   const shown = await root.innerText();
   assert.match(shown, /^0x[0-9a-f]{64}$/);
-  await screenshot(page, '09-snapshots');
+  await screenshot(page, '10-snapshots');
 
   // The root the UI shows is the one the CLI reads from the same workspace.
   const cli = spawnSync(process.execPath, ['--import', 'tsx', 'electron/core/bin/cli.ts', 'datanet', 'list', '--json', '--workspace', workspace], { cwd: REPO_ROOT, encoding: 'utf8' });

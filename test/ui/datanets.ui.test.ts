@@ -58,8 +58,8 @@ test('create a datanet and records in the UI; after restarting serve they are st
   await screenshot(page, '02-datanet-records');
 
   // Sections that have not landed say so plainly.
-  await page.getByRole('link', { name: /Train/ }).click();
-  assert.match(await page.getByTestId('not-available').innerText(), /Train is not available yet/);
+  await page.getByRole('link', { name: /Models/ }).click();
+  assert.match(await page.getByTestId('not-available').innerText(), /Models is not available yet/);
   await screenshot(page, '03-not-available');
 
   // Restart serve on the same workspace: a new token, the same data. (The old tab would keep
@@ -80,6 +80,12 @@ test('create a datanet and records in the UI; after restarting serve they are st
   assert.match(await page.getByTestId('audit-result').innerText(), /Intact: 3 entries verified/);
   await screenshot(page, '04-settings-audit');
 
+  // The Train screen offers the datanet's snapshots (none yet) and explains what to do.
+  await page.getByRole('link', { name: /Train/ }).click();
+  await page.getByLabel('Datanet').selectOption({ label: 'Cardiology notes' });
+  await page.getByText('This datanet has no snapshot yet').waitFor();
+  await screenshot(page, '06-train');
+
   // Keyboard: the command palette reaches datanets; dark theme.
   await page.keyboard.press('Control+k');
   await page.getByPlaceholder('Type a command or a datanet name…').fill('dark');
@@ -89,7 +95,7 @@ test('create a datanet and records in the UI; after restarting serve they are st
   await page.keyboard.press('Enter');
   await page.getByRole('heading', { name: 'Cardiology notes' }).waitFor();
   assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark');
-  await screenshot(page, '05-datanet-dark');
+  await screenshot(page, '11-datanet-dark');
 });
 
 test('a page opened without the access token says how to open the app', async (t) => {
