@@ -101,11 +101,12 @@ test('killing the training process mid-run and resuming from the last checkpoint
   nativeTrainer();
   const modelPath = ensureModel({ ...TINY, arch: 'llama', baseType: 'Q8_0' });
   // With LoRA dropout on, so that the resumed run must also draw the same dropout masks.
-  const uninterrupted = await (await startTraining(options(modelPath, { checkpointPath: fresh('a.ckpt'), checkpointEvery: 2, dropout: 0.1 }))).result;
+  // Enough steps (48) that the kill lands well before the end even on a busy machine.
+  const uninterrupted = await (await startTraining(options(modelPath, { checkpointPath: fresh('a.ckpt'), checkpointEvery: 4, dropout: 0.1, epochs: 6 }))).result;
   assert.equal(uninterrupted.status, 'finished');
 
   const checkpointPath = fresh('b.ckpt');
-  const opts = options(modelPath, { checkpointPath, checkpointEvery: 2, dropout: 0.1 });
+  const opts = options(modelPath, { checkpointPath, checkpointEvery: 4, dropout: 0.1, epochs: 6 });
   let killedAfter = 0;
   const first = await startTraining(opts, (p) => {
     if (p.step >= 5 && killedAfter === 0) {
@@ -125,7 +126,7 @@ test('killing the training process mid-run and resuming from the last checkpoint
 
   const resumed = await (await startTraining({ ...opts, resume: true, adapterPath: fresh('resumed.gguf') })).result;
   assert.equal(resumed.status, 'finished');
-  assert.ok(resumed.startStep >= 4 && resumed.startStep % 2 === 0 && resumed.startStep <= killedAfter, `resumed from step ${resumed.startStep}`);
+  assert.ok(resumed.startStep >= 4 && resumed.startStep % 4 === 0 && resumed.startStep <= killedAfter, `resumed from step ${resumed.startStep}`);
   assert.equal(resumed.steps, uninterrupted.totalSteps);
   console.log(`resume: killed after step ${killedAfter}, resumed at ${resumed.startStep}; final held-out loss ${uninterrupted.finalEvalLoss} vs ${resumed.finalEvalLoss}`);
   assert.ok(Math.abs(resumed.finalEvalLoss! - uninterrupted.finalEvalLoss!) < 1e-4, `${resumed.finalEvalLoss} vs ${uninterrupted.finalEvalLoss}`);
