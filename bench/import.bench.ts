@@ -12,17 +12,27 @@ const N = Number(process.env.BENCH_IMPORT_ROWS ?? 100_000);
 const dir = mkdtempSync(join(tmpdir(), 'dstudio-bench-import-'));
 const file = join(dir, 'records.jsonl');
 
-const TOPICS = ['angina', 'heart failure', 'atrial fibrillation', 'hypertension', 'stent care', 'anticoagulation', 'cardiac rehab', 'lipids'];
+// Realistic variety: sentences drawn from a 3,000-word vocabulary, with 2% planted near-duplicates
+// (an earlier record with one word changed) and 2% of records carrying an email and a phone number.
 let seed = 42;
 const rand = () => ((seed = (seed * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'de', 'ga', 'po', 'le', 'zu', 'fi', 'ba', 'no', 'ri', 'ce', 'ho', 'ju'];
+const VOCAB = Array.from({ length: 3000 }, () => Array.from({ length: 2 + Math.floor(rand() * 3) }, () => SYLLABLES[Math.floor(rand() * SYLLABLES.length)]).join(''));
+const words = (n: number) => Array.from({ length: n }, () => VOCAB[Math.floor(rand() * VOCAB.length)]).join(' ');
 const rows: string[] = [];
+const made: { instruction: string; output: string }[] = [];
 for (let i = 0; i < N; i++) {
-  const topic = TOPICS[i % TOPICS.length]!;
-  const pii = i % 50 === 0 ? ` Contact the clinic at clinic${i}@example.org or (555) 01${String(i % 100).padStart(2, '0')}-2345.` : '';
-  const row = {
-    instruction: `Patient question ${i} about ${topic}: what should I watch for after discharge, day ${Math.floor(rand() * 30)}?`,
-    output: `For ${topic}, watch for chest pain, shortness of breath, swelling and dizziness; record readings ${Math.floor(rand() * 1e6)} twice daily and call if symptoms worsen.${pii}`,
-  };
+  let row: { instruction: string; output: string };
+  if (i > 100 && rand() < 0.02) {
+    const base = made[Math.floor(rand() * made.length)]!;
+    const out = base.output.split(' ');
+    out[Math.floor(rand() * out.length)] = VOCAB[Math.floor(rand() * VOCAB.length)]!;
+    row = { instruction: base.instruction, output: out.join(' ') };
+  } else {
+    const pii = rand() < 0.02 ? ` Contact clinic${i}@example.org or (555) 01${String(i % 100).padStart(2, '0')}-2345.` : '';
+    row = { instruction: `${words(8 + Math.floor(rand() * 10))}?`, output: `${words(30 + Math.floor(rand() * 40))}.${pii}` };
+  }
+  made.push(row);
   rows.push(JSON.stringify(row));
 }
 writeFileSync(file, rows.join('\n') + '\n');

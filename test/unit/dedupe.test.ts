@@ -175,3 +175,17 @@ test('the generated set is deterministic under its seed', () => {
   assert.deepEqual(a, b);
   assert.notDeepEqual(generateNearDupSet({ seed: 4, bases: 20 }).docs, a.docs);
 });
+
+test('query work is bounded by maxCandidates when many records share buckets (templated data)', async () => {
+  const { NearDupIndex: Index, minhashSignature: sign } = await import('../../electron/core/datanets/dedupe');
+  const index = new Index({ threshold: 0.8 });
+  const template = (i: number) => `Form ${i}: the patient reports no change in symptoms since the last visit and will return in two weeks.`;
+  for (let i = 0; i < 500; i++) index.add(`r${i}`, sign(template(i)));
+  const probe = sign(template(999));
+  const all = index.query(probe);
+  const bounded = index.query(probe, Infinity, 10);
+  assert.ok(all.length > 100, `the template collides widely (${all.length} matches)`);
+  assert.ok(bounded.length > 0 && bounded.length <= 10);
+  const allIds = new Set(all.map((c) => c.id));
+  for (const c of bounded) assert.ok(allIds.has(c.id), 'a bounded query returns real matches only');
+});

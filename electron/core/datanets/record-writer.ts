@@ -7,6 +7,9 @@ import { canonicalContent, contentHash } from './canonical';
 import { contentSignature, scanPii } from './checks';
 import { signatureToBuffer, type NearDupIndex } from './dedupe';
 
+/** Look-alike records compared per insert: keeps imports linear on heavily templated data. */
+export const NEAR_DUP_CANDIDATES = 64;
+
 export interface NewRecord {
   content: RecordContent;
   contributor: string | null;
@@ -61,7 +64,7 @@ export class RecordWriter {
     const id = newId('rec');
     const pii = scanPii(content);
     const sig = contentSignature(content);
-    const best = this.nearDup.query(sig, 1)[0] ?? null;
+    const best = this.nearDup.query(sig, 1, NEAR_DUP_CANDIDATES)[0] ?? null;
     this.insertStmt.run({
       id,
       datanetId: this.datanetId,

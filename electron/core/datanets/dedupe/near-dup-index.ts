@@ -53,15 +53,23 @@ export class NearDupIndex {
     }
   }
 
-  query(sig: Uint32Array, limit = Infinity): NearDupCandidate[] {
+  /**
+   * `maxCandidates` bounds the work per query: in templated data (forms, boilerplate) thousands of
+   * records share a bucket, and comparing against all of them makes an import quadratic. Buckets
+   * are searched newest first, so the bound keeps the most recent look-alikes.
+   */
+  query(sig: Uint32Array, limit = Infinity, maxCandidates = Infinity): NearDupCandidate[] {
     this.checkLength(sig);
     const seen = new Set<string>();
     const out: NearDupCandidate[] = [];
-    for (const key of lshBandNumbers(sig, this.banding)) {
+    search: for (const key of lshBandNumbers(sig, this.banding)) {
       const bucket = this.buckets.get(key);
       if (bucket === undefined) continue;
-      for (const id of typeof bucket === 'string' ? [bucket] : bucket) {
+      const ids = typeof bucket === 'string' ? [bucket] : bucket;
+      for (let i = ids.length - 1; i >= 0; i--) {
+        const id = ids[i]!;
         if (seen.has(id)) continue;
+        if (seen.size >= maxCandidates) break search;
         seen.add(id);
         const similarity = estimateJaccard(sig, this.signatures.get(id)!);
         if (similarity >= this.threshold) out.push({ id, similarity });
