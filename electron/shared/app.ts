@@ -26,6 +26,8 @@ export const AppInfo = z.object({
   /** What may reach beyond this machine right now. Nothing does until a network feature lands. */
   network: z.object({ outbound: z.boolean(), description: z.string() }),
   modelInMemory: z.string().nullable(),
+  /** How person names are found in PII scans: heuristics only unless a local NER model is installed. */
+  nameDetection: z.object({ mode: z.enum(['heuristic', 'model', 'off']), note: z.string() }),
 });
 export type AppInfo = z.infer<typeof AppInfo>;
 

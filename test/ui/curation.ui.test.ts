@@ -4,7 +4,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { launchBrowser, newPage, screenshot, startServe } from '../helpers/browser';
-import { REPO_ROOT, tempDir } from '../helpers/workspace';
+import { openCore } from '../../electron/core/core';
+import { REPO_ROOT, call, tempDir } from '../helpers/workspace';
 
 test('import a file, review it, take a snapshot and see its root', async (t) => {
   const workspace = tempDir(t);
@@ -80,4 +81,30 @@ test('import a file, review it, take a snapshot and see its root', async (t) => 
   const snaps = spawnSync(process.execPath, ['--import', 'tsx', 'electron/core/bin/cli.ts', 'datanet', 'snapshots', datanetId, '--json', '--workspace', workspace], { cwd: REPO_ROOT, encoding: 'utf8' });
   const listed = JSON.parse(snaps.stdout) as { items: { root: string; recordCount: number }[] };
   assert.deepEqual(listed.items.map((s) => [s.root, s.recordCount]), [[shown, 4]]);
+});
+
+test('a large datanet pages 500 records at a time and renders only the rows in view', async (t) => {
+  const workspace = tempDir(t);
+  const file = join(tempDir(t), 'many.jsonl');
+  writeFileSync(file, Array.from({ length: 3000 }, (_, i) => JSON.stringify({ text: `Observation ${i}: value ${(i * 7919) % 10007} recorded at bedside round ${i % 24}.` })).join('\n') + '\n');
+  const core = openCore({ workspaceDir: workspace, host: 'test' });
+  const { id } = await call(core, 'datanets.create', { name: 'Vitals' });
+  const { jobId } = await call(core, 'datanets.importFile', { datanetId: id, path: file });
+  assert.equal((await core.waitForJob(jobId)).state, 'succeeded');
+  await core.close();
+
+  const browser = await launchBrowser(t);
+  const serve = await startServe(workspace, t);
+  const page = await newPage(browser, t);
+  await page.goto(serve.openUrl);
+  await page.getByRole('cell', { name: /Vitals/ }).click();
+  await page.getByTestId('records-range').filter({ hasText: '1–500 of 3,000' }).waitFor();
+  const rows = page.locator('[data-testid="records-table"] tbody tr[data-index]');
+  const inDom = await rows.count();
+  assert.ok(inDom > 5 && inDom < 100, `only visible rows are rendered (${inDom})`);
+  await page.locator('.split-main').evaluate((el) => el.scrollTo(0, el.scrollHeight));
+  await page.locator('[data-testid="records-table"] tbody tr[data-index="499"]').waitFor();
+  assert.ok((await rows.count()) < 100);
+  await page.getByRole('button', { name: 'Next page' }).click();
+  await page.getByTestId('records-range').filter({ hasText: '501–1,000 of 3,000' }).waitFor();
 });

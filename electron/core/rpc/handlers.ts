@@ -5,6 +5,7 @@ import { previewFile } from '../datanets/preview';
 import { redactRecords } from '../datanets/redaction';
 import { reviewRecords } from '../datanets/review';
 import { verifyInclusionProof } from '../datanets/snapshots';
+import { nameDetection } from '../datanets/pii';
 import { schemaVersion } from '../db/migrate';
 import type { Handlers } from './router';
 
@@ -19,6 +20,7 @@ export function createHandlers(s: Services): Handlers {
       host: s.host,
       network: { outbound: false, description: 'Offline: nothing leaves this machine.' },
       modelInMemory: null,
+      nameDetection: { mode: nameDetection.mode, note: nameDetection.note },
     }),
 
     'datanets.create': (i) => {

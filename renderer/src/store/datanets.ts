@@ -3,7 +3,8 @@ import type { ImportSummary, Snapshot } from '../../../electron/shared/curation'
 import type { Datanet, DatanetRecord, RecordFlag, RecordStatus } from '../../../electron/shared/datanets';
 import { client } from '../api';
 
-export const PAGE_SIZE = 50;
+/** Records fetched per page; the table renders only the rows in view. */
+export const PAGE_SIZE = 500;
 
 export interface RecordFilter {
   status?: RecordStatus;

@@ -3,6 +3,7 @@ import { toast } from 'sonner';
 import type { DatanetRecord, PiiSpan } from '../../../../electron/shared/datanets';
 import { client } from '../../api';
 import { Button, formatTime } from '../../components/ui';
+import { useApp } from '../../store/app';
 import { useDatanets } from '../../store/datanets';
 
 export function recordPreview(r: DatanetRecord): string {
@@ -33,6 +34,7 @@ function Highlighted({ text, spans }: { text: string; spans: PiiSpan[] }) {
 /** The full record: content with PII highlighted, hashes, contributor, provenance, proofs. */
 export function RecordDetail({ record, onOpenRecord }: { record: DatanetRecord; onOpenRecord(id: string): void }) {
   const snapshots = useDatanets((s) => (s.snapshots?.datanetId === record.datanetId ? s.snapshots.items : []));
+  const names = useApp((s) => s.info?.nameDetection);
   const c = record.content;
   const spans = (field: string) => record.pii.filter((p) => p.field === field);
   const copyProof = async (snapshotId: string, version: number) => {
@@ -60,6 +62,11 @@ export function RecordDetail({ record, onOpenRecord }: { record: DatanetRecord; 
         <div className="notice notice-warn">
           {record.pii.length} possible PII span{record.pii.length === 1 ? '' : 's'} ({[...new Set(record.pii.map((p) => p.kind.replace('_', ' ')))].join(', ')}): redact before
           approving, or approve with a reason.
+        </div>
+      ) : null}
+      {names && names.mode !== 'model' ? (
+        <div className="muted small" title={names.note}>
+          Person names are found by heuristics only (titles and cues); no local NER model is installed.
         </div>
       ) : null}
       {record.piiOverride ? <div className="notice notice-warn">Approved with PII: {record.piiOverride}</div> : null}

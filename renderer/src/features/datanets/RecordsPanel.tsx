@@ -1,4 +1,5 @@
 import { Check, ChevronLeft, ChevronRight, EyeOff, Search, X } from 'lucide-react';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { toast } from 'sonner';
 import type { RecordFlag, RecordStatus } from '../../../../electron/shared/datanets';
@@ -37,6 +38,14 @@ export function RecordsPanel({ datanetId, onAdd }: { datanetId: string; onAdd():
   const [rejecting, setRejecting] = useState<string[] | null>(null);
   const [overriding, setOverriding] = useState<string[] | null>(null);
   const rowRefs = useRef(new Map<string, HTMLTableRowElement>());
+  const scroller = useRef<HTMLDivElement>(null);
+  const items = page?.items ?? [];
+  // Only the rows in view are in the DOM: a page of 500 scrolls as smoothly as a page of 5.
+  // eslint-disable-next-line react-hooks/incompatible-library
+  const virtual = useVirtualizer({ count: items.length, getScrollElement: () => scroller.current, estimateSize: () => 37, overscan: 12 });
+  const rendered = virtual.getVirtualItems();
+  const padTop = rendered.length ? rendered[0]!.start : 0;
+  const padBottom = rendered.length ? virtual.getTotalSize() - rendered[rendered.length - 1]!.end : 0;
 
   useEffect(() => {
     void loadRecords(datanetId, 0, {});
@@ -76,10 +85,12 @@ export function RecordsPanel({ datanetId, onAdd }: { datanetId: string; onAdd():
     const ids = page.items.map((r) => r.id);
     const at = focused ? ids.indexOf(focused) : -1;
     const move = (i: number) => {
-      const id = ids[Math.max(0, Math.min(ids.length - 1, i))];
+      const at = Math.max(0, Math.min(ids.length - 1, i));
+      const id = ids[at];
       if (id) {
+        virtual.scrollToIndex(at, { align: 'auto' });
         setFocused(id);
-        rowRefs.current.get(id)?.focus();
+        requestAnimationFrame(() => rowRefs.current.get(id)?.focus());
       }
     };
     if (e.key === 'ArrowDown' || e.key === 'j') move(at + 1);
@@ -130,7 +141,7 @@ export function RecordsPanel({ datanetId, onAdd }: { datanetId: string; onAdd():
         </form>
         <span className="status-spacer" />
         <span className="muted" data-testid="records-range">
-          {page ? `${from}–${to} of ${page.total.toLocaleString()}` : ''}
+          {page ? `${from.toLocaleString()}–${to.toLocaleString()} of ${page.total.toLocaleString()}` : ''}
         </span>
         <button type="button" className="icon-btn" aria-label="Previous page" disabled={!page || page.offset === 0} onClick={() => page && void loadRecords(datanetId, Math.max(0, page.offset - PAGE_SIZE), filter)}>
           <ChevronLeft size={16} />
@@ -164,7 +175,7 @@ export function RecordsPanel({ datanetId, onAdd }: { datanetId: string; onAdd():
         </EmptyState>
       ) : (
         <div className="split">
-          <div className="split-main">
+          <div className="split-main" ref={scroller}>
             <table className="table" data-testid="records-table">
               <thead>
                 <tr>
@@ -186,9 +197,13 @@ export function RecordsPanel({ datanetId, onAdd }: { datanetId: string; onAdd():
                 </tr>
               </thead>
               <tbody>
-                {page?.items.map((r, i) => (
+                {padTop > 0 ? <tr aria-hidden style={{ height: padTop }} /> : null}
+                {rendered.map(({ index: i }) => {
+                  const r = items[i]!;
+                  return (
                   <tr
                     key={r.id}
+                    data-index={i}
                     ref={(el) => {
                       if (el) rowRefs.current.set(r.id, el);
                       else rowRefs.current.delete(r.id);
@@ -202,7 +217,7 @@ export function RecordsPanel({ datanetId, onAdd }: { datanetId: string; onAdd():
                     <td className="check" onClick={(e) => e.stopPropagation()}>
                       <input
                         type="checkbox"
-                        aria-label={`Select record ${page.offset + i + 1}`}
+                        aria-label={`Select record ${page!.offset + i + 1}`}
                         checked={selected.has(r.id)}
                         onChange={() => {
                           const next = new Set(selected);
@@ -212,7 +227,7 @@ export function RecordsPanel({ datanetId, onAdd }: { datanetId: string; onAdd():
                         }}
                       />
                     </td>
-                    <td className="num muted">{page.offset + i + 1}</td>
+                    <td className="num muted">{page!.offset + i + 1}</td>
                     <td>
                       <span className="badge">{r.kind}</span>
                     </td>
@@ -230,7 +245,9 @@ export function RecordsPanel({ datanetId, onAdd }: { datanetId: string; onAdd():
                     </td>
                     <td className="mono muted">{shortHash(r.contentHash)}</td>
                   </tr>
-                ))}
+                  );
+                })}
+                {padBottom > 0 ? <tr aria-hidden style={{ height: padBottom }} /> : null}
               </tbody>
             </table>
           </div>

@@ -53,6 +53,10 @@ export function SettingsScreen() {
           </dd>
           <dt>Network</dt>
           <dd>{info?.network.description}</dd>
+          <dt>Name detection</dt>
+          <dd data-testid="name-detection">
+            {info?.nameDetection.mode === 'model' ? 'local NER model' : info?.nameDetection.mode === 'heuristic' ? 'heuristic only' : 'off'} — {info?.nameDetection.note}
+          </dd>
         </dl>
       </section>
       <section className="card">
