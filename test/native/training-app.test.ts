@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test, type TestContext } from 'node:test';
+import { readGguf } from '../../electron/core/models/gguf/index.js';
 import { readAdapterInfo, sha256File } from '../../electron/core/training/index.js';
 import type { Job } from '../../electron/shared/jobs';
 import type { Adapter } from '../../electron/shared/training';
@@ -82,13 +83,20 @@ test('a cancelled run resumes from its checkpoint; the CLI trains with --json', 
 
   const cli = spawnSync(
     process.execPath,
-    ['--import', 'tsx', 'electron/core/bin/cli.ts', 'train', '--model', modelPath, '--snapshot', snapshot.id, '--epochs', '1', '--seq-len', '96', '--rank', '4', '--json', '--workspace', dir],
+    ['--import', 'tsx', 'electron/core/bin/cli.ts', 'train', '--model', modelPath, '--snapshot', snapshot.id, '--epochs', '1', '--seq-len', '96', '--rank', '4', '--quant', 'q4_k', '--json', '--workspace', dir],
     { cwd: REPO_ROOT, encoding: 'utf8' },
   );
   assert.equal(cli.status, 0, cli.stderr + cli.stdout);
   const job = JSON.parse(cli.stdout) as Job;
   assert.equal(job.state, 'succeeded');
-  assert.equal((job.result as { adapter: Adapter }).adapter.settings.rank, 4);
+  const qlora = (job.result as { adapter: Adapter }).adapter;
+  assert.deepEqual([qlora.settings.rank, qlora.settings.quant], [4, 'q4_k']);
+  // QLoRA: the run trained against a Q4_K copy of the F32 base, made in the workspace.
+  assert.match(qlora.baseModelPath, /\.q4_k\.gguf$/);
+  const base = readGguf(qlora.baseModelPath);
+  assert.equal(base.tensors.find((x) => x.name === 'blk.0.attn_q.weight')!.type, 'Q4_K');
+  assert.equal(base.tensors.find((x) => x.name === 'token_embd.weight')!.type, 'F32');
+  assert.equal(qlora.baseModelSha256, await sha256File(qlora.baseModelPath));
   const bad = spawnSync(process.execPath, ['--import', 'tsx', 'electron/core/bin/cli.ts', 'train', '--model', modelPath, '--snapshot', 'snap_0000000000000000', '--workspace', dir], { cwd: REPO_ROOT, encoding: 'utf8' });
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /No snapshot with id snap_0000000000000000/);

@@ -6,7 +6,7 @@ import type { ImportSummary, Snapshot } from '../../shared/curation';
 import type { Datanet, DatanetRecord, RecordContent } from '../../shared/datanets';
 import type { Job } from '../../shared/jobs';
 import type { Adapter, TrainingRunInfo } from '../../shared/training';
-import { table } from './format';
+import { shortTime, table } from './format';
 
 export class UsageError extends Error {}
 
@@ -48,7 +48,7 @@ const positional = (p: string[], i: number, name: string): string => {
   return s;
 };
 
-const datanetRow = (d: Datanet) => [d.id, d.name, String(d.recordCount), d.createdAt.slice(0, 19).replace('T', ' ')];
+const datanetRow = (d: Datanet) => [d.id, d.name, String(d.recordCount), shortTime(d.createdAt)];
 const datanetTable = (items: Datanet[]) =>
   items.length ? table(['ID', 'NAME', 'RECORDS', 'CREATED'], items.map(datanetRow)) : 'No datanets yet. Create one: datanet create --name <name>';
 
@@ -195,7 +195,7 @@ export const COMMANDS: Command[] = [
       const p = v as { items: AuditEntry[]; total: number };
       return table(
         ['SEQ', 'AT', 'ACTION', 'SUBJECT', 'HASH'],
-        p.items.map((e) => [String(e.seq), e.at.slice(0, 19).replace('T', ' '), e.action, e.subject, `${e.hash.slice(0, 14)}…`]),
+        p.items.map((e) => [String(e.seq), shortTime(e.at), e.action, e.subject, `${e.hash.slice(0, 14)}…`]),
       );
     },
   },
@@ -228,7 +228,7 @@ export const COMMANDS: Command[] = [
           j.kind,
           j.state,
           j.progress.total ? `${j.progress.done}/${j.progress.total} ${j.progress.unit}` : `${j.progress.done} ${j.progress.unit}`,
-          j.startedAt.slice(0, 19).replace('T', ' '),
+          shortTime(j.startedAt),
         ]),
       ),
   },
@@ -314,7 +314,7 @@ COMMANDS.push(
     human: (v) =>
       table(
         ['ID', 'FILE', 'STATE', 'IMPORTED', 'REJECTED', 'STARTED'],
-        (v as { items: ImportSummary[] }).items.map((i) => [i.id, i.fileName, i.state, String(i.rowsImported), String(i.rowsRejected), i.startedAt.slice(0, 19).replace('T', ' ')]),
+        (v as { items: ImportSummary[] }).items.map((i) => [i.id, i.fileName, i.state, String(i.rowsImported), String(i.rowsRejected), shortTime(i.startedAt)]),
       ),
   },
   {
@@ -383,7 +383,7 @@ COMMANDS.push(
     human: (v) =>
       table(
         ['ID', 'VERSION', 'RECORDS', 'ROOT', 'CREATED'],
-        (v as { items: Snapshot[] }).items.map((s) => [s.id, String(s.version), String(s.recordCount), s.root, s.createdAt.slice(0, 19).replace('T', ' ')]),
+        (v as { items: Snapshot[] }).items.map((s) => [s.id, String(s.version), String(s.recordCount), s.root, shortTime(s.createdAt)]),
       ),
   },
   {
@@ -451,7 +451,7 @@ COMMANDS.push(
   {
     name: 'train',
     usage:
-      'train --model <model.gguf> --snapshot <snapshotId> [--rank 8 --alpha 16 --lr 1e-3 --epochs 2 --seq-len 512 --targets q,k,v,o --dropout 0 --grad-accum 1 --warmup 0 --eval-fraction 0.1 --seed 42 --checkpoint-every 20]',
+      'train --model <model.gguf> --snapshot <snapshotId> [--rank 8 --alpha 16 --lr 1e-3 --epochs 2 --seq-len 512 --targets q,k,v,o --dropout 0 --grad-accum 1 --warmup 0 --eval-fraction 0.1 --seed 42 --checkpoint-every 20] [--quant q4_k|q4_0|q8_0]',
     summary: 'Fine-tune a LoRA adapter on a snapshot (a job: progress on stderr; Ctrl-C cancels, `train resume` continues)',
     options: {
       model: { type: 'string' },
@@ -468,6 +468,7 @@ COMMANDS.push(
       'eval-fraction': { type: 'string' },
       seed: { type: 'string' },
       'checkpoint-every': { type: 'string' },
+      quant: { type: 'string' },
     },
     request: ({ values }) => {
       const settings = Object.fromEntries(
@@ -484,6 +485,7 @@ COMMANDS.push(
           evalFraction: num(values, 'eval-fraction'),
           seed: int(values, 'seed'),
           checkpointEvery: int(values, 'checkpoint-every'),
+          quant: str(values, 'quant'),
         }).filter(([, v]) => v !== undefined),
       );
       return { method: 'training.start', input: { modelPath: required(values, 'model'), snapshotId: required(values, 'snapshot'), settings: settings as never } };
@@ -508,7 +510,7 @@ COMMANDS.push(
     human: (v) =>
       table(
         ['ID', 'STATE', 'STEP', 'SNAPSHOT', 'ADAPTER', 'STARTED'],
-        (v as { items: TrainingRunInfo[] }).items.map((r) => [r.id, r.state, `${r.step}/${r.totalSteps ?? '?'}`, r.snapshotId, r.adapterId ?? '—', r.startedAt.slice(0, 19).replace('T', ' ')]),
+        (v as { items: TrainingRunInfo[] }).items.map((r) => [r.id, r.state, `${r.step}/${r.totalSteps ?? '?'}`, r.snapshotId, r.adapterId ?? '—', shortTime(r.startedAt)]),
       ),
   },
   {

@@ -20,3 +20,6 @@ export function formatDuration(ms: number): string {
   if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
+
+/** "2026-11-22 03:19:57" from an ISO timestamp: compact, sortable, UTC. */
+export const shortTime = (iso: string) => iso.slice(0, 19).replace('T', ' ');

@@ -4,6 +4,7 @@
  * hash, snapshot root, config hash). The trainer module is loaded only when a run starts, so hosts
  * that never train never load node-llama-cpp or the addon.
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Adapter, TrainingRunInfo, TrainingSettings } from '../../shared/training';
 import { AppError } from '../../shared/errors';
@@ -137,6 +138,19 @@ export class TrainingRuns {
     });
   }
 
+  /** The QLoRA base: a quantized copy of the model in the workspace, made once per (model, type). */
+  private async quantizedBase(modelPath: string, quant: NonNullable<TrainingSettings['quant']>, ctx: { progress(d: number, t: number | null, m?: string): void }) {
+    const { sha256File } = await import('./index.js');
+    const sha = await sha256File(modelPath);
+    const target = join(this.d.paths.models, `${sha.slice(0, 16)}.${quant}.gguf`);
+    if (!existsSync(target)) {
+      ctx.progress(0, null, `Quantizing the base model to ${quant.toUpperCase()} for QLoRA`);
+      const { requantizeModel } = await import('../models/requantize');
+      requantizeModel(modelPath, target, quant);
+    }
+    return target;
+  }
+
   private launch(row: RunRow, resume: boolean): Job {
     const { db } = this.d;
     const settings = JSON.parse(row.settings) as TrainingSettings;
@@ -149,14 +163,15 @@ export class TrainingRuns {
         const finish = db.prepare('UPDATE training_runs SET state = ?, error = ?, adapter_id = ?, finished_at = ? WHERE id = ?');
         try {
           const { startTraining, sha256File } = await import('./index.js');
+          const modelPath = settings.quant ? await this.quantizedBase(row.model_path, settings.quant, ctx) : row.model_path;
           const adapterId = newId('ad');
           const adapterPath = join(this.d.paths.adapters, `${adapterId}.gguf`);
           ctx.progress(0, null, resume ? 'Resuming from the last checkpoint' : 'Tokenizing the snapshot');
           const run = await startTraining(
             {
-              modelPath: row.model_path,
+              modelPath,
               examples: this.examples(row.snapshot_id),
-              ...settings,
+              ...withoutQuant(settings),
               adapterPath,
               checkpointPath: row.checkpoint,
               resume,
@@ -177,7 +192,7 @@ export class TrainingRuns {
             runId: row.id,
             file: r.adapterPath,
             sha256: await sha256File(r.adapterPath),
-            baseModelPath: row.model_path,
+            baseModelPath: modelPath,
             baseModelSha256: r.baseModelSha256,
             snapshotId: row.snapshot_id,
             snapshotRoot: row.snapshot_root,
@@ -217,4 +232,9 @@ export class TrainingRuns {
       },
     });
   }
+}
+
+function withoutQuant(settings: TrainingSettings): Omit<TrainingSettings, 'quant'> {
+  const { quant: _quant, ...rest } = settings;
+  return rest;
 }

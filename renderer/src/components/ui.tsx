@@ -86,3 +86,6 @@ export function Kbd({ children }: { children: ReactNode }) {
 
 export const shortHash = (h: string) => `${h.slice(0, 10)}…${h.slice(-6)}`;
 export const formatTime = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** The text to show for a failed call or action. */
+export const errorMessage = (e: unknown) => (e instanceof Error ? e.message : String(e));

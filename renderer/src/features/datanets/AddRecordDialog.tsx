@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import type { RecordContent, RecordKind } from '../../../../electron/shared/datanets';
 import { client } from '../../api';
-import { Button, Dialog, Field } from '../../components/ui';
+import { Button, Dialog, Field, errorMessage } from '../../components/ui';
 
 type Role = 'system' | 'user' | 'assistant';
 const EMPTY_CHAT: { role: Role; content: string }[] = [
@@ -49,7 +49,7 @@ export function AddRecordDialog({ datanetId, open, onOpenChange }: { datanetId: 
       setError(null);
       if (!keepOpen) onOpenChange(false);
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(errorMessage(err));
     }
   };
 

@@ -2,10 +2,9 @@ import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import type { Datanet } from '../../../../electron/shared/datanets';
 import { client } from '../../api';
-import { Button, Dialog, Field } from '../../components/ui';
+import { Button, Dialog, Field, errorMessage } from '../../components/ui';
 import { useRoute } from '../../store/route';
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 export function CreateDatanetDialog({ open, onOpenChange }: { open: boolean; onOpenChange(o: boolean): void }) {
   const [name, setName] = useState('');
@@ -22,7 +21,7 @@ export function CreateDatanetDialog({ open, onOpenChange }: { open: boolean; onO
       onOpenChange(false);
       go({ section: 'datanets', datanetId: d.id });
     } catch (err) {
-      setError(message(err));
+      setError(errorMessage(err));
     } finally {
       setBusy(false);
     }
@@ -58,7 +57,7 @@ export function RenameDatanetDialog({ datanet, open, onOpenChange }: { datanet: 
       toast.success('Renamed');
       onOpenChange(false);
     } catch (err) {
-      setError(message(err));
+      setError(errorMessage(err));
     }
   };
   return (
@@ -91,7 +90,7 @@ export function DeleteDatanetDialog({ datanet, open, onOpenChange }: { datanet: 
       onOpenChange(false);
       go({ section: 'datanets' });
     } catch (err) {
-      setError(message(err));
+      setError(errorMessage(err));
     }
   };
   return (

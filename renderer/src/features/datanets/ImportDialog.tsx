@@ -4,7 +4,7 @@ import type { Output } from '../../../../electron/shared/contract';
 import type { ImportSummary } from '../../../../electron/shared/curation';
 import { client } from '../../api';
 import { JobProgress } from '../../components/JobProgress';
-import { Button, Dialog, Field } from '../../components/ui';
+import { Button, Dialog, Field, errorMessage } from '../../components/ui';
 import { useApp } from '../../store/app';
 
 type Preview = Output<'datanets.previewFile'>;
@@ -33,7 +33,7 @@ export function ImportDialog({ datanetId, onOpenChange }: { datanetId: string; o
       setMapping(p.suggestedMapping ?? {});
     } catch (err) {
       setPreview(null);
-      setError(err instanceof Error ? err.message : String(err));
+      setError(errorMessage(err));
     }
   };
 
@@ -50,7 +50,7 @@ export function ImportDialog({ datanetId, onOpenChange }: { datanetId: string; o
       });
       setJobId(jobId);
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      setError(errorMessage(err));
     }
   };
 

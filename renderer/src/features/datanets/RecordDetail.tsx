@@ -2,7 +2,7 @@ import { Copy } from 'lucide-react';
 import { toast } from 'sonner';
 import type { DatanetRecord, PiiSpan } from '../../../../electron/shared/datanets';
 import { client } from '../../api';
-import { Button, formatTime } from '../../components/ui';
+import { Button, formatTime, errorMessage } from '../../components/ui';
 import { useApp } from '../../store/app';
 import { useDatanets } from '../../store/datanets';
 
@@ -43,7 +43,7 @@ export function RecordDetail({ record, onOpenRecord }: { record: DatanetRecord; 
       await navigator.clipboard.writeText(JSON.stringify(proof, null, 2));
       toast.success(`Inclusion proof for snapshot v${version} copied`);
     } catch (e) {
-      toast.error(e instanceof Error ? e.message : String(e));
+      toast.error(errorMessage(e));
     }
   };
   return (

@@ -4,7 +4,7 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { toast } from 'sonner';
 import type { RecordFlag, RecordStatus } from '../../../../electron/shared/datanets';
 import { client } from '../../api';
-import { Button, Dialog, EmptyState, Field, Kbd, shortHash } from '../../components/ui';
+import { Button, Dialog, EmptyState, Field, Kbd, shortHash, errorMessage } from '../../components/ui';
 import { PAGE_SIZE, useDatanets, type RecordFilter } from '../../store/datanets';
 import { RecordDetail, recordPreview } from './RecordDetail';
 
@@ -22,7 +22,6 @@ const FLAG_FILTERS: { label: string; value: RecordFlag | undefined }[] = [
   { label: 'Signed', value: 'signed' },
 ];
 
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /**
  * The review queue: filter, search, select (click, Space, Shift-click), and decide in bulk.
@@ -68,7 +67,7 @@ export function RecordsPanel({ datanetId, onAdd }: { datanetId: string; onAdd():
       else toast.success(`${r.updated} record${r.updated === 1 ? '' : 's'} ${decision === 'approve' ? 'approved' : decision === 'reject' ? 'rejected' : 'reset'}`);
       setSelected(new Set());
     } catch (e) {
-      toast.error(message(e));
+      toast.error(errorMessage(e));
     }
   };
   const redact = async (recordIds: string[]) => {
@@ -76,7 +75,7 @@ export function RecordsPanel({ datanetId, onAdd }: { datanetId: string; onAdd():
       const r = await client!.call('datanets.redact', { datanetId, recordIds: recordIds.length ? recordIds : undefined, mode: 'mask' });
       toast.success(`Redacted ${r.spans} PII spans in ${r.redacted} records`);
     } catch (e) {
-      toast.error(message(e));
+      toast.error(errorMessage(e));
     }
   };
 

@@ -2,7 +2,7 @@ import { Camera, Copy } from 'lucide-react';
 import { useEffect } from 'react';
 import { toast } from 'sonner';
 import { client } from '../../api';
-import { Button, EmptyState, formatTime } from '../../components/ui';
+import { Button, EmptyState, formatTime, errorMessage } from '../../components/ui';
 import { useDatanets } from '../../store/datanets';
 
 /** Immutable versions of the approved records, each with the Merkle root that commits to it. */
@@ -17,7 +17,7 @@ export function SnapshotsPanel({ datanetId }: { datanetId: string }) {
       const s = await client!.call('datanets.createSnapshot', { datanetId });
       toast.success(`Snapshot v${s.version}: ${s.recordCount} records`);
     } catch (e) {
-      toast.error(e instanceof Error ? e.message : String(e));
+      toast.error(errorMessage(e));
     }
   };
   const copy = async (root: string) => {

@@ -5,13 +5,12 @@ import type { Snapshot } from '../../../../electron/shared/curation';
 import { LORA_TARGETS, TrainingSettings } from '../../../../electron/shared/training';
 import { client } from '../../api';
 import { JobProgress } from '../../components/JobProgress';
-import { Button, EmptyState, Field, PageHeader, formatTime, shortHash } from '../../components/ui';
+import { Button, EmptyState, Field, PageHeader, formatTime, shortHash, errorMessage } from '../../components/ui';
 import { useApp } from '../../store/app';
 import { useDatanets } from '../../store/datanets';
 import { connectTrainingStore, useTraining } from '../../store/training';
 
 const DEFAULTS = TrainingSettings.parse({});
-const message = (e: unknown) => (e instanceof Error ? e.message : String(e));
 
 /** Fine-tune a LoRA adapter on a snapshot: settings, a live run with loss and ETA, runs and adapters. */
 export function TrainScreen() {
@@ -47,7 +46,7 @@ export function TrainScreen() {
       setJobId(r.jobId);
       void load();
     } catch (err) {
-      setError(message(err));
+      setError(errorMessage(err));
     }
   };
   const resume = async (runId: string) => {
@@ -55,7 +54,7 @@ export function TrainScreen() {
       setJobId((await client!.call('training.resume', { runId })).jobId);
       void load();
     } catch (err) {
-      toast.error(message(err));
+      toast.error(errorMessage(err));
     }
   };
   const set = <K extends keyof typeof settings>(k: K, v: (typeof settings)[K]) => setSettings({ ...settings, [k]: v });
