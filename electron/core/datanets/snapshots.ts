@@ -5,7 +5,7 @@ import { AppError } from '../../shared/errors';
 import type { AuditLog } from '../audit/log';
 import type { Db } from '../db/open';
 import { newId, nowIso } from '../common/ids';
-import { writeFileAtomic } from '../models/gguf/atomic-write';
+import { writeFileAtomic } from '../common/atomic-file';
 import { buildTree, leafHash, proofFor, rootFromProof, saltedHash } from './merkle';
 
 /** Records with no contributor address belong to the workspace's own user, who has no address yet. */

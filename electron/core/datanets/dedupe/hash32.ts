@@ -32,14 +32,3 @@ export function combine32(a: number, b: number): number {
   return mix32((a ^ (b + 0x9e3779b9 + (a << 6) + (a >>> 2))) >>> 0);
 }
 
-/** A small seeded generator (mulberry32) for the hash-family coefficients. */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
-  };
-}

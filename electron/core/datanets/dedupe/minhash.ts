@@ -1,5 +1,5 @@
 import { AppError } from '../../../shared/errors';
-import { mulberry32 } from './hash32';
+import { mulberry32 } from '../../common/prng';
 import { DEFAULT_SHINGLE, shingleHashes, type ShingleKind } from './shingles';
 
 export const DEFAULT_NUM_PERM = 128;

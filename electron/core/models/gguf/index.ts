@@ -2,4 +2,4 @@ export * from './types.js';
 export * from './reader.js';
 export * from './writer.js';
 export * from './quant.js';
-export { writeFileAtomic } from './atomic-write.js';
+export { writeFileAtomic } from '../../common/atomic-file.js';

@@ -1,4 +1,4 @@
-import { writeFileAtomic } from './atomic-write.js';
+import { writeFileAtomic } from '../../common/atomic-file.js';
 import { GGML_TYPES, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GGUF_VERSION, VALUE_TYPES, tensorByteSize, type GgmlTypeName, type GgufScalar, type GgufScalarType, type GgufValue } from './types.js';
 
 export interface GgufTensorInput {
