@@ -10,6 +10,7 @@ export interface RecordFilter {
   status?: RecordStatus;
   flag?: RecordFlag;
   query?: string;
+  contributor?: string;
 }
 
 interface RecordsPage {
@@ -46,7 +47,8 @@ export const useDatanets = create<DatanetsState>((set) => ({
   async loadRecords(datanetId, offset = 0, filter = {}) {
     if (!client) return;
     const query = filter.query?.trim() ? filter.query.trim() : undefined;
-    const page = await client.call('datanets.listRecords', { datanetId, offset, limit: PAGE_SIZE, status: filter.status, flag: filter.flag, query });
+    const contributor = filter.contributor?.trim() ? filter.contributor.trim() : undefined;
+    const page = await client.call('datanets.listRecords', { datanetId, offset, limit: PAGE_SIZE, status: filter.status, flag: filter.flag, query, contributor });
     set({ records: { datanetId, items: page.items, total: page.total, offset: page.offset, filter } });
   },
   async loadImports(datanetId) {

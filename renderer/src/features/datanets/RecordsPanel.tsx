@@ -32,6 +32,7 @@ export function RecordsPanel({ datanetId, onAdd }: { datanetId: string; onAdd():
   const page = records?.datanetId === datanetId ? records : null;
   const filter: RecordFilter = page?.filter ?? {};
   const [search, setSearch] = useState('');
+  const [contributor, setContributor] = useState('');
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [focused, setFocused] = useState<string | null>(null);
   const [rejecting, setRejecting] = useState<string[] | null>(null);
@@ -107,6 +108,7 @@ export function RecordsPanel({ datanetId, onAdd }: { datanetId: string; onAdd():
   };
 
   const focusedRecord = page?.items.find((r) => r.id === focused) ?? null;
+  const filtered = Boolean(filter.status || filter.flag || filter.query || filter.contributor);
   const from = page && page.total ? page.offset + 1 : 0;
   const to = page ? page.offset + page.items.length : 0;
   const allOnPage = page ? page.items.length > 0 && page.items.every((r) => selected.has(r.id)) : false;
@@ -132,11 +134,20 @@ export function RecordsPanel({ datanetId, onAdd }: { datanetId: string; onAdd():
           className="search"
           onSubmit={(e) => {
             e.preventDefault();
-            apply({ ...filter, query: search });
+            apply({ ...filter, query: search, contributor: /^0x[0-9a-fA-F]{40}$/.test(contributor.trim()) ? contributor : undefined });
           }}
         >
           <Search size={14} aria-hidden />
           <input aria-label="Search records" placeholder="Search text…" value={search} onChange={(e) => setSearch(e.target.value)} />
+          <input
+            aria-label="Filter by contributor address"
+            className="contributor-filter"
+            placeholder="Contributor 0x…"
+            spellCheck={false}
+            value={contributor}
+            onChange={(e) => setContributor(e.target.value)}
+          />
+          <button type="submit" hidden />
         </form>
         <span className="status-spacer" />
         <span className="muted" data-testid="records-range">
@@ -167,10 +178,26 @@ export function RecordsPanel({ datanetId, onAdd }: { datanetId: string; onAdd():
       </div>
       {page && page.total === 0 ? (
         <EmptyState
-          title={filter.status || filter.flag || filter.query ? 'No records match' : 'No records yet'}
-          action={filter.status || filter.flag || filter.query ? <Button onClick={() => { setSearch(''); apply({}); }}>Clear filters</Button> : <Button variant="primary" onClick={onAdd}>Add record</Button>}
+          title={filtered ? 'No records match' : 'No records yet'}
+          action={
+            filtered ? (
+              <Button
+                onClick={() => {
+                  setSearch('');
+                  setContributor('');
+                  apply({});
+                }}
+              >
+                Clear filters
+              </Button>
+            ) : (
+              <Button variant="primary" onClick={onAdd}>
+                Add record
+              </Button>
+            )
+          }
         >
-          {filter.status || filter.flag || filter.query ? null : <p>Import a file, or add records by hand. Each record gets a content hash and keeps its contributor.</p>}
+          {filtered ? null : <p>Import a file, or add records by hand. Each record gets a content hash and keeps its contributor.</p>}
         </EmptyState>
       ) : (
         <div className="split">
