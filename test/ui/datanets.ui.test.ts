@@ -53,7 +53,7 @@ test('create a datanet and records in the UI; after restarting serve they are st
   assert.equal(await page.getByTestId('records-range').innerText(), '1–2 of 2');
   await rows.nth(1).click();
   const detail = page.getByTestId('record-detail');
-  assert.match(await detail.innerText(), /ECG within ten minutes/);
+  await detail.getByText(/ECG within ten minutes/).waitFor();
   assert.match(await detail.innerText(), /0x00000000000000000000000000000000000000ab/);
   await screenshot(page, '02-datanet-records');
 
