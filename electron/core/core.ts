@@ -10,6 +10,7 @@ import { NearDupRegistry } from './datanets/near-dup-registry';
 import { SnapshotStore } from './datanets/snapshots';
 import { recoverInterruptedImports } from './datanets/import/pipeline';
 import { TrainingRuns } from './training/app-runs';
+import { ModelRegistry } from './models/registry';
 import { EventBus } from './events';
 import { JobManager } from './jobs/manager';
 import { createHandlers } from './rpc/handlers';
@@ -34,6 +35,7 @@ export interface Services {
   datanets: DatanetStore;
   snapshots: SnapshotStore;
   training: TrainingRuns;
+  models: ModelRegistry;
   nearDup: NearDupRegistry;
   actor: string;
 }
@@ -60,6 +62,7 @@ export function openCore(options: CoreOptions): Core {
   const nearDup = new NearDupRegistry(db);
   const jobs = new JobManager(db, events);
   const snapshots = new SnapshotStore(db, audit, LOCAL_ACTOR);
+  const models = new ModelRegistry(db, audit, LOCAL_ACTOR, paths.models);
   const services: Services = {
     paths,
     host: options.host,
@@ -70,7 +73,8 @@ export function openCore(options: CoreOptions): Core {
     jobs,
     datanets: new DatanetStore(db, audit, LOCAL_ACTOR, nearDup),
     snapshots,
-    training: new TrainingRuns({ db, audit, actor: LOCAL_ACTOR, jobs, snapshots, paths }),
+    training: new TrainingRuns({ db, audit, actor: LOCAL_ACTOR, jobs, snapshots, models, paths }),
+    models,
     nearDup,
     actor: LOCAL_ACTOR,
   };

@@ -5,6 +5,7 @@ import { curationMethods } from './curation';
 import { datanetEvents, datanetMethods } from './datanets';
 import { jobEvents, jobMethods } from './jobs';
 import { trainingMethods } from './training';
+import { modelMethods } from './models';
 
 /** The whole contract: method name → input/output schemas. Every host and client uses this map. */
 export const methods = {
@@ -12,6 +13,7 @@ export const methods = {
   ...datanetMethods,
   ...curationMethods,
   ...jobMethods,
+  ...modelMethods,
   ...trainingMethods,
   ...auditMethods,
 } as const;

@@ -3,6 +3,7 @@ export * from './common';
 export * from './datanets';
 export * from './curation';
 export * from './training';
+export * from './models';
 export * from './jobs';
 export * from './audit';
 export * from './app';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { Hash32, Timestamp, idOf } from './common';
 import { JobRef } from './jobs';
 import { SnapshotId } from './curation';
+import { ModelId } from './models';
 
 export const RunId = idOf('run');
 export const AdapterId = idOf('ad');
@@ -74,7 +75,16 @@ export type Adapter = z.infer<typeof Adapter>;
 export const trainingMethods = {
   /** A job: the run streams step, loss, tokens/s and ETA; cancel stops it within a step. */
   'training.start': {
-    input: z.object({ modelPath: z.string().min(1, 'must not be empty'), snapshotId: SnapshotId, settings: TrainingSettings.default(TrainingSettings.parse({})) }).strict(),
+    input: z
+      .object({
+        /** A registered model, or a GGUF file on this machine. */
+        modelId: ModelId.optional(),
+        modelPath: z.string().min(1, 'must not be empty').optional(),
+        snapshotId: SnapshotId,
+        settings: TrainingSettings.default(TrainingSettings.parse({})),
+      })
+      .strict()
+      .refine((i) => (i.modelId === undefined) !== (i.modelPath === undefined), { message: 'give either modelId or modelPath', path: ['modelId'] }),
     output: JobRef.extend({ runId: RunId }),
   },
   /** Continues a cancelled or interrupted run from its last checkpoint, with the same settings. */

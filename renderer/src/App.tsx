@@ -13,6 +13,7 @@ import { DatanetsScreen } from './features/datanets/DatanetsScreen';
 import { CreateDatanetDialog } from './features/datanets/DatanetDialogs';
 import { SettingsScreen } from './features/settings/SettingsScreen';
 import { TrainScreen } from './features/train/TrainScreen';
+import { ModelsScreen } from './features/models/ModelsScreen';
 import { NotAvailable } from './features/unavailable/NotAvailable';
 
 function NoConnection() {
@@ -50,6 +51,8 @@ export function App() {
       <main className="main" id="main">
         {route.section === 'datanets' ? (
           <DatanetsScreen />
+        ) : route.section === 'models' ? (
+          <ModelsScreen />
         ) : route.section === 'train' ? (
           <TrainScreen />
         ) : route.section === 'settings' ? (

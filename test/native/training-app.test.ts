@@ -4,6 +4,7 @@ import { test, type TestContext } from 'node:test';
 import { readGguf } from '../../electron/core/models/gguf/index.js';
 import { readAdapterInfo, sha256File } from '../../electron/core/training/index.js';
 import type { Job } from '../../electron/shared/jobs';
+import type { ModelInfo } from '../../electron/shared/models';
 import type { Adapter } from '../../electron/shared/training';
 import { ensureModel, TINY } from '../fixtures/models/generate.js';
 import { REPO_ROOT, call, tempDir, testCore } from '../helpers/workspace';
@@ -34,7 +35,9 @@ test('training from a snapshot through the app lowers held-out loss and register
   core.onEvent((name, p) => {
     if (name === 'jobs.progress') progress.push(p as Job);
   });
-  const { jobId, runId } = await call(core, 'training.start', { modelPath, snapshotId: snapshot.id, settings: SETTINGS });
+  // The base is a registered model, as a user picks it in the Train screen.
+  const model = (await core.waitForJob((await call(core, 'models.import', { path: modelPath, storage: 'reference' })).jobId)).result as ModelInfo;
+  const { jobId, runId } = await call(core, 'training.start', { modelId: model.id, snapshotId: snapshot.id, settings: SETTINGS });
   const job = await core.waitForJob(jobId);
   assert.equal(job.state, 'succeeded', job.error?.message);
   const { adapter } = job.result as { adapter: Adapter };
@@ -43,6 +46,7 @@ test('training from a snapshot through the app lowers held-out loss and register
   assert.equal(adapter.snapshotRoot, snapshot.root);
   assert.equal(adapter.sha256, await sha256File(adapter.file));
   assert.equal(adapter.baseModelSha256, await sha256File(modelPath));
+  assert.equal(adapter.baseModelSha256, model.sha256);
   const info = await readAdapterInfo(adapter.file);
   assert.deepEqual([info.snapshotRoot, info.baseModelSha256, info.configHash, info.sha256], [snapshot.root, adapter.baseModelSha256, adapter.configHash, adapter.sha256]);
   assert.deepEqual((await call(core, 'training.listAdapters', {})).items, [adapter]);

@@ -5,6 +5,7 @@ import type { Input, MethodName } from '../../shared/contract';
 import type { ImportSummary, Snapshot } from '../../shared/curation';
 import type { Datanet, DatanetRecord, RecordContent } from '../../shared/datanets';
 import type { Job } from '../../shared/jobs';
+import type { ModelInfo } from '../../shared/models';
 import type { Adapter, TrainingRunInfo } from '../../shared/training';
 import { shortTime, table } from './format';
 
@@ -451,7 +452,7 @@ COMMANDS.push(
   {
     name: 'train',
     usage:
-      'train --model <model.gguf> --snapshot <snapshotId> [--rank 8 --alpha 16 --lr 1e-3 --epochs 2 --seq-len 512 --targets q,k,v,o --dropout 0 --grad-accum 1 --warmup 0 --eval-fraction 0.1 --seed 42 --checkpoint-every 20] [--quant q4_k|q4_0|q8_0]',
+      'train --model <modelId|model.gguf> --snapshot <snapshotId> [--rank 8 --alpha 16 --lr 1e-3 --epochs 2 --seq-len 512 --targets q,k,v,o --dropout 0 --grad-accum 1 --warmup 0 --eval-fraction 0.1 --seed 42 --checkpoint-every 20] [--quant q4_k|q4_0|q8_0]',
     summary: 'Fine-tune a LoRA adapter on a snapshot (a job: progress on stderr; Ctrl-C cancels, `train resume` continues)',
     options: {
       model: { type: 'string' },
@@ -488,7 +489,9 @@ COMMANDS.push(
           quant: str(values, 'quant'),
         }).filter(([, v]) => v !== undefined),
       );
-      return { method: 'training.start', input: { modelPath: required(values, 'model'), snapshotId: required(values, 'snapshot'), settings: settings as never } };
+      const model = required(values, 'model');
+      const which = /^mdl_[0-9a-f]{16}$/.test(model) ? { modelId: model } : { modelPath: model };
+      return { method: 'training.start', input: { ...which, snapshotId: required(values, 'snapshot'), settings: settings as never } };
     },
     human: () => '',
     job: trainingJob,
@@ -528,5 +531,65 @@ COMMANDS.push(
           a.file,
         ]),
       ),
+  },
+);
+
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+const millions = (n: number) => `${(n / 1e6).toFixed(1)}M`;
+
+COMMANDS.push(
+  {
+    name: 'models import',
+    usage: 'models import <file.gguf> [--reference] [--name N]',
+    summary: 'Add a base model: validated, hashed, and copied into the workspace (or referenced where it is)',
+    positionals: ['file'],
+    options: { reference: { type: 'boolean' }, name: { type: 'string' } },
+    request: ({ values, positionals }) => ({
+      method: 'models.import',
+      input: { path: positional(positionals, 0, 'file'), storage: values.reference ? 'reference' : 'copy', name: str(values, 'name') },
+    }),
+    human: () => '',
+    job: {
+      human: (job) => {
+        const m = job.result as ModelInfo;
+        return `Model ${m.id}: ${m.name} (${m.architecture}, ${millions(m.parameters)} parameters, ${m.quantization}, ${gib(m.sizeBytes)})\n  sha256 ${m.sha256}\n  file ${m.file}`;
+      },
+    },
+  },
+  {
+    name: 'models list',
+    usage: 'models list',
+    summary: 'List base models',
+    request: () => ({ method: 'models.list', input: {} }),
+    human: (v) =>
+      table(
+        ['ID', 'NAME', 'ARCH', 'PARAMS', 'TYPE', 'CONTEXT', 'SIZE'],
+        (v as { items: ModelInfo[] }).items.map((m) => [m.id, m.name, m.architecture, millions(m.parameters), m.quantization, String(m.contextLength ?? '?'), gib(m.sizeBytes)]),
+      ),
+  },
+  {
+    name: 'models show',
+    usage: 'models show <modelId>',
+    summary: 'Inspect a model: architecture, parameters, quantisation, context length, chat template',
+    positionals: ['modelId'],
+    request: ({ positionals }) => ({ method: 'models.get', input: { id: positional(positionals, 0, 'modelId') } }),
+    human: (v) => {
+      const m = v as ModelInfo;
+      return [
+        `${m.name} (${m.id})`,
+        `  architecture ${m.architecture}, ${m.layers ?? '?'} layers, embedding ${m.embeddingLength ?? '?'}, vocabulary ${m.vocabularySize ?? '?'}`,
+        `  ${millions(m.parameters)} parameters, weights ${m.quantization}, context ${m.contextLength ?? '?'}`,
+        `  ${m.storage === 'copy' ? 'copied to' : 'referenced at'} ${m.file} (${gib(m.sizeBytes)}), sha256 ${m.sha256}`,
+        `  chat template: ${m.chatTemplate ? `${m.chatTemplate.slice(0, 80).replace(/\n/g, ' ')}…` : 'none (a default is used)'}`,
+      ].join('\n');
+    },
+  },
+  {
+    name: 'models delete',
+    usage: 'models delete <modelId>',
+    summary: 'Remove a model (a copied file is deleted; a referenced one is left where it is)',
+    positionals: ['modelId'],
+    request: ({ positionals }) => ({ method: 'models.delete', input: { id: positional(positionals, 0, 'modelId') } }),
+    human: (v) => `Removed ${(v as { id: string }).id}${(v as { fileDeleted: boolean }).fileDeleted ? ' and its file' : ''}`,
   },
 );

@@ -95,6 +95,14 @@ export function createHandlers(s: Services): Handlers {
     'datanets.verifyProof': (i) => verifyInclusionProof(i.proof),
     'datanets.exportSnapshot': (i) => s.snapshots.export(i.snapshotId, resolve(i.path)),
 
+    'models.import': (i) => {
+      const job = s.jobs.start({ kind: 'models.import', title: `Import model ${basename(i.path)}`, unit: 'bytes', run: (ctx) => s.models.import(ctx, i) });
+      return { jobId: job.id };
+    },
+    'models.list': () => ({ items: s.models.list() }),
+    'models.get': (i) => s.models.get(i.id),
+    'models.delete': (i) => s.models.delete(i.id),
+
     'training.start': (i) => s.training.start(i),
     'training.resume': (i) => s.training.resume(i.runId),
     'training.listRuns': () => ({ items: s.training.listRuns() }),

@@ -13,6 +13,7 @@ import type { AuditLog } from '../audit/log';
 import type { Db } from '../db/open';
 import type { JobManager } from '../jobs/manager';
 import type { SnapshotStore } from '../datanets/snapshots';
+import type { ModelRegistry } from '../models/registry';
 import type { WorkspacePaths } from '../workspace/workspace';
 import { newId, nowIso } from '../common/ids';
 import type { TrainingExample } from './dataset.js';
@@ -84,6 +85,7 @@ export interface TrainingDeps {
   actor: string;
   jobs: JobManager;
   snapshots: SnapshotStore;
+  models: ModelRegistry;
   paths: WorkspacePaths;
 }
 
@@ -93,15 +95,16 @@ export class TrainingRuns {
     d.db.prepare(`UPDATE training_runs SET state = 'interrupted', finished_at = ? WHERE state = 'running'`).run(nowIso());
   }
 
-  start(input: { modelPath: string; snapshotId: string; settings: TrainingSettings }): { jobId: string; runId: string } {
+  start(input: { modelId?: string; modelPath?: string; snapshotId: string; settings: TrainingSettings }): { jobId: string; runId: string } {
     const snapshot = this.d.snapshots.get(input.snapshotId);
+    const modelPath = input.modelId ? this.d.models.get(input.modelId).file : input.modelPath!;
     const id = newId('run');
     this.d.db
       .prepare(
         `INSERT INTO training_runs (id, snapshot_id, snapshot_root, model_path, settings, checkpoint, state, started_at)
          VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`,
       )
-      .run(id, snapshot.id, snapshot.root, input.modelPath, JSON.stringify(input.settings), join(this.d.paths.checkpoints, `${id}.gguf`), nowIso());
+      .run(id, snapshot.id, snapshot.root, modelPath, JSON.stringify(input.settings), join(this.d.paths.checkpoints, `${id}.gguf`), nowIso());
     this.d.audit.append({ actor: this.d.actor, action: 'training.start', subject: id, details: { snapshotId: snapshot.id, snapshotRoot: snapshot.root, settings: input.settings } });
     return { jobId: this.launch(this.getRow(id), false).id, runId: id };
   }

@@ -2,6 +2,7 @@ import { FlaskConical, Play, RotateCcw } from 'lucide-react';
 import { useEffect, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import type { Snapshot } from '../../../../electron/shared/curation';
+import type { ModelInfo } from '../../../../electron/shared/models';
 import { LORA_TARGETS, TrainingSettings } from '../../../../electron/shared/training';
 import { client } from '../../api';
 import { JobProgress } from '../../components/JobProgress';
@@ -21,12 +22,18 @@ export function TrainScreen() {
   const [snapshots, setSnapshots] = useState<Snapshot[]>([]);
   const [snapshotId, setSnapshotId] = useState('');
   const [modelPath, setModelPath] = useState('');
+  const [models, setModels] = useState<ModelInfo[]>([]);
+  const [modelId, setModelId] = useState('');
   const [settings, setSettings] = useState(DEFAULTS);
   const [error, setError] = useState<string | null>(null);
   const [jobId, setJobId] = useState<string | null>(null);
 
   useEffect(() => {
     void load();
+    void client?.call('models.list', {}).then((r) => {
+      setModels(r.items);
+      if (r.items[0]) setModelId(r.items[0].id);
+    });
     return connectTrainingStore();
   }, [load]);
 
@@ -42,7 +49,8 @@ export function TrainScreen() {
     e.preventDefault();
     setError(null);
     try {
-      const r = await client!.call('training.start', { modelPath: modelPath.trim(), snapshotId, settings });
+      const model = modelId ? { modelId } : { modelPath: modelPath.trim() };
+      const r = await client!.call('training.start', { ...model, snapshotId, settings });
       setJobId(r.jobId);
       void load();
     } catch (err) {
@@ -92,9 +100,23 @@ export function TrainScreen() {
               </select>
             </Field>
           </div>
-          <Field label="Base model (GGUF file on this machine)" hint="Llama, Mistral, SmolLM, Qwen2/2.5/3, DeepSeek-R1-Distill-Qwen. A quantized file (Q4_K, Q4_0, Q8_0) trains as QLoRA.">
-            <input name="model" value={modelPath} onChange={(e) => setModelPath(e.target.value)} placeholder="/home/you/models/SmolLM2-135M-Instruct.Q8_0.gguf" spellCheck={false} />
-          </Field>
+          <div className="form-row">
+            <Field label="Base model" hint="Llama, Mistral, SmolLM, Qwen2/2.5/3, DeepSeek-R1-Distill-Qwen. A quantized model (Q4_K, Q4_0, Q8_0) trains as QLoRA.">
+              <select aria-label="Base model" value={modelId} onChange={(e) => setModelId(e.target.value)}>
+                {models.map((m) => (
+                  <option key={m.id} value={m.id}>
+                    {m.name} · {m.architecture} · {m.quantization}
+                  </option>
+                ))}
+                <option value="">A GGUF file path…</option>
+              </select>
+            </Field>
+            {modelId ? null : (
+              <Field label="GGUF file on this machine">
+                <input name="model" value={modelPath} onChange={(e) => setModelPath(e.target.value)} placeholder="/home/you/models/SmolLM2-135M-Instruct.Q8_0.gguf" spellCheck={false} />
+              </Field>
+            )}
+          </div>
           <div className="settings-grid">
             {numberField('Rank', 'rank')}
             {numberField('Alpha', 'alpha')}
@@ -117,7 +139,7 @@ export function TrainScreen() {
           </fieldset>
           {error ? <div className="form-error" role="alert">{error}</div> : null}
           <div className="form-actions">
-            <Button variant="primary" type="submit" disabled={!snapshotId || !modelPath.trim() || job?.state === 'running'}>
+            <Button variant="primary" type="submit" disabled={!snapshotId || (!modelId && !modelPath.trim()) || job?.state === 'running'}>
               <Play size={14} /> Start training
             </Button>
           </div>

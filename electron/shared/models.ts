@@ -1,0 +1,46 @@
+import { z } from 'zod';
+import { Timestamp, idOf } from './common';
+import { JobRef } from './jobs';
+
+export const ModelId = idOf('mdl');
+
+export const ModelInfo = z.object({
+  id: ModelId,
+  name: z.string(),
+  /** Where the file is: inside the workspace (copied) or where the user keeps it (referenced). */
+  file: z.string(),
+  storage: z.enum(['copy', 'reference']),
+  sha256: z.string(),
+  sizeBytes: z.number(),
+  architecture: z.string(),
+  parameters: z.number(),
+  /** The dominant type of the model's 2-D weights, e.g. Q4_K, Q8_0, F16. */
+  quantization: z.string(),
+  contextLength: z.number().int().nullable(),
+  layers: z.number().int().nullable(),
+  embeddingLength: z.number().int().nullable(),
+  vocabularySize: z.number().int().nullable(),
+  chatTemplate: z.string().nullable(),
+  createdAt: Timestamp,
+});
+export type ModelInfo = z.infer<typeof ModelInfo>;
+
+export const modelMethods = {
+  /** A job: the file is validated, hashed (and copied) with progress; cancel leaves nothing behind. */
+  'models.import': {
+    input: z
+      .object({
+        path: z.string().min(1, 'must not be empty'),
+        storage: z.enum(['copy', 'reference']).default('copy'),
+        name: z.string().trim().min(1).max(200).optional(),
+      })
+      .strict(),
+    output: JobRef,
+  },
+  'models.list': { input: z.object({}).strict(), output: z.object({ items: z.array(ModelInfo) }) },
+  'models.get': { input: z.object({ id: ModelId }).strict(), output: ModelInfo },
+  'models.delete': {
+    input: z.object({ id: ModelId }).strict(),
+    output: z.object({ id: ModelId, fileDeleted: z.boolean() }),
+  },
+} as const;
