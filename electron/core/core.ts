@@ -11,6 +11,7 @@ import { SnapshotStore } from './datanets/snapshots';
 import { recoverInterruptedImports } from './datanets/import/pipeline';
 import { TrainingRuns } from './training/app-runs';
 import { ModelRegistry } from './models/registry';
+import { InferenceService } from './inference/service';
 import { EventBus } from './events';
 import { JobManager } from './jobs/manager';
 import { createHandlers } from './rpc/handlers';
@@ -36,6 +37,7 @@ export interface Services {
   snapshots: SnapshotStore;
   training: TrainingRuns;
   models: ModelRegistry;
+  inference: InferenceService;
   nearDup: NearDupRegistry;
   actor: string;
 }
@@ -63,6 +65,7 @@ export function openCore(options: CoreOptions): Core {
   const jobs = new JobManager(db, events);
   const snapshots = new SnapshotStore(db, audit, LOCAL_ACTOR);
   const models = new ModelRegistry(db, audit, LOCAL_ACTOR, paths.models);
+  const training = new TrainingRuns({ db, audit, actor: LOCAL_ACTOR, jobs, snapshots, models, paths });
   const services: Services = {
     paths,
     host: options.host,
@@ -73,8 +76,9 @@ export function openCore(options: CoreOptions): Core {
     jobs,
     datanets: new DatanetStore(db, audit, LOCAL_ACTOR, nearDup),
     snapshots,
-    training: new TrainingRuns({ db, audit, actor: LOCAL_ACTOR, jobs, snapshots, models, paths }),
+    training,
     models,
+    inference: new InferenceService({ jobs, models, training, snapshots }),
     nearDup,
     actor: LOCAL_ACTOR,
   };

@@ -6,6 +6,7 @@ import { datanetEvents, datanetMethods } from './datanets';
 import { jobEvents, jobMethods } from './jobs';
 import { trainingMethods } from './training';
 import { modelMethods } from './models';
+import { inferenceMethods } from './inference';
 
 /** The whole contract: method name → input/output schemas. Every host and client uses this map. */
 export const methods = {
@@ -15,6 +16,7 @@ export const methods = {
   ...jobMethods,
   ...modelMethods,
   ...trainingMethods,
+  ...inferenceMethods,
   ...auditMethods,
 } as const;
 

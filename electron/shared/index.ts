@@ -4,6 +4,7 @@ export * from './datanets';
 export * from './curation';
 export * from './training';
 export * from './models';
+export * from './inference';
 export * from './jobs';
 export * from './audit';
 export * from './app';

@@ -30,6 +30,9 @@ export const TrainingSettings = z
   .strict();
 export type TrainingSettings = z.infer<typeof TrainingSettings>;
 
+/** The held-out split used when no adapter's own settings say otherwise. */
+export const DEFAULT_EVAL_SPLIT = (({ seed, evalFraction }) => ({ seed, evalFraction }))(TrainingSettings.parse({}));
+
 export const TrainingRunInfo = z.object({
   id: RunId,
   snapshotId: SnapshotId,

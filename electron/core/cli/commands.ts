@@ -5,6 +5,7 @@ import type { Input, MethodName } from '../../shared/contract';
 import type { ImportSummary, Snapshot } from '../../shared/curation';
 import type { Datanet, DatanetRecord, RecordContent } from '../../shared/datanets';
 import type { Job } from '../../shared/jobs';
+import type { ChatAnswer, EvaluationResult } from '../../shared/inference';
 import type { ModelInfo } from '../../shared/models';
 import type { Adapter, TrainingRunInfo } from '../../shared/training';
 import { shortTime, table } from './format';
@@ -591,5 +592,77 @@ COMMANDS.push(
     positionals: ['modelId'],
     request: ({ positionals }) => ({ method: 'models.delete', input: { id: positional(positionals, 0, 'modelId') } }),
     human: (v) => `Removed ${(v as { id: string }).id}${(v as { fileDeleted: boolean }).fileDeleted ? ' and its file' : ''}`,
+  },
+);
+
+/** --model <modelId|path> and --adapter <adapterId> → the contract's model choice. */
+function modelChoice(values: Values) {
+  const model = str(values, 'model');
+  const adapterId = str(values, 'adapter');
+  if (!model && !adapterId) throw new UsageError('give --model <modelId|file.gguf>, --adapter <adapterId>, or both');
+  const which = model === undefined ? {} : /^mdl_[0-9a-f]{16}$/.test(model) ? { modelId: model } : { modelPath: model };
+  return { ...which, ...(adapterId ? { adapterId } : {}), adapterScale: num(values, 'scale') };
+}
+
+COMMANDS.push(
+  {
+    name: 'chat',
+    usage: 'chat [--model <modelId|file.gguf>] [--adapter <adapterId> --scale 1] --prompt P [--system S] [--max-tokens 256] [--temperature 0.7] [--seed N]',
+    summary: "Ask a model (with an adapter: on the base it was trained on unless --model says otherwise) one question",
+    options: {
+      model: { type: 'string' },
+      adapter: { type: 'string' },
+      scale: { type: 'string' },
+      prompt: { type: 'string' },
+      system: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      temperature: { type: 'string' },
+      seed: { type: 'string' },
+    },
+    request: ({ values }) => {
+      const system = str(values, 'system');
+      return {
+        method: 'inference.chat',
+        input: {
+          ...modelChoice(values),
+          messages: [...(system ? [{ role: 'system' as const, content: system }] : []), { role: 'user' as const, content: required(values, 'prompt') }],
+          maxTokens: int(values, 'max-tokens'),
+          temperature: num(values, 'temperature'),
+          seed: int(values, 'seed'),
+        },
+      };
+    },
+    human: () => '',
+    job: {
+      human: (job) => {
+        const r = job.result as ChatAnswer;
+        return `${r.text}\n\n(${r.completionTokens} tokens, ${r.tokensPerSecond.toFixed(1)} tokens/s${r.adapterId ? `, adapter ${r.adapterId}` : ''})`;
+      },
+    },
+  },
+  {
+    name: 'eval',
+    usage: 'eval [--model <modelId|file.gguf>] [--adapter <adapterId>] --snapshot <snapshotId> [--split held-out|all] [--no-accuracy]',
+    summary: 'Held-out loss and perplexity (exact, from logits) and answer accuracy, with or without an adapter',
+    options: {
+      model: { type: 'string' },
+      adapter: { type: 'string' },
+      scale: { type: 'string' },
+      snapshot: { type: 'string' },
+      split: { type: 'string' },
+      'no-accuracy': { type: 'boolean' },
+    },
+    request: ({ values }) => ({
+      method: 'inference.evaluate',
+      input: { ...modelChoice(values), snapshotId: required(values, 'snapshot'), split: str(values, 'split') as never, accuracy: values['no-accuracy'] ? false : undefined },
+    }),
+    human: () => '',
+    job: {
+      human: (job) => {
+        const r = job.result as EvaluationResult;
+        const acc = r.exactMatch === null ? '' : `\n  exact match ${(r.exactMatch * 100).toFixed(1)}%, contains answer ${((r.containsAnswer ?? 0) * 100).toFixed(1)}% of ${r.instructionExamples} instruction examples`;
+        return `${r.adapterId ? `adapter ${r.adapterId}` : 'base model'} on ${r.split} split of ${r.snapshotId} (${r.examples} examples, ${r.tokens} response tokens):\n  loss ${r.loss.toFixed(4)}, perplexity ${r.perplexity.toFixed(2)}${acc}`;
+      },
+    },
   },
 );

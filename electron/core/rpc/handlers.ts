@@ -103,6 +103,9 @@ export function createHandlers(s: Services): Handlers {
     'models.get': (i) => s.models.get(i.id),
     'models.delete': (i) => s.models.delete(i.id),
 
+    'inference.chat': (i) => ({ jobId: s.inference.chat(i).id }),
+    'inference.evaluate': (i) => ({ jobId: s.inference.evaluate(i).id }),
+
     'training.start': (i) => s.training.start(i),
     'training.resume': (i) => s.training.resume(i.runId),
     'training.listRuns': () => ({ items: s.training.listRuns() }),

@@ -16,7 +16,7 @@ import type { SnapshotStore } from '../datanets/snapshots';
 import type { ModelRegistry } from '../models/registry';
 import type { WorkspacePaths } from '../workspace/workspace';
 import { newId, nowIso } from '../common/ids';
-import type { TrainingExample } from './dataset.js';
+import { snapshotExamples } from './examples';
 
 interface RunRow {
   id: string;
@@ -123,6 +123,12 @@ export class TrainingRuns {
     return (this.d.db.prepare('SELECT * FROM training_runs ORDER BY started_at DESC').all() as RunRow[]).map(toRun);
   }
 
+  getAdapter(id: string): Adapter {
+    const row = this.d.db.prepare('SELECT * FROM adapters WHERE id = ?').get(id) as AdapterRow | undefined;
+    if (!row) throw new AppError('NOT_FOUND', `No adapter with id ${id}.`);
+    return toAdapter(row);
+  }
+
   listAdapters(): Adapter[] {
     return (this.d.db.prepare('SELECT * FROM adapters ORDER BY created_at DESC').all() as AdapterRow[]).map(toAdapter);
   }
@@ -131,14 +137,6 @@ export class TrainingRuns {
     const row = this.d.db.prepare('SELECT * FROM training_runs WHERE id = ?').get(id) as RunRow | undefined;
     if (!row) throw new AppError('NOT_FOUND', `No training run with id ${id}.`);
     return row;
-  }
-
-  private examples(snapshotId: string): TrainingExample[] {
-    return this.d.snapshots.records(snapshotId).map((r): TrainingExample => {
-      const c = r.content;
-      if (c.kind === 'instruction') return { kind: 'instruction', instruction: c.instruction, input: c.input || undefined, response: c.response };
-      return c;
-    });
   }
 
   /** The QLoRA base: a quantized copy of the model in the workspace, made once per (model, type). */
@@ -173,7 +171,7 @@ export class TrainingRuns {
           const run = await startTraining(
             {
               modelPath,
-              examples: this.examples(row.snapshot_id),
+              examples: snapshotExamples(this.d.snapshots, row.snapshot_id),
               ...withoutQuant(settings),
               adapterPath,
               checkpointPath: row.checkpoint,

@@ -1,4 +1,4 @@
-export { startTraining, prepareRows, sha256File, TrainingOptions, TARGET_BITS } from './train.js';
+export { startTraining, prepareRows, sha256File, heldOutSplit, TrainingOptions, TARGET_BITS } from './train.js';
 export type { TrainingOptionsInput, TrainingProgress, TrainingResult, TrainingRun, TrainingDeps, LoraTarget } from './train.js';
 export { TrainingExample, tokenizeExample, packRows } from './dataset.js';
 export type { PackedRow, TokenizedExample } from './dataset.js';

@@ -9,7 +9,8 @@ import { createReadStream, existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getLlama, LlamaLogLevel, resolveChatWrapper, type ChatWrapper, type Llama } from 'node-llama-cpp';
+import { resolveChatWrapper, type ChatWrapper, type Llama } from 'node-llama-cpp';
+import { sharedLlama } from '../inference/llama.js';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import { canonicalJson } from '../common/canonical-json.js';
@@ -110,6 +111,14 @@ export async function sha256File(path: string): Promise<string> {
   return h.digest('hex');
 }
 
+/** The held-out split training uses (and evaluation repeats): a seeded shuffle, the first fraction held out. */
+export function heldOutSplit<T>(examples: readonly T[], seed: number, evalFraction: number): { train: T[]; held: T[] } {
+  if (evalFraction <= 0 || examples.length < 2) return { train: [...examples], held: [] };
+  const shuffled = seededShuffle(examples, seed);
+  const nEval = Math.max(1, Math.round(shuffled.length * evalFraction));
+  return { held: shuffled.slice(0, nEval), train: shuffled.slice(nEval) };
+}
+
 function seededShuffle<T>(xs: readonly T[], seed: number): T[] {
   const out = [...xs];
   let s = (seed ^ 0x9e3779b9) >>> 0;
@@ -121,22 +130,19 @@ function seededShuffle<T>(xs: readonly T[], seed: number): T[] {
   return out;
 }
 
-let sharedLlama: Promise<Llama> | undefined;
 
 /** Tokenizes and packs the examples exactly as node-llama-cpp will see them at inference. */
 export async function prepareRows(opts: TrainingOptions, deps: TrainingDeps = {}): Promise<{ train: PackedRow[]; eval: PackedRow[] }> {
-  sharedLlama ??= getLlama({ gpu: false, build: 'never', logLevel: LlamaLogLevel.error });
-  const llama = deps.llama ?? (await sharedLlama);
+  const llama = deps.llama ?? (await sharedLlama());
   const model = await llama.loadModel({ modelPath: opts.modelPath, vocabOnly: true });
   try {
     const wrapper = deps.chatWrapper ?? resolveChatWrapper(model);
     let trainEx = opts.examples;
     let evalEx = opts.evalExamples ?? [];
-    if (!opts.evalExamples && opts.evalFraction > 0 && opts.examples.length >= 2) {
-      const shuffled = seededShuffle(opts.examples, opts.seed);
-      const nEval = Math.max(1, Math.round(shuffled.length * opts.evalFraction));
-      evalEx = shuffled.slice(0, nEval);
-      trainEx = shuffled.slice(nEval);
+    if (!opts.evalExamples) {
+      const split = heldOutSplit(opts.examples, opts.seed, opts.evalFraction);
+      evalEx = split.held;
+      trainEx = split.train;
     }
     const tok = (xs: readonly TrainingExample[]) => xs.map((x) => tokenizeExample(model, wrapper, x));
     return { train: packRows(tok(trainEx), opts.seqLen, opts.pack), eval: packRows(tok(evalEx), opts.seqLen, opts.pack) };
