@@ -12,6 +12,7 @@ import { recoverInterruptedImports } from './datanets/import/pipeline';
 import { TrainingRuns } from './training/app-runs';
 import { ModelRegistry } from './models/registry';
 import { InferenceService } from './inference/service';
+import { ServingService } from './serving/service';
 import { EventBus } from './events';
 import { JobManager } from './jobs/manager';
 import { createHandlers } from './rpc/handlers';
@@ -38,6 +39,7 @@ export interface Services {
   training: TrainingRuns;
   models: ModelRegistry;
   inference: InferenceService;
+  serving: ServingService;
   nearDup: NearDupRegistry;
   actor: string;
 }
@@ -79,6 +81,7 @@ export function openCore(options: CoreOptions): Core {
     training,
     models,
     inference: new InferenceService({ jobs, models, training, snapshots }),
+    serving: new ServingService({ db, models, training }),
     nearDup,
     actor: LOCAL_ACTOR,
   };
@@ -95,6 +98,7 @@ export function openCore(options: CoreOptions): Core {
       if (closed) return;
       closed = true;
       await services.jobs.shutdown();
+      await services.serving.stop();
       db.close();
     },
   };

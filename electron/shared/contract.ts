@@ -7,6 +7,7 @@ import { jobEvents, jobMethods } from './jobs';
 import { trainingMethods } from './training';
 import { modelMethods } from './models';
 import { inferenceMethods } from './inference';
+import { servingMethods } from './serving';
 
 /** The whole contract: method name → input/output schemas. Every host and client uses this map. */
 export const methods = {
@@ -17,6 +18,7 @@ export const methods = {
   ...modelMethods,
   ...trainingMethods,
   ...inferenceMethods,
+  ...servingMethods,
   ...auditMethods,
 } as const;
 

@@ -5,6 +5,7 @@ export * from './curation';
 export * from './training';
 export * from './models';
 export * from './inference';
+export * from './serving';
 export * from './jobs';
 export * from './audit';
 export * from './app';

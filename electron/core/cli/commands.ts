@@ -7,6 +7,7 @@ import type { Datanet, DatanetRecord, RecordContent } from '../../shared/datanet
 import type { Job } from '../../shared/jobs';
 import type { ChatAnswer, EvaluationResult } from '../../shared/inference';
 import type { ModelInfo } from '../../shared/models';
+import type { ServingStatus, UsageRow } from '../../shared/serving';
 import type { Adapter, TrainingRunInfo } from '../../shared/training';
 import { shortTime, table } from './format';
 
@@ -26,6 +27,8 @@ export interface Command {
   request(args: { values: Values; positionals: string[] }): { method: MethodName; input: Input<MethodName> };
   /** Human-readable rendering of the result (the --json output is the result itself). */
   human(value: unknown): string;
+  /** Keep running after printing the result, until Ctrl-C or SIGTERM (servers). */
+  hold?: boolean;
   /** The result means failure (exit code 1) although the call succeeded. */
   failed?(value: unknown): boolean;
   /** The method starts a job: wait for it and report its result. */
@@ -664,5 +667,36 @@ COMMANDS.push(
         return `${r.adapterId ? `adapter ${r.adapterId}` : 'base model'} on ${r.split} split of ${r.snapshotId} (${r.examples} examples, ${r.tokens} response tokens):\n  loss ${r.loss.toFixed(4)}, perplexity ${r.perplexity.toFixed(2)}${acc}`;
       },
     },
+  },
+);
+
+COMMANDS.push(
+  {
+    name: 'serve-api',
+    usage: 'serve-api [--port N]',
+    summary: 'Run the OpenAI-compatible API on 127.0.0.1 until Ctrl-C (prints the URL and the bearer token)',
+    options: { port: { type: 'string' } },
+    request: ({ values }) => ({ method: 'serving.start', input: { port: int(values, 'port') } }),
+    human: (v) => {
+      const s = v as ServingStatus;
+      return [
+        'Datanet Studio API is running (Ctrl-C stops it).',
+        `  base URL:  ${s.url}/v1`,
+        `  API key:   ${s.token}`,
+        '  models:    GET /v1/models — a model id, an adapter id, or modelId+adapterId',
+      ].join('\n');
+    },
+    hold: true,
+  },
+  {
+    name: 'usage',
+    usage: 'usage',
+    summary: 'API usage per served model and day (requests, prompt and completion tokens)',
+    request: () => ({ method: 'serving.usage', input: {} }),
+    human: (v) =>
+      table(
+        ['DAY', 'MODEL', 'REQUESTS', 'PROMPT', 'COMPLETION'],
+        (v as { items: UsageRow[] }).items.map((u) => [u.day, u.model, String(u.requests), String(u.promptTokens), String(u.completionTokens)]),
+      ),
   },
 );

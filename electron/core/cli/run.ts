@@ -99,6 +99,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     }
     if (!command.job) {
       io.out(wantsJson ? JSON.stringify(result.value, null, 2) : command.human(result.value));
+      if (command.hold) await untilStopped();
       return command.failed?.(result.value) ? EXIT.failed : EXIT.ok;
     }
     const job = await followJob(core, (result.value as { jobId: string }).jobId, io, wantsJson);
@@ -124,6 +125,13 @@ function commandWords(argv: string[]): string[] {
     else words.push(a);
   }
   return words;
+}
+
+function untilStopped(): Promise<void> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
 }
 
 /** Waits for a job, drawing its progress on stderr; Ctrl-C cancels it. */

@@ -136,3 +136,28 @@ export async function tokenNll(sequence: LlamaContextSequence, tokens: readonly 
     return nll;
   }
 }
+
+/** Raw text completion (no chat template), for /v1/completions. */
+export async function complete(
+  o: LoadOptions & { prompt: string; maxTokens: number; temperature: number; seed?: number; signal?: AbortSignal; onText?: (chunk: string) => void },
+): Promise<ChatResult> {
+  const { LlamaCompletion } = await import('node-llama-cpp');
+  const { context } = await openContext(o);
+  try {
+    const sequence = context.getSequence();
+    const completion = new LlamaCompletion({ contextSequence: sequence });
+    const started = performance.now();
+    const text = await completion.generateCompletion(o.prompt, {
+      maxTokens: o.maxTokens,
+      temperature: o.temperature,
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      ...(o.signal ? { signal: o.signal, stopOnAbortSignal: true } : {}),
+      ...(o.onText ? { onTextChunk: o.onText } : {}),
+    });
+    const seconds = (performance.now() - started) / 1000;
+    const completionTokens = sequence.tokenMeter.usedOutputTokens;
+    return { text, promptTokens: sequence.tokenMeter.usedInputTokens, completionTokens, seconds, tokensPerSecond: seconds > 0 ? completionTokens / seconds : 0 };
+  } finally {
+    await context.dispose();
+  }
+}

@@ -106,6 +106,11 @@ export function createHandlers(s: Services): Handlers {
     'inference.chat': (i) => ({ jobId: s.inference.chat(i).id }),
     'inference.evaluate': (i) => ({ jobId: s.inference.evaluate(i).id }),
 
+    'serving.start': (i) => s.serving.start(i.port),
+    'serving.stop': () => s.serving.stop(),
+    'serving.status': () => s.serving.status(),
+    'serving.usage': () => ({ items: s.serving.usage() }),
+
     'training.start': (i) => s.training.start(i),
     'training.resume': (i) => s.training.resume(i.runId),
     'training.listRuns': () => ({ items: s.training.listRuns() }),

@@ -1,0 +1,161 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { ChatResult, LoadOptions } from '../inference/engine.js';
+import { checkHost, tokenMatches } from '../host/request-guard';
+import { ChatCompletionRequest, CompletionRequest, textOf } from './openai-schemas';
+
+/** What the API serves a model name as: the base file and, optionally, an adapter on it. */
+export interface ServedModel {
+  name: string;
+  load: LoadOptions;
+  adapterId: string | null;
+}
+
+export interface ApiBackend {
+  listModels(): { id: string; created: number }[];
+  /** Throws when the name is unknown. */
+  resolve(name: string): ServedModel;
+  meter(model: ServedModel, promptTokens: number, completionTokens: number): void;
+}
+
+export interface ApiServer {
+  url: string;
+  port: number;
+  token: string;
+  close(): Promise<void>;
+}
+
+const MAX_BODY = 4 * 1024 * 1024;
+
+function sendError(res: ServerResponse, status: number, message: string, type: string, code: string | null = null) {
+  if (res.headersSent) return res.end();
+  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message, type, code, param: null } }));
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  let size = 0;
+  const chunks: Buffer[] = [];
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY) throw Object.assign(new Error(`request body is larger than ${MAX_BODY / 1024 / 1024} MB`), { status: 413 });
+    chunks.push(c as Buffer);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    throw Object.assign(new Error('request body is not valid JSON'), { status: 400 });
+  }
+}
+
+/**
+ * An OpenAI-compatible API on 127.0.0.1: GET /v1/models, POST /v1/chat/completions and
+ * /v1/completions (streamed as server-sent events or not). Every route needs the bearer token and
+ * a Host naming this machine (no DNS rebinding); there are no CORS headers, so web pages elsewhere
+ * cannot read it. Generations run one at a time.
+ */
+export async function startApiServer(backend: ApiBackend, opts: { port?: number; token?: string } = {}): Promise<ApiServer> {
+  const token = opts.token ?? `dst-${randomBytes(24).toString('base64url')}`;
+  let port = 0;
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(f: () => Promise<T>): Promise<T> => {
+    const run = queue.then(f, f);
+    queue = run.catch(() => {});
+    return run;
+  };
+
+  const server = createServer(async (req, res) => {
+    const host = checkHost(req.headers.host, port);
+    if (!host.ok) return sendError(res, 403, `Forbidden: ${host.reason}`, 'permission_error');
+    const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
+    if (!tokenMatches(auth, token)) return sendError(res, 401, 'Missing or wrong API key: send Authorization: Bearer <token>.', 'invalid_request_error', 'invalid_api_key');
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    try {
+      if (req.method === 'GET' && path === '/v1/models') {
+        const data = backend.listModels().map((m) => ({ id: m.id, object: 'model', created: m.created, owned_by: 'datanet-studio' }));
+        return void res.writeHead(200, { 'Content-Type': 'application/json' }).end(JSON.stringify({ object: 'list', data }));
+      }
+      if (req.method === 'POST' && (path === '/v1/chat/completions' || path === '/v1/completions')) {
+        const body = await readJson(req);
+        const chatMode = path === '/v1/chat/completions';
+        const parsed = chatMode ? ChatCompletionRequest.safeParse(body) : CompletionRequest.safeParse(body);
+        if (!parsed.success) {
+          const i = parsed.error.issues[0]!;
+          return sendError(res, 400, `${i.path.join('.') || 'body'}: ${i.message}`, 'invalid_request_error');
+        }
+        let model: ServedModel;
+        try {
+          model = backend.resolve(parsed.data.model);
+        } catch (e) {
+          return sendError(res, 404, (e as Error).message, 'invalid_request_error', 'model_not_found');
+        }
+        return await serially(() => generate(req, res, backend, model, parsed.data, chatMode));
+      }
+      return sendError(res, 404, `No route ${req.method} ${path}.`, 'invalid_request_error');
+    } catch (e) {
+      const status = (e as { status?: number }).status ?? 500;
+      return sendError(res, status, (e as Error).message, status === 500 ? 'server_error' : 'invalid_request_error');
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    token,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+async function generate(
+  req: IncomingMessage,
+  res: ServerResponse,
+  backend: ApiBackend,
+  model: ServedModel,
+  body: ChatCompletionRequest | CompletionRequest,
+  chatMode: boolean,
+) {
+  const { chat, complete } = await import('../inference/engine.js');
+  const id = `${chatMode ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`;
+  const created = Math.floor(Date.now() / 1000);
+  const maxTokens = ('max_completion_tokens' in body ? body.max_completion_tokens : undefined) ?? body.max_tokens ?? 256;
+  const abort = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) abort.abort();
+  });
+  const object = chatMode ? 'chat.completion.chunk' : 'text_completion';
+  const chunk = (delta: string | null, finish: string | null, first = false) =>
+    chatMode
+      ? { id, object, created, model: model.name, choices: [{ index: 0, delta: first ? { role: 'assistant', content: '' } : delta === null ? {} : { content: delta }, finish_reason: finish }] }
+      : { id, object, created, model: model.name, choices: [{ index: 0, text: delta ?? '', finish_reason: finish, logprobs: null }] };
+  const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
+  if (body.stream) {
+    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+    if (chatMode) send(chunk(null, null, true));
+  }
+  const common = { ...model.load, maxTokens, temperature: body.temperature ?? 0.7, seed: body.seed, signal: abort.signal, onText: body.stream ? (t: string) => send(chunk(t, null)) : undefined };
+  const r: ChatResult = chatMode
+    ? await chat({ ...common, messages: (body as ChatCompletionRequest).messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: textOf(m.content) })) })
+    : await complete({ ...common, prompt: (body as CompletionRequest).prompt });
+  backend.meter(model, r.promptTokens, r.completionTokens);
+  const finish = r.completionTokens >= maxTokens ? 'length' : 'stop';
+  const usage = { prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, total_tokens: r.promptTokens + r.completionTokens };
+  if (body.stream) {
+    send({ ...chunk(null, finish), usage });
+    res.end('data: [DONE]\n\n');
+    return;
+  }
+  const choice = chatMode
+    ? { index: 0, message: { role: 'assistant', content: r.text, refusal: null }, finish_reason: finish, logprobs: null }
+    : { index: 0, text: r.text, finish_reason: finish, logprobs: null };
+  res.writeHead(200, { 'Content-Type': 'application/json' }).end(
+    JSON.stringify({ id, object: chatMode ? 'chat.completion' : 'text_completion', created, model: model.name, choices: [choice], usage }),
+  );
+}

@@ -1,0 +1,85 @@
+import type { ServingStatus, UsageRow } from '../../shared/serving';
+import { AppError } from '../../shared/errors';
+import type { Db } from '../db/open';
+import type { ModelRegistry } from '../models/registry';
+import type { TrainingRuns } from '../training/app-runs';
+import { startApiServer, type ApiBackend, type ApiServer, type ServedModel } from './api-server';
+
+const ADAPTER = /^ad_[0-9a-f]{16}$/;
+const MODEL = /^mdl_[0-9a-f]{16}$/;
+
+/**
+ * The local OpenAI-compatible API over the workspace's models and adapters. A model name is a
+ * registered model ("mdl_…"), an adapter on the base it was trained on ("ad_…"), or an adapter on
+ * a chosen base ("mdl_…+ad_…"). Usage is metered per name and day.
+ */
+export class ServingService implements ApiBackend {
+  private server: ApiServer | null = null;
+
+  constructor(private readonly d: { db: Db; models: ModelRegistry; training: TrainingRuns }) {}
+
+  listModels() {
+    const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+    return [
+      ...this.d.models.list().map((m) => ({ id: m.id, created: seconds(m.createdAt) })),
+      ...this.d.training.listAdapters().map((a) => ({ id: a.id, created: seconds(a.createdAt) })),
+    ];
+  }
+
+  resolve(name: string): ServedModel {
+    const [first, second] = name.split('+');
+    if (second !== undefined) {
+      if (!MODEL.test(first!) || !ADAPTER.test(second)) throw new AppError('NOT_FOUND', `The model "${name}" is not base+adapter (mdl_…+ad_…).`);
+      const adapter = this.d.training.getAdapter(second);
+      return { name, adapterId: adapter.id, load: { modelPath: this.d.models.get(first!).file, adapterPath: adapter.file } };
+    }
+    if (ADAPTER.test(name)) {
+      const adapter = this.d.training.getAdapter(name);
+      return { name, adapterId: adapter.id, load: { modelPath: adapter.baseModelPath, adapterPath: adapter.file } };
+    }
+    if (MODEL.test(name)) return { name, adapterId: null, load: { modelPath: this.d.models.get(name).file } };
+    throw new AppError('NOT_FOUND', `The model "${name}" does not exist. GET /v1/models lists the names.`);
+  }
+
+  meter(model: ServedModel, promptTokens: number, completionTokens: number): void {
+    this.d.db
+      .prepare(
+        `INSERT INTO usage (model, adapter_id, day, requests, prompt_tokens, completion_tokens) VALUES (?, ?, ?, 1, ?, ?)
+         ON CONFLICT (model, day) DO UPDATE SET requests = requests + 1, prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+           completion_tokens = completion_tokens + excluded.completion_tokens`,
+      )
+      .run(model.name, model.adapterId, new Date().toISOString().slice(0, 10), promptTokens, completionTokens);
+  }
+
+  usage(): UsageRow[] {
+    const rows = this.d.db.prepare('SELECT * FROM usage ORDER BY day DESC, model').all() as {
+      model: string;
+      adapter_id: string | null;
+      day: string;
+      requests: number;
+      prompt_tokens: number;
+      completion_tokens: number;
+    }[];
+    return rows.map((r) => ({ model: r.model, adapterId: r.adapter_id, day: r.day, requests: r.requests, promptTokens: r.prompt_tokens, completionTokens: r.completion_tokens }));
+  }
+
+  status(): ServingStatus {
+    return { running: this.server !== null, url: this.server?.url ?? null, token: this.server?.token ?? null };
+  }
+
+  async start(port: number): Promise<ServingStatus> {
+    if (this.server) throw new AppError('CONFLICT', `The API is already running at ${this.server.url}.`);
+    try {
+      this.server = await startApiServer(this, { port });
+    } catch (e) {
+      throw new AppError('CONFLICT', `Cannot listen on 127.0.0.1:${port}: ${(e as Error).message}`);
+    }
+    return this.status();
+  }
+
+  async stop(): Promise<ServingStatus> {
+    await this.server?.close();
+    this.server = null;
+    return this.status();
+  }
+}
