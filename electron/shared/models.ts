@@ -37,6 +37,18 @@ export const modelMethods = {
       .strict(),
     output: JobRef,
   },
+  /** A job: download a GGUF from a URL (resumes after a drop; checks size and sha256 when given). */
+  'models.download': {
+    input: z
+      .object({
+        url: z.string().url('must be a URL').refine((u) => /^https?:/.test(u), 'must be an http(s) URL'),
+        sha256: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits').optional(),
+        sizeBytes: z.number().int().positive().optional(),
+        name: z.string().trim().min(1).max(200).optional(),
+      })
+      .strict(),
+    output: JobRef,
+  },
   'models.list': { input: z.object({}).strict(), output: z.object({ items: z.array(ModelInfo) }) },
   'models.get': { input: z.object({ id: ModelId }).strict(), output: ModelInfo },
   'models.delete': {

@@ -700,3 +700,17 @@ COMMANDS.push(
       ),
   },
 );
+
+COMMANDS.push({
+  name: 'models download',
+  usage: 'models download <url> [--sha256 H] [--size BYTES] [--name N]',
+  summary: 'Download a GGUF (progress, resume after a drop or Ctrl-C, size and sha256 check) and add it',
+  positionals: ['url'],
+  options: { sha256: { type: 'string' }, size: { type: 'string' }, name: { type: 'string' } },
+  request: ({ values, positionals }) => ({
+    method: 'models.download',
+    input: { url: positional(positionals, 0, 'url'), sha256: str(values, 'sha256'), sizeBytes: int(values, 'size'), name: str(values, 'name') },
+  }),
+  human: () => '',
+  job: { human: (job) => `Model ${(job.result as ModelInfo).id}: ${(job.result as ModelInfo).name}\n  sha256 ${(job.result as ModelInfo).sha256}` },
+});

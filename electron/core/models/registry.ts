@@ -7,6 +7,7 @@ import type { Db } from '../db/open';
 import { copyAndHash } from '../common/atomic-file';
 import { newId, nowIso } from '../common/ids';
 import type { JobContext } from '../jobs/manager';
+import { downloadFile } from './download';
 import { readGguf, type GgufFile } from './gguf/index.js';
 
 interface ModelRow {
@@ -90,8 +91,7 @@ export class ModelRegistry {
   async import(ctx: JobContext, input: { path: string; storage: 'copy' | 'reference'; name?: string }): Promise<ModelInfo> {
     const src = resolve(input.path);
     if (!existsSync(src)) throw new AppError('NOT_FOUND', `No file at ${src}.`);
-    const gguf = readGguf(src);
-    const info = describeGguf(gguf);
+    describeGguf(readGguf(src));
     const size = statSync(src).size;
     const id = newId('mdl');
     const dst = input.storage === 'copy' ? join(this.modelsDir, `${id}.gguf`) : null;
@@ -99,41 +99,59 @@ export class ModelRegistry {
     const sha256 = await copyAndHash(src, dst, (done) => ctx.progress(done, size), ctx.signal);
     try {
       ctx.throwIfCancelled();
-      const clash = this.db.prepare('SELECT id, name FROM models WHERE sha256 = ?').get(sha256) as { id: string; name: string } | undefined;
-      if (clash) throw new AppError('CONFLICT', `This model is already in the workspace as "${clash.name}" (${clash.id}).`);
-      const row: ModelRow = {
-        id,
-        name: input.name ?? info.name ?? basename(src).replace(/\.gguf$/i, ''),
-        file: dst ?? src,
-        storage: input.storage,
-        sha256,
-        size_bytes: size,
-        architecture: info.architecture,
-        parameters: info.parameters,
-        quantization: info.quantization,
-        context_length: info.contextLength,
-        layers: info.layers,
-        embedding_length: info.embeddingLength,
-        vocabulary_size: info.vocabularySize,
-        chat_template: info.chatTemplate,
-        created_at: nowIso(),
-      };
-      this.db.transaction(() => {
-        this.db
-          .prepare(
-            `INSERT INTO models (id, name, file, storage, sha256, size_bytes, architecture, parameters, quantization, context_length, layers,
-               embedding_length, vocabulary_size, chat_template, created_at)
-             VALUES (@id, @name, @file, @storage, @sha256, @size_bytes, @architecture, @parameters, @quantization, @context_length, @layers,
-               @embedding_length, @vocabulary_size, @chat_template, @created_at)`,
-          )
-          .run(row);
-        this.audit.append({ actor: this.actor, action: 'model.import', subject: id, details: { sha256, storage: input.storage, architecture: info.architecture } });
-      })();
-      return toModel(row);
+      return this.register({ id, file: dst ?? src, storage: input.storage, sha256, name: input.name ?? null, source: src });
     } catch (e) {
       if (dst) rmSync(dst, { force: true });
       throw e;
     }
+  }
+
+  /** Downloads a GGUF (resumable, hash-checked), validates it, and registers the copy. */
+  async download(ctx: JobContext, input: { url: string; sha256?: string; sizeBytes?: number; name?: string }): Promise<ModelInfo> {
+    const id = newId('mdl');
+    const target = join(this.modelsDir, `${id}.gguf`);
+    const { sha256 } = await downloadFile(ctx, input, this.modelsDir, target);
+    try {
+      return this.register({ id, file: target, storage: 'copy', sha256, name: input.name ?? null, source: input.url });
+    } catch (e) {
+      rmSync(target, { force: true });
+      throw e;
+    }
+  }
+
+  private register(m: { id: string; file: string; storage: 'copy' | 'reference'; sha256: string; name: string | null; source: string }): ModelInfo {
+    const info = describeGguf(readGguf(m.file));
+    const clash = this.db.prepare('SELECT id, name FROM models WHERE sha256 = ?').get(m.sha256) as { id: string; name: string } | undefined;
+    if (clash) throw new AppError('CONFLICT', `This model is already in the workspace as "${clash.name}" (${clash.id}).`);
+    const row: ModelRow = {
+      id: m.id,
+      name: m.name ?? info.name ?? basename(m.source).replace(/\.gguf$/i, ''),
+      file: m.file,
+      storage: m.storage,
+      sha256: m.sha256,
+      size_bytes: statSync(m.file).size,
+      architecture: info.architecture,
+      parameters: info.parameters,
+      quantization: info.quantization,
+      context_length: info.contextLength,
+      layers: info.layers,
+      embedding_length: info.embeddingLength,
+      vocabulary_size: info.vocabularySize,
+      chat_template: info.chatTemplate,
+      created_at: nowIso(),
+    };
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO models (id, name, file, storage, sha256, size_bytes, architecture, parameters, quantization, context_length, layers,
+             embedding_length, vocabulary_size, chat_template, created_at)
+           VALUES (@id, @name, @file, @storage, @sha256, @size_bytes, @architecture, @parameters, @quantization, @context_length, @layers,
+             @embedding_length, @vocabulary_size, @chat_template, @created_at)`,
+        )
+        .run(row);
+      this.audit.append({ actor: this.actor, action: 'model.add', subject: m.id, details: { sha256: m.sha256, storage: m.storage, source: m.source, architecture: info.architecture } });
+    })();
+    return toModel(row);
   }
 
   list(): ModelInfo[] {

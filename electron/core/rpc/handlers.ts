@@ -99,6 +99,10 @@ export function createHandlers(s: Services): Handlers {
       const job = s.jobs.start({ kind: 'models.import', title: `Import model ${basename(i.path)}`, unit: 'bytes', run: (ctx) => s.models.import(ctx, i) });
       return { jobId: job.id };
     },
+    'models.download': (i) => {
+      const job = s.jobs.start({ kind: 'models.download', title: `Download ${i.name ?? new URL(i.url).pathname.split('/').pop()}`, unit: 'bytes', run: (ctx) => s.models.download(ctx, i) });
+      return { jobId: job.id };
+    },
     'models.list': () => ({ items: s.models.list() }),
     'models.get': (i) => s.models.get(i.id),
     'models.delete': (i) => s.models.delete(i.id),
