@@ -13,6 +13,7 @@ import { TrainingRuns } from './training/app-runs';
 import { ModelRegistry } from './models/registry';
 import { InferenceService } from './inference/service';
 import { ServingService } from './serving/service';
+import { ConversationStore } from './inference/conversations';
 import { EventBus } from './events';
 import { JobManager } from './jobs/manager';
 import { createHandlers } from './rpc/handlers';
@@ -40,6 +41,7 @@ export interface Services {
   models: ModelRegistry;
   inference: InferenceService;
   serving: ServingService;
+  conversations: ConversationStore;
   nearDup: NearDupRegistry;
   actor: string;
 }
@@ -82,6 +84,7 @@ export function openCore(options: CoreOptions): Core {
     models,
     inference: new InferenceService({ jobs, models, training, snapshots }),
     serving: new ServingService({ db, models, training }),
+    conversations: new ConversationStore(db),
     nearDup,
     actor: LOCAL_ACTOR,
   };

@@ -8,6 +8,7 @@ import { trainingMethods } from './training';
 import { modelMethods } from './models';
 import { inferenceMethods } from './inference';
 import { servingMethods } from './serving';
+import { conversationMethods } from './conversations';
 
 /** The whole contract: method name → input/output schemas. Every host and client uses this map. */
 export const methods = {
@@ -19,6 +20,7 @@ export const methods = {
   ...trainingMethods,
   ...inferenceMethods,
   ...servingMethods,
+  ...conversationMethods,
   ...auditMethods,
 } as const;
 

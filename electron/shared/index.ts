@@ -6,6 +6,7 @@ export * from './training';
 export * from './models';
 export * from './inference';
 export * from './serving';
+export * from './conversations';
 export * from './jobs';
 export * from './audit';
 export * from './app';

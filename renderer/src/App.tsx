@@ -14,6 +14,7 @@ import { CreateDatanetDialog } from './features/datanets/DatanetDialogs';
 import { SettingsScreen } from './features/settings/SettingsScreen';
 import { TrainScreen } from './features/train/TrainScreen';
 import { ModelsScreen } from './features/models/ModelsScreen';
+import { PlaygroundScreen } from './features/playground/PlaygroundScreen';
 import { NotAvailable } from './features/unavailable/NotAvailable';
 
 function NoConnection() {
@@ -53,6 +54,8 @@ export function App() {
           <DatanetsScreen />
         ) : route.section === 'models' ? (
           <ModelsScreen />
+        ) : route.section === 'playground' ? (
+          <PlaygroundScreen />
         ) : route.section === 'train' ? (
           <TrainScreen />
         ) : route.section === 'settings' ? (

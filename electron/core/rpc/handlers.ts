@@ -115,6 +115,10 @@ export function createHandlers(s: Services): Handlers {
     'serving.status': () => s.serving.status(),
     'serving.usage': () => ({ items: s.serving.usage() }),
 
+    'conversations.list': () => ({ items: s.conversations.list() }),
+    'conversations.save': (i) => s.conversations.save(i),
+    'conversations.delete': (i) => s.conversations.delete(i.id),
+
     'training.start': (i) => s.training.start(i),
     'training.resume': (i) => s.training.resume(i.runId),
     'training.listRuns': () => ({ items: s.training.listRuns() }),
