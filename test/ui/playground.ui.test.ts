@@ -47,4 +47,18 @@ test('chat with the base model and an adapter side by side; the conversation is 
   await page.getByLabel('Conversation').selectOption({ label: 'say hello' });
   await page.getByTestId('chat').getByText('say hello').waitFor();
   assert.equal(await page.getByTestId('answer-adapter').count(), 1);
+
+  // Train shows an evaluation next to the adapter: perplexity and accuracy, base → adapter.
+  await page.getByRole('link', { name: /Train/ }).click();
+  await page.getByTestId('adapters-table').getByRole('button', { name: 'Evaluate' }).click();
+  const evaluation = page.getByTestId('evaluation');
+  await evaluation.waitFor({ timeout: 60_000 });
+  assert.match(await evaluation.innerText(), /perplexity [\d.]+ → [\d.]+ · exact \d+% → \d+%/);
+
+  // Settings starts and stops the local API, showing its address and key.
+  await page.getByRole('link', { name: /Settings/ }).click();
+  await page.getByRole('button', { name: 'Start API' }).click();
+  await page.getByTestId('api-status').getByText(/http:\/\/127\.0\.0\.1:\d+\/v1/).waitFor();
+  await page.getByRole('button', { name: 'Stop API' }).click();
+  await page.getByRole('button', { name: 'Start API' }).waitFor();
 });

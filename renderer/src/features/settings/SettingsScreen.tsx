@@ -2,9 +2,10 @@ import { ShieldCheck } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import { toast } from 'sonner';
 import type { AuditEntry, AuditVerification } from '../../../../electron/shared/audit';
+import type { ServingStatus, UsageRow } from '../../../../electron/shared/serving';
 import { client } from '../../api';
 import { JobProgress } from '../../components/JobProgress';
-import { Button, PageHeader, formatTime, shortHash } from '../../components/ui';
+import { Button, PageHeader, errorMessage, formatTime, shortHash } from '../../components/ui';
 import { useApp } from '../../store/app';
 
 export function SettingsScreen() {
@@ -59,6 +60,7 @@ export function SettingsScreen() {
           </dd>
         </dl>
       </section>
+      <LocalApiCard />
       <section className="card">
         <h2>Appearance</h2>
         <div className="segmented" role="group" aria-label="Theme">
@@ -117,5 +119,64 @@ export function SettingsScreen() {
         ) : null}
       </section>
     </div>
+  );
+}
+
+/** The OpenAI-compatible API: start and stop it, see its address, key and usage. */
+function LocalApiCard() {
+  const [status, setStatus] = useState<ServingStatus | null>(null);
+  const [usage, setUsage] = useState<UsageRow[]>([]);
+  useEffect(() => {
+    void client?.call('serving.status', {}).then(setStatus);
+    void client?.call('serving.usage', {}).then((r) => setUsage(r.items));
+  }, []);
+  const toggle = async () => {
+    try {
+      setStatus(status?.running ? await client!.call('serving.stop', {}) : await client!.call('serving.start', {}));
+      setUsage((await client!.call('serving.usage', {})).items);
+    } catch (e) {
+      toast.error(errorMessage(e));
+    }
+  };
+  return (
+    <section className="card">
+      <div className="card-head">
+        <h2>Local API (OpenAI-compatible)</h2>
+        <Button onClick={() => void toggle()}>{status?.running ? 'Stop API' : 'Start API'}</Button>
+      </div>
+      <p className="muted">Other tools on this machine can use your models and adapters through it. It listens on 127.0.0.1 only and needs the key.</p>
+      {status?.running ? (
+        <dl className="meta" data-testid="api-status">
+          <dt>Base URL</dt>
+          <dd className="mono">{status.url}/v1</dd>
+          <dt>API key</dt>
+          <dd className="mono">{status.token}</dd>
+        </dl>
+      ) : null}
+      {usage.length ? (
+        <table className="table compact">
+          <thead>
+            <tr>
+              <th>Day</th>
+              <th>Model</th>
+              <th className="num">Requests</th>
+              <th className="num">Prompt tokens</th>
+              <th className="num">Completion tokens</th>
+            </tr>
+          </thead>
+          <tbody>
+            {usage.map((u) => (
+              <tr key={`${u.day}-${u.model}`}>
+                <td>{u.day}</td>
+                <td className="mono">{u.model}</td>
+                <td className="num">{u.requests}</td>
+                <td className="num">{u.promptTokens}</td>
+                <td className="num">{u.completionTokens}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+    </section>
   );
 }

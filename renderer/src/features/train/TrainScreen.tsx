@@ -2,8 +2,9 @@ import { FlaskConical, Play, RotateCcw } from 'lucide-react';
 import { useEffect, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import type { Snapshot } from '../../../../electron/shared/curation';
+import type { EvaluationResult } from '../../../../electron/shared/inference';
 import type { ModelInfo } from '../../../../electron/shared/models';
-import { LORA_TARGETS, TrainingSettings } from '../../../../electron/shared/training';
+import { LORA_TARGETS, TrainingSettings, type Adapter } from '../../../../electron/shared/training';
 import { client } from '../../api';
 import { JobProgress } from '../../components/JobProgress';
 import { Button, EmptyState, Field, PageHeader, formatTime, shortHash, errorMessage } from '../../components/ui';
@@ -162,6 +163,7 @@ export function TrainScreen() {
                 <th>Snapshot root</th>
                 <th>sha256</th>
                 <th>Created</th>
+                <th>Held-out evaluation (base → adapter)</th>
               </tr>
             </thead>
             <tbody>
@@ -175,6 +177,9 @@ export function TrainScreen() {
                   <td className="mono muted">{shortHash(a.snapshotRoot)}</td>
                   <td className="mono muted">{shortHash(`0x${a.sha256}`)}</td>
                   <td>{formatTime(a.createdAt)}</td>
+                  <td>
+                    <AdapterEvaluation adapter={a} />
+                  </td>
                 </tr>
               ))}
             </tbody>
@@ -220,5 +225,43 @@ export function TrainScreen() {
         </section>
       ) : null}
     </div>
+  );
+}
+
+/** Runs the held-out evaluation of an adapter and of its base, and shows them side by side. */
+function AdapterEvaluation({ adapter }: { adapter: Adapter }) {
+  const jobs = useApp((s) => s.jobs);
+  const [ids, setIds] = useState<{ base: string; adapter: string } | null>(null);
+  const run = async () => {
+    try {
+      const common = { snapshotId: adapter.snapshotId };
+      const tuned = await client!.call('inference.evaluate', { ...common, adapterId: adapter.id });
+      // The base on the same split: the adapter at scale 0 is exactly its base model.
+      const base = await client!.call('inference.evaluate', { ...common, adapterId: adapter.id, adapterScale: 0 });
+      setIds({ base: base.jobId, adapter: tuned.jobId });
+    } catch (e) {
+      toast.error(errorMessage(e));
+    }
+  };
+  const base = ids ? jobs[ids.base] : undefined;
+  const tuned = ids ? jobs[ids.adapter] : undefined;
+  if (!ids) {
+    return (
+      <Button variant="ghost" onClick={() => void run()}>
+        Evaluate
+      </Button>
+    );
+  }
+  if (base?.state !== 'succeeded' || tuned?.state !== 'succeeded') {
+    const failed = [base, tuned].find((j) => j && j.state !== 'running' && j.state !== 'succeeded');
+    return <span className="muted small">{failed ? `failed: ${failed.error?.message}` : 'evaluating…'}</span>;
+  }
+  const b = base.result as EvaluationResult;
+  const t = tuned.result as EvaluationResult;
+  const pct = (x: number | null) => (x === null ? '—' : `${Math.round(x * 100)}%`);
+  return (
+    <span className="small" data-testid="evaluation">
+      perplexity {b.perplexity.toFixed(1)} → <strong>{t.perplexity.toFixed(2)}</strong> · exact {pct(b.exactMatch)} → {pct(t.exactMatch)} · contains {pct(b.containsAnswer)} → {pct(t.containsAnswer)}
+    </span>
   );
 }
