@@ -1,4 +1,4 @@
-import { MessageSquarePlus, Send } from 'lucide-react';
+import { MessageSquarePlus, Send, Square } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
 import { toast } from 'sonner';
 import type { Conversation, ConversationMessage } from '../../../../electron/shared/conversations';
@@ -210,9 +210,15 @@ export function PlaygroundScreen() {
             }
           }}
         />
-        <Button variant="primary" type="submit" disabled={!input.trim() || Object.keys(pending).length > 0}>
-          <Send size={14} /> Send
-        </Button>
+        {Object.keys(pending).length ? (
+          <Button onClick={() => Object.values(pending).forEach((jobId) => void client!.call('jobs.cancel', { jobId: jobId! }))}>
+            <Square size={14} /> Stop
+          </Button>
+        ) : (
+          <Button variant="primary" type="submit" disabled={!input.trim()}>
+            <Send size={14} /> Send
+          </Button>
+        )}
       </form>
     </div>
   );
