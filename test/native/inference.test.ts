@@ -7,21 +7,15 @@ import type { Adapter } from '../../electron/shared/training';
 import { ensureModel, TINY } from '../fixtures/models/generate.js';
 import { REPO_ROOT, call, tempDir, testCore } from '../helpers/workspace';
 import { nativeTrainer } from './helpers/native.js';
+import { colorsSnapshot } from '../fixtures/datanets/colors';
 
-const THINGS = ['sun', 'moon', 'water', 'fire', 'earth', 'air', 'king', 'queen', 'cat', 'dog', 'book', 'city', 'school', 'model', 'data', 'world', 'man', 'woman', 'boy', 'girl'];
-const COLORS = ['red', 'green', 'blue'];
 
 test('evaluation with and without an adapter, exact from logits, and chat through the adapter', async (t) => {
   nativeTrainer();
   const modelPath = ensureModel({ ...TINY, arch: 'llama', baseType: 'F32' });
   const dir = tempDir(t);
   const core = testCore(t, dir);
-  const { id } = await call(core, 'datanets.create', { name: 'colors' });
-  for (const [i, thing] of THINGS.entries()) {
-    await call(core, 'datanets.addRecord', { datanetId: id, content: { kind: 'instruction', instruction: `what is the color of the ${thing}?`, response: `the color of the ${thing} is ${COLORS[i % 3]}.` } });
-  }
-  await call(core, 'datanets.review', { datanetId: id, allPending: true, decision: 'approve' });
-  const snapshot = await call(core, 'datanets.createSnapshot', { datanetId: id });
+  const snapshot = await colorsSnapshot(core);
   const settings = { rank: 8, alpha: 16, learningRate: 5e-3, warmupSteps: 2, epochs: 8, gradAccum: 2, seqLen: 96, seed: 7, evalFraction: 0.2, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as ('q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down')[] };
   const trained = await core.waitForJob((await call(core, 'training.start', { modelPath, snapshotId: snapshot.id, settings })).jobId);
   assert.equal(trained.state, 'succeeded', trained.error?.message);

@@ -9,22 +9,15 @@ import type { Adapter } from '../../electron/shared/training';
 import { ensureModel, TINY } from '../fixtures/models/generate.js';
 import { REPO_ROOT, call, tempDir, testCore } from '../helpers/workspace';
 import { nativeTrainer } from './helpers/native.js';
+import { colorsSnapshot } from '../fixtures/datanets/colors';
 
-const THINGS = ['sun', 'moon', 'water', 'fire', 'earth', 'air', 'king', 'queen', 'cat', 'dog', 'book', 'city', 'school', 'model', 'data', 'world', 'man', 'woman', 'boy', 'girl'];
-const COLORS = ['red', 'green', 'blue'];
 const SETTINGS = { rank: 8, alpha: 16, learningRate: 5e-3, warmupSteps: 2, epochs: 4, gradAccum: 2, seqLen: 96, seed: 7, evalFraction: 0.2, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as ('q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down')[] };
 
 /** A workspace with an approved, snapshotted instruction datanet, as a user would have made it. */
 async function snapshotted(t: TestContext) {
   const dir = tempDir(t);
   const core = testCore(t, dir);
-  const { id } = await call(core, 'datanets.create', { name: 'colors' });
-  for (const [i, thing] of THINGS.entries()) {
-    await call(core, 'datanets.addRecord', { datanetId: id, content: { kind: 'instruction', instruction: `what is the color of the ${thing}?`, response: `the color of the ${thing} is ${COLORS[i % 3]}.` } });
-  }
-  await call(core, 'datanets.review', { datanetId: id, allPending: true, decision: 'approve' });
-  const snapshot = await call(core, 'datanets.createSnapshot', { datanetId: id });
-  return { core, dir, snapshot };
+  return { core, dir, snapshot: await colorsSnapshot(core) };
 }
 
 test('training from a snapshot through the app lowers held-out loss and registers the adapter with its provenance', async (t) => {

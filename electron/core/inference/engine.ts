@@ -63,6 +63,17 @@ export interface ChatResult {
   tokensPerSecond: number;
 }
 
+/** Sampling and streaming options as node-llama-cpp takes them; a cancel ends the answer where it is. */
+function generationOptions(o: Omit<ChatTurn, 'messages'>) {
+  return {
+    maxTokens: o.maxTokens,
+    temperature: o.temperature,
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.signal ? { signal: o.signal, stopOnAbortSignal: true } : {}),
+    ...(o.onText ? { onTextChunk: o.onText } : {}),
+  };
+}
+
 export interface ChatTurn {
   messages: ChatMessage[];
   maxTokens: number;
@@ -93,13 +104,7 @@ export async function chatIn(model: LlamaModel, sequence: LlamaContextSequence, 
   try {
     session.setChatHistory(toHistory(o.messages.slice(0, -1)));
     const started = performance.now();
-    const text = await session.prompt(last.content, {
-      maxTokens: o.maxTokens,
-      temperature: o.temperature,
-      ...(o.seed !== undefined ? { seed: o.seed } : {}),
-      ...(o.signal ? { signal: o.signal, stopOnAbortSignal: true } : {}),
-      ...(o.onText ? { onTextChunk: o.onText } : {}),
-    });
+    const text = await session.prompt(last.content, generationOptions(o));
     const seconds = (performance.now() - started) / 1000;
     const completionTokens = sequence.tokenMeter.usedOutputTokens - meter.output;
     return {
@@ -147,13 +152,7 @@ export async function complete(
     const sequence = context.getSequence();
     const completion = new LlamaCompletion({ contextSequence: sequence });
     const started = performance.now();
-    const text = await completion.generateCompletion(o.prompt, {
-      maxTokens: o.maxTokens,
-      temperature: o.temperature,
-      ...(o.seed !== undefined ? { seed: o.seed } : {}),
-      ...(o.signal ? { signal: o.signal, stopOnAbortSignal: true } : {}),
-      ...(o.onText ? { onTextChunk: o.onText } : {}),
-    });
+    const text = await completion.generateCompletion(o.prompt, generationOptions(o));
     const seconds = (performance.now() - started) / 1000;
     const completionTokens = sequence.tokenMeter.usedOutputTokens;
     return { text, promptTokens: sequence.tokenMeter.usedInputTokens, completionTokens, seconds, tokensPerSecond: seconds > 0 ? completionTokens / seconds : 0 };

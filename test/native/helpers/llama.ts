@@ -1,5 +1,6 @@
 /** Real node-llama-cpp inference for tests: one Llama instance per process, exact token losses. */
-import { getLlama, LlamaLogLevel, type Llama, type LlamaModel, type Token } from 'node-llama-cpp';
+import { getLlama, LlamaLogLevel, type Llama, type LlamaModel } from 'node-llama-cpp';
+import { tokenNll as coreTokenNll } from '../../../electron/core/inference/engine.js';
 
 let llamaPromise: Promise<Llama> | undefined;
 export function sharedLlama(): Promise<Llama> {
@@ -39,21 +40,7 @@ export async function tokenNll(
     ...(lora ? { lora: { adapters: [{ filePath: lora.filePath, scale: lora.scale ?? 1 }] } } : {}),
   });
   try {
-    const seq = ctx.getSequence();
-    const out = await seq.controlledEvaluate(tokens.map((t) => [t as Token, { generateNext: { logits: true } }] as const));
-    const nll: number[] = [];
-    for (let i = 0; i + 1 < tokens.length; i++) {
-      const logits = out[i]?.next?.logits;
-      if (!logits) throw new Error(`no logits at position ${i}`);
-      let max = -Infinity;
-      for (const v of logits.values()) max = Math.max(max, v);
-      let sum = 0;
-      for (const v of logits.values()) sum += Math.exp(v - max);
-      const target = logits.get(tokens[i + 1]! as Token);
-      if (target === undefined) throw new Error(`no logit for token ${tokens[i + 1]} at position ${i}`);
-      nll.push(-(target - max - Math.log(sum)));
-    }
-    return nll;
+    return await coreTokenNll(ctx.getSequence(), tokens);
   } finally {
     await ctx.dispose();
   }
