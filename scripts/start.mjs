@@ -33,7 +33,7 @@ function ensureBuilt() {
 function electronBinary() {
   try {
     return { path: require('electron') };
-  } catch (e) {
+  } catch {
     if (!existsSync('node_modules/electron/install.js')) return { reason: 'the electron package is not installed' };
     // Installs deny Electron's download script (it fails on offline machines); try it once now.
     console.log('Fetching the Electron binary (one time)…');
@@ -45,7 +45,7 @@ function electronBinary() {
         /* fall through */
       }
     }
-    return { reason: `its binary could not be installed (${e.message.split('\n')[0]})` };
+    return { reason: "its binary is not installed and could not be downloaded on this machine" };
   }
 }
 
