@@ -4,10 +4,12 @@
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chat, loadModel, openContext } from '../electron/core/inference/engine.js';
 import { startTraining } from '../electron/core/training/index.js';
 import { ensureModel, PRESETS } from '../test/fixtures/models/generate.js';
 
+// Keep every adapter loaded while measuring memory per adapter; the LRU is applied explicitly below.
+process.env.DATANET_MAX_LOADED_ADAPTERS = '1000';
+const { chat, loadModel, loadedAdapters, openContext, releaseIdleAdapters } = await import('../electron/core/inference/engine.js');
 const dir = mkdtempSync(join(tmpdir(), 'dstudio-bench-serving-'));
 const modelPath = ensureModel({ ...PRESETS['smollm2-135m'], baseType: 'Q8_0' });
 const rssMiB = () => process.memoryUsage().rss / 2 ** 20;
@@ -55,9 +57,9 @@ let loadedCount = 0;
 for (const target of [1, 10, 100]) {
   for (; loadedCount < target; loadedCount++) {
     const t0 = performance.now();
-    const { context } = await openContext({ modelPath, adapterPath: adapters[loadedCount], contextSize: 256 });
+    const { close } = await openContext({ modelPath, adapterPath: adapters[loadedCount], contextSize: 256 });
     swapCold.push(performance.now() - t0);
-    await context.dispose();
+    await close();
   }
   global.gc?.();
   memory[target] = rssMiB();
@@ -65,10 +67,15 @@ for (const target of [1, 10, 100]) {
 const swapWarm: number[] = [];
 for (let i = 0; i < 20; i++) {
   const t0 = performance.now();
-  const { context } = await openContext({ modelPath, adapterPath: adapters[i % 10], contextSize: 256 });
+  const { close } = await openContext({ modelPath, adapterPath: adapters[i % 10], contextSize: 256 });
   swapWarm.push(performance.now() - t0);
-  await context.dispose();
+  await close();
 }
+// The app's LRU keeps 16 by default: releasing the idle rest.
+await releaseIdleAdapters(await loadModel(modelPath), 16);
+global.gc?.();
+const afterLru = rssMiB();
+const keptAfterLru = loadedAdapters(await loadModel(modelPath)).length;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const figures = {
@@ -76,6 +83,7 @@ const figures = {
   adapterFileMiB: Number(adapterMiB.toFixed(2)),
   generation: { baseTokensPerSecond: Number(baseTps.toFixed(1)), adapterTokensPerSecond: Number(adapterTps.toFixed(1)), adapterOverheadRatio: Number((baseTps / adapterTps).toFixed(3)) },
   residentMiB: { baseOnly: Math.round(baseRss), adapters1: Math.round(memory[1]!), adapters10: Math.round(memory[10]!), adapters100: Math.round(memory[100]!) },
+  withLru: { keptLoaded: keptAfterLru, residentMiB: Math.round(afterLru) },
   perExtraAdapterMiB: Number(((memory[100]! - memory[1]!) / 99).toFixed(2)),
   perExtraAdapterVsFileSize: Number(((memory[100]! - memory[1]!) / 99 / adapterMiB).toFixed(2)),
   swapMs: { firstUseMedian: Number(median(swapCold).toFixed(1)), alreadyLoadedMedian: Number(median(swapWarm).toFixed(1)) },
@@ -83,6 +91,7 @@ const figures = {
 console.log(`Serving adapters on one base (${figures.model}; adapter file ${figures.adapterFileMiB} MiB):`);
 console.log(`  generation   base ${figures.generation.baseTokensPerSecond} tokens/s, base+adapter ${figures.generation.adapterTokensPerSecond} tokens/s (base/adapter = ${figures.generation.adapterOverheadRatio})`);
 console.log(`  resident     base ${figures.residentMiB.baseOnly} MiB; with 1 / 10 / 100 adapters ${figures.residentMiB.adapters1} / ${figures.residentMiB.adapters10} / ${figures.residentMiB.adapters100} MiB`);
+console.log(`  with LRU     ${figures.withLru.keptLoaded} adapters kept loaded after 100 were used: ${figures.withLru.residentMiB} MiB`);
 console.log(`  per adapter  ${figures.perExtraAdapterMiB} MiB resident = ${figures.perExtraAdapterVsFileSize}x its file size`);
 console.log(`  swap         first use ${figures.swapMs.firstUseMedian} ms, already loaded ${figures.swapMs.alreadyLoadedMedian} ms (median context creation)`);
 mkdirSync('test-output/bench', { recursive: true });

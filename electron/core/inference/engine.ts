@@ -1,4 +1,6 @@
 import type { ChatHistoryItem, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import { availableParallelism } from 'node:os';
+import { resolve as resolvePath } from 'node:path';
 import { sharedLlama } from './llama.js';
 
 export interface ChatMessage {
@@ -37,16 +39,79 @@ export async function loadModel(modelPath: string): Promise<LlamaModel> {
   return m;
 }
 
-/** A context on the shared base model with the adapter attached; the caller disposes it. */
-export async function openContext(o: LoadOptions): Promise<{ model: LlamaModel; context: LlamaContext }> {
+/**
+ * Adapters kept loaded per base model. node-llama-cpp keeps every adapter a context ever used until
+ * the model is unloaded and has no public way to drop one, so idle adapters past this number are
+ * released, least recently used first, through its (pinned-version) adapter map.
+ */
+export const MAX_LOADED_ADAPTERS = Number(process.env.DATANET_MAX_LOADED_ADAPTERS ?? 16);
+
+interface LoadedLora {
+  dispose(): Promise<void>;
+}
+const loraMap = (model: LlamaModel) => (model as unknown as { _loraAdapters?: Map<string, LoadedLora> })._loraAdapters;
+/** Per model and adapter file: when it was last asked for, and how many open contexts use it. */
+const adapterUse = new WeakMap<LlamaModel, Map<string, { lastUsed: number; open: number }>>();
+const usesOf = (model: LlamaModel) => {
+  let m = adapterUse.get(model);
+  if (!m) adapterUse.set(model, (m = new Map()));
+  return m;
+};
+
+/** The adapter files loaded on a model now (for tests and status). */
+export function loadedAdapters(model: LlamaModel): string[] {
+  return [...(loraMap(model)?.keys() ?? [])];
+}
+
+export async function releaseIdleAdapters(model: LlamaModel, keep = MAX_LOADED_ADAPTERS): Promise<void> {
+  const loaded = loraMap(model);
+  if (!loaded || loaded.size <= keep) return;
+  const uses = usesOf(model);
+  // node-llama-cpp's own usage counter only ever grows, so "idle" is judged by our open contexts.
+  const idle = [...loaded.entries()]
+    .filter(([path]) => (uses.get(path)?.open ?? 0) === 0)
+    .sort((a, b) => (uses.get(a[0])?.lastUsed ?? 0) - (uses.get(b[0])?.lastUsed ?? 0));
+  for (const [path, lora] of idle) {
+    if (loaded.size <= keep) break;
+    loaded.delete(path);
+    uses.delete(path);
+    await lora.dispose();
+  }
+}
+
+/** A context on the shared base model with the adapter attached; the caller disposes it with close(). */
+export async function openContext(o: LoadOptions): Promise<{ model: LlamaModel; context: LlamaContext; close(): Promise<void> }> {
   const model = await loadModel(o.modelPath);
-  const context = await model.createContext({
-    contextSize: Math.min(o.contextSize ?? 2048, model.trainContextSize),
-    threads: Math.max(1, (await import('node:os')).availableParallelism()),
-    ...(o.exact ? { flashAttention: false, experimentalKvCacheKeyType: 'F32' as const, experimentalKvCacheValueType: 'F32' as const } : {}),
-    ...(o.adapterPath ? { lora: { adapters: [{ filePath: o.adapterPath, scale: o.adapterScale ?? 1 }] } } : {}),
-  });
-  return { model, context };
+  const adapterKey = o.adapterPath ? resolvePath(o.adapterPath) : null;
+  if (adapterKey) {
+    const use = usesOf(model).get(adapterKey) ?? { lastUsed: 0, open: 0 };
+    usesOf(model).set(adapterKey, { lastUsed: performance.now(), open: use.open + 1 });
+  }
+  const release = () => {
+    const use = adapterKey ? usesOf(model).get(adapterKey) : undefined;
+    if (use) use.open = Math.max(0, use.open - 1);
+  };
+  let context: LlamaContext;
+  try {
+    context = await model.createContext({
+      contextSize: Math.min(o.contextSize ?? 2048, model.trainContextSize),
+      threads: Math.max(1, availableParallelism()),
+      ...(o.exact ? { flashAttention: false, experimentalKvCacheKeyType: 'F32' as const, experimentalKvCacheValueType: 'F32' as const } : {}),
+      ...(o.adapterPath ? { lora: { adapters: [{ filePath: o.adapterPath, scale: o.adapterScale ?? 1 }] } } : {}),
+    });
+  } catch (e) {
+    release();
+    throw e;
+  }
+  return {
+    model,
+    context,
+    async close() {
+      await context.dispose();
+      release();
+      await releaseIdleAdapters(model);
+    },
+  };
 }
 
 function toHistory(messages: ChatMessage[]): ChatHistoryItem[] {
@@ -85,11 +150,11 @@ export interface ChatTurn {
 
 /** One chat turn with the model's own chat template; `onText` streams the answer as it is made. */
 export async function chat(o: LoadOptions & ChatTurn): Promise<ChatResult> {
-  const { model, context } = await openContext(o);
+  const { model, context, close } = await openContext(o);
   try {
     return await chatIn(model, context.getSequence(), o);
   } finally {
-    await context.dispose();
+    await close();
   }
 }
 
@@ -147,7 +212,7 @@ export async function complete(
   o: LoadOptions & { prompt: string; maxTokens: number; temperature: number; seed?: number; signal?: AbortSignal; onText?: (chunk: string) => void },
 ): Promise<ChatResult> {
   const { LlamaCompletion } = await import('node-llama-cpp');
-  const { context } = await openContext(o);
+  const { context, close } = await openContext(o);
   try {
     const sequence = context.getSequence();
     const completion = new LlamaCompletion({ contextSequence: sequence });
@@ -157,6 +222,6 @@ export async function complete(
     const completionTokens = sequence.tokenMeter.usedOutputTokens;
     return { text, promptTokens: sequence.tokenMeter.usedInputTokens, completionTokens, seconds, tokensPerSecond: seconds > 0 ? completionTokens / seconds : 0 };
   } finally {
-    await context.dispose();
+    await close();
   }
 }

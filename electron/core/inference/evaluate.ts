@@ -22,7 +22,7 @@ const normalize = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').trim();
  */
 export async function evaluateExamples(o: LoadOptions & { examples: TrainingExample[]; signal?: AbortSignal; onProgress?: (done: number) => void; accuracy?: boolean }): Promise<Evaluation> {
   const { resolveChatWrapper } = await import('node-llama-cpp');
-  const { model, context } = await openContext({ ...o, exact: true });
+  const { model, context, close } = await openContext({ ...o, exact: true });
   let sum = 0;
   let tokens = 0;
   const instructions = o.examples.filter((e): e is Extract<TrainingExample, { kind: 'instruction' }> => e.kind === 'instruction');
@@ -53,7 +53,7 @@ export async function evaluateExamples(o: LoadOptions & { examples: TrainingExam
       if (normalize(answer.text).includes(normalize(ex.response))) contains++;
     }
   } finally {
-    await context.dispose();
+    await close();
   }
   const loss = tokens ? sum / tokens : Number.NaN;
   return {
