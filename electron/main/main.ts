@@ -31,7 +31,11 @@ const pending = new Map<number, (r: Envelope<unknown>) => void>();
 function startCoreHost(workspaceDir: string) {
   coreHost = utilityProcess.fork(join(__dirname, 'core-host.cjs'), ['--workspace', workspaceDir], {
     serviceName: 'Datanet Studio core',
-    env: { ...process.env, DATANET_STUDIO_MIGRATIONS: join(__dirname, 'migrations') },
+    env: {
+      ...process.env,
+      DATANET_STUDIO_MIGRATIONS: join(__dirname, 'migrations'),
+      ...(app.isPackaged ? { DATANET_STUDIO_CATALOG: join(process.resourcesPath, 'catalog', 'models.json') } : {}),
+    },
   });
   coreHost.on('message', (m: CoreHostMessage) => {
     if (m.type === 'result') {

@@ -25,7 +25,22 @@ export const ModelInfo = z.object({
 });
 export type ModelInfo = z.infer<typeof ModelInfo>;
 
+export const CatalogEntry = z.object({
+  id: z.string(),
+  name: z.string(),
+  architecture: z.string(),
+  parameters: z.string(),
+  url: z.string().url(),
+  license: z.string(),
+  /** null until verified: then a download is checked against them. */
+  sizeBytes: z.number().int().positive().nullable(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).nullable(),
+});
+export type CatalogEntry = z.infer<typeof CatalogEntry>;
+export const Catalog = z.object({ note: z.string(), models: z.array(CatalogEntry) });
+
 export const modelMethods = {
+  'models.catalog': { input: z.object({}).strict(), output: Catalog },
   /** A job: the file is validated, hashed (and copied) with progress; cancel leaves nothing behind. */
   'models.import': {
     input: z

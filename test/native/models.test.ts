@@ -53,3 +53,14 @@ test('a referenced model stays where it is; invalid files are refused before any
   const missing = await core.waitForJob((await call(core, 'models.import', { path: join(dir, 'nope.gguf') })).jobId);
   assert.match(missing.error!.message, /No file at/);
 });
+
+test('the catalog lists curated models by URL; unverified entries say so with null size and hash', async (t) => {
+  const core = testCore(t);
+  const catalog = await call(core, 'models.catalog', {});
+  assert.ok(catalog.models.length >= 8);
+  for (const m of catalog.models) {
+    assert.match(m.url, /^https:\/\/.+\.gguf$/);
+    assert.ok((m.sha256 === null) === (m.sizeBytes === null), `${m.id}: size and hash are verified together`);
+  }
+  assert.ok(new Set(catalog.models.map((m) => m.id)).size === catalog.models.length, 'ids are unique');
+});

@@ -714,3 +714,14 @@ COMMANDS.push({
   human: () => '',
   job: { human: (job) => `Model ${(job.result as ModelInfo).id}: ${(job.result as ModelInfo).name}\n  sha256 ${(job.result as ModelInfo).sha256}` },
 });
+
+COMMANDS.push({
+  name: 'models catalog',
+  usage: 'models catalog',
+  summary: 'The curated models you can download (then: models download <url>)',
+  request: () => ({ method: 'models.catalog', input: {} }),
+  human: (v) => {
+    const c = v as { note: string; models: { id: string; name: string; parameters: string; license: string; url: string; sha256: string | null }[] };
+    return `${table(['ID', 'NAME', 'PARAMS', 'LICENSE', 'VERIFIED'], c.models.map((m) => [m.id, m.name, m.parameters, m.license, m.sha256 ? 'sha256' : 'no']))}\n\n${c.note}`;
+  },
+});

@@ -1,7 +1,9 @@
-import { existsSync, rmSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { z } from 'zod';
+import { basename, dirname, join, resolve } from 'node:path';
 import { AppError } from '../../shared/errors';
-import type { ModelInfo } from '../../shared/models';
+import { Catalog, type ModelInfo } from '../../shared/models';
 import type { AuditLog } from '../audit/log';
 import type { Db } from '../db/open';
 import { copyAndHash } from '../common/atomic-file';
@@ -173,5 +175,25 @@ export class ModelRegistry {
     })();
     if (m.storage === 'copy') rmSync(m.file, { force: true });
     return { id, fileDeleted: m.storage === 'copy' };
+  }
+}
+
+/** The curated catalog shipped in resources/catalog (the packaged app has it under resources). */
+export function readCatalog(): z.infer<typeof Catalog> {
+  const candidates = [
+    process.env.DATANET_STUDIO_CATALOG,
+    join(dirname(fileURLToPathSafe(import.meta.url)), '../../../resources/catalog/models.json'),
+    join(process.cwd(), 'resources/catalog/models.json'),
+  ].filter((x): x is string => Boolean(x));
+  const file = candidates.find((c) => existsSync(c));
+  if (!file) throw new AppError('NOT_FOUND', 'The model catalog is missing from this installation.');
+  return Catalog.parse(JSON.parse(readFileSync(file, 'utf8')));
+}
+
+function fileURLToPathSafe(url: string): string {
+  try {
+    return fileURLToPath(url);
+  } catch {
+    return process.cwd();
   }
 }

@@ -6,6 +6,7 @@ import { redactRecords } from '../datanets/redaction';
 import { reviewRecords } from '../datanets/review';
 import { verifyInclusionProof } from '../datanets/snapshots';
 import { nameDetection } from '../datanets/pii';
+import { readCatalog } from '../models/registry';
 import { schemaVersion } from '../db/migrate';
 import type { Handlers } from './router';
 
@@ -103,6 +104,7 @@ export function createHandlers(s: Services): Handlers {
       const job = s.jobs.start({ kind: 'models.download', title: `Download ${i.name ?? new URL(i.url).pathname.split('/').pop()}`, unit: 'bytes', run: (ctx) => s.models.download(ctx, i) });
       return { jobId: job.id };
     },
+    'models.catalog': () => readCatalog(),
     'models.list': () => ({ items: s.models.list() }),
     'models.get': (i) => s.models.get(i.id),
     'models.delete': (i) => s.models.delete(i.id),

@@ -1,7 +1,8 @@
 import { Box, Plus, Trash2 } from 'lucide-react';
-import { useEffect, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
-import type { ModelInfo } from '../../../../electron/shared/models';
+import type { Output } from '../../../../electron/shared/contract';
+import type { CatalogEntry, ModelInfo } from '../../../../electron/shared/models';
 import { client } from '../../api';
 import { JobProgress } from '../../components/JobProgress';
 import { Button, Dialog, EmptyState, Field, PageHeader, errorMessage, formatTime } from '../../components/ui';
@@ -15,8 +16,8 @@ export function ModelsScreen() {
   const [models, setModels] = useState<ModelInfo[]>([]);
   const [selected, setSelected] = useState<string | null>(null);
   const [adding, setAdding] = useState(false);
-  const load = () => void client?.call('models.list', {}).then((r) => setModels(r.items));
-  useEffect(load, []);
+  const load = useCallback(() => void client?.call('models.list', {}).then((r) => setModels(r.items)), []);
+  useEffect(load, [load]);
   const m = models.find((x) => x.id === selected) ?? null;
   const remove = async (model: ModelInfo) => {
     try {
@@ -101,6 +102,7 @@ export function ModelsScreen() {
           ) : null}
         </div>
       )}
+      <CatalogCard onAdded={load} />
       {adding ? (
         <AddModelDialog
           onClose={() => {
@@ -151,5 +153,59 @@ function AddModelDialog({ onClose }: { onClose(): void }) {
         </div>
       </form>
     </Dialog>
+  );
+}
+
+/** Curated models to download: progress, resume and hash checks come with the download job. */
+function CatalogCard({ onAdded }: { onAdded(): void }) {
+  const [catalog, setCatalog] = useState<Output<'models.catalog'> | null>(null);
+  const [jobIds, setJobIds] = useState<Record<string, string>>({});
+  const jobs = useApp((s) => s.jobs);
+  useEffect(() => {
+    void client?.call('models.catalog', {}).then(setCatalog);
+  }, []);
+  const download = async (e: CatalogEntry) => {
+    try {
+      const { jobId } = await client!.call('models.download', { url: e.url, name: e.name, ...(e.sha256 ? { sha256: e.sha256 } : {}), ...(e.sizeBytes ? { sizeBytes: e.sizeBytes } : {}) });
+      setJobIds({ ...jobIds, [e.id]: jobId });
+    } catch (err) {
+      toast.error(errorMessage(err));
+    }
+  };
+  const finished = Object.values(jobIds).filter((id) => jobs[id]?.state === 'succeeded').length;
+  useEffect(() => {
+    if (finished) onAdded();
+  }, [finished, onAdded]);
+  if (!catalog) return null;
+  return (
+    <section className="card" style={{ marginTop: 14 }}>
+      <h2>Catalog</h2>
+      <p className="muted">{catalog.note} Downloading is the one thing here that uses the network.</p>
+      <table className="table compact" data-testid="catalog-table">
+        <thead>
+          <tr>
+            <th>Model</th>
+            <th>Parameters</th>
+            <th>License</th>
+            <th>Checked</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {catalog.models.map((e) => {
+            const job = jobIds[e.id] ? jobs[jobIds[e.id]!] : undefined;
+            return (
+              <tr key={e.id}>
+                <td className="strong">{e.name}</td>
+                <td>{e.parameters}</td>
+                <td>{e.license}</td>
+                <td className="muted small">{e.sha256 ? 'size and sha256' : 'not yet verified'}</td>
+                <td>{job ? <JobProgress job={job} /> : <Button variant="ghost" onClick={() => void download(e)}>Download</Button>}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </section>
   );
 }
