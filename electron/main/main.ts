@@ -34,6 +34,9 @@ function startCoreHost(workspaceDir: string) {
     env: {
       ...process.env,
       DATANET_STUDIO_MIGRATIONS: join(__dirname, 'migrations'),
+      DATANET_TRAINING_RUNNER: join(__dirname, 'training-runner.cjs'),
+      // Native files cannot load from inside the asar archive: they are unpacked beside it.
+      DATANET_NATIVE_DIR: join(app.getAppPath().replace(/app\.asar$/, 'app.asar.unpacked'), 'native'),
       ...(app.isPackaged ? { DATANET_STUDIO_CATALOG: join(process.resourcesPath, 'catalog', 'models.json') } : {}),
     },
   });

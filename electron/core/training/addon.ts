@@ -5,7 +5,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
@@ -80,7 +80,22 @@ export function loadAddon(): { addon: NativeAddon; backendsDir: string } {
   if (!existsSync(infoPath)) throw new AppError('NOT_AVAILABLE', `The native trainer is not built (${infoPath} missing): run \`npm run build:native\`.`);
   const info = BuildInfo.parse(JSON.parse(readFileSync(infoPath, 'utf8')));
   const require = createRequire(infoPath);
-  const addon = require(info.addon) as NativeAddon;
-  cached = { addon, backendsDir: info.backendsDir };
+  // build-info.json records where the build happened; a packaged or moved app finds the same files
+  // relative to its own native/ folder and its node-llama-cpp package instead.
+  const addonPath = existsSync(info.addon) ? info.addon : join(nativeDir(), 'build', 'Release', basename(info.addon));
+  const addon = require(addonPath) as NativeAddon;
+  cached = { addon, backendsDir: existsSync(info.backendsDir) ? info.backendsDir : relocatedBackends(require, info.backendsDir) };
   return cached;
+}
+
+/** The prebuilt ggml backends folder of the installed @node-llama-cpp/<platform> package. */
+function relocatedBackends(require: NodeJS.Require, recorded: string): string {
+  const m = /@node-llama-cpp[\\/]([^\\/]+)[\\/](bins[\\/].+)$/.exec(recorded);
+  if (!m) return recorded;
+  try {
+    // The package exports only its entry (dist/index.js), not package.json: its root is two levels up.
+    return join(dirname(dirname(require.resolve(`@node-llama-cpp/${m[1]}`))), m[2]!);
+  } catch {
+    return recorded;
+  }
 }
