@@ -3,7 +3,6 @@ import type { EventName } from '../shared/contract';
 import type { Envelope } from '../shared/errors';
 import type { Job } from '../shared/jobs';
 import { AuditLog } from './audit/log';
-import { schemaVersion } from './db/migrate';
 import { openDatabase, type Db } from './db/open';
 import { DatanetStore } from './datanets/store';
 import { NearDupRegistry } from './datanets/near-dup-registry';
@@ -107,4 +106,3 @@ export function openCore(options: CoreOptions): Core {
   };
 }
 
-export { schemaVersion };

@@ -21,6 +21,9 @@ export const IMPORT_LIMITS = {
   problemsKept: 1000,
 } as const;
 
+/** Target chunk size for prose (TXT, Markdown, PDF, DOCX) unless an import says otherwise. */
+export const DEFAULT_CHUNK_CHARS = 2000;
+
 /** CSV column → record field. Instruction records need instruction + response; text records need text. */
 export const ColumnMapping = z
   .object({
@@ -125,7 +128,7 @@ export const curationMethods = {
         /** License for rows that do not name one. */
         license: z.string().trim().min(1).max(100).default('unspecified'),
         /** Target chunk size for TXT, Markdown, PDF and DOCX, in characters. */
-        chunkChars: z.number().int().min(200).max(20_000).default(2000),
+        chunkChars: z.number().int().min(200).max(20_000).default(DEFAULT_CHUNK_CHARS),
         nearDupThreshold: z.number().min(0.5).max(1).default(0.8),
       })
       .strict(),

@@ -45,4 +45,3 @@ export const jobEvents = {
   'jobs.finished': Job,
 } as const;
 
-export const isFinished = (state: JobState) => state !== 'running';

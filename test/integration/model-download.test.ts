@@ -68,8 +68,13 @@ async function download(t: TestContext, behaviour: Behaviour, expectSha = true) 
   return { job, core, dir, served, data, sha256 };
 }
 
-test('a download is hash-checked, validated and registered', async (t) => {
+test('a download is hash-checked, validated and registered, and the app then says the network was used', async (t) => {
+  const quiet = testCore(t);
+  assert.equal((await call(quiet, 'app.getInfo', {})).network.outbound, false, 'nothing has gone out yet in this process');
   const { job, core, sha256, dir } = await download(t, {});
+  const info = await call(core, 'app.getInfo', {});
+  assert.equal(info.network.outbound, true);
+  assert.match(info.network.description, /Network used this session for model download \(1 request\)/);
   assert.equal(job.state, 'succeeded', job.error?.message);
   const m = job.result as ModelInfo;
   assert.equal(m.sha256, sha256);

@@ -92,7 +92,7 @@ export class AuditLog {
 
   /** Starts a verification that can be advanced a batch at a time (so a job can report and cancel). */
   verifier(batchSize = 1000): ChainVerifier {
-    return new ChainVerifier(this.db, batchSize);
+    return new ChainVerifier(this.db, batchSize, this.count());
   }
 
   verify(): AuditVerification {
@@ -108,14 +108,12 @@ export class ChainVerifier {
   private checked = 0;
   private firstBad: AuditVerification['firstBad'] = null;
   private done = false;
-  readonly total: number;
-
   constructor(
     private readonly db: Db,
     private readonly batchSize: number,
-  ) {
-    this.total = (db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n;
-  }
+    /** Entries in the log when verification began (for progress). */
+    readonly total: number,
+  ) {}
 
   get progress() {
     return this.checked;

@@ -1,11 +1,10 @@
 import { basename, resolve } from 'node:path';
-import type { ImportFormat } from '../../shared/curation';
-import { csvColumns, csvRows, suggestMapping } from './import/csv';
-import { docxRows, fileSize, pdfRows, proseRows } from './import/documents';
-import { jsonlRows } from './import/jsonl';
+import { DEFAULT_CHUNK_CHARS, type ColumnMapping, type ImportFormat } from '../../shared/curation';
+import { csvColumns, suggestMapping } from './import/csv';
+import { fileSize } from './import/documents';
+import { rowsOf } from './import/pipeline';
 import type { RowSource } from './import/rows';
 import { sniffFormat } from './import/sniff';
-import { IMPORT_LIMITS } from '../../shared/curation';
 
 const SAMPLE_ROWS = 5;
 
@@ -25,15 +24,12 @@ export async function previewFile(path: string, declared?: ImportFormat) {
   const format = sniffFormat(full, declared);
   let columns: string[] | null = null;
   let suggestedMapping: Record<string, string> | null = null;
-  let sample: unknown[];
+  let mapping: Record<string, string> | undefined;
   if (format === 'csv') {
     columns = await csvColumns(full);
     suggestedMapping = suggestMapping(columns);
-    const mapping = suggestedMapping.text || (suggestedMapping.instruction && suggestedMapping.response) ? suggestedMapping : { text: columns[0]! };
-    sample = await take(csvRows(full, mapping, IMPORT_LIMITS.rowBytes), SAMPLE_ROWS);
-  } else if (format === 'jsonl') sample = await take(jsonlRows(full, IMPORT_LIMITS.rowBytes), SAMPLE_ROWS);
-  else if (format === 'pdf') sample = await take(pdfRows(full, 2000), SAMPLE_ROWS);
-  else if (format === 'docx') sample = await take(docxRows(full, 2000), SAMPLE_ROWS);
-  else sample = await take(proseRows(full, format === 'markdown', 2000), SAMPLE_ROWS);
+    mapping = suggestedMapping.text || (suggestedMapping.instruction && suggestedMapping.response) ? suggestedMapping : { text: columns[0]! };
+  }
+  const sample = await take(rowsOf({ mapping: mapping as ColumnMapping | undefined, chunkChars: DEFAULT_CHUNK_CHARS }, full, format), SAMPLE_ROWS);
   return { format, fileName: basename(full), bytes, columns, suggestedMapping, sample };
 }

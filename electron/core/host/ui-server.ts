@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { TOKEN_PARAM } from '../../shared/transport';
 import type { Core } from '../core';
 import { contentSecurityPolicy } from './csp';
+import { closeServer, listenOnLoopback } from './loopback';
 import { checkHost } from './request-guard';
 import { mimeType, openStatic, resolveStaticPath } from './static-files';
 import { attachWebSocketTransport } from './ws-transport';
@@ -13,8 +13,6 @@ export interface UiServerOptions {
   /** The built renderer (index.html and assets). */
   rendererDir: string;
   port?: number;
-  /** Only loopback: the UI server is for this machine. */
-  host?: '127.0.0.1';
   token?: string;
 }
 
@@ -71,22 +69,16 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
     else openStatic(file).pipe(res);
   });
   server.on('upgrade', (req, socket, head) => transport.handleUpgrade(req, socket, head));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
-  });
-  port = (server.address() as AddressInfo).port;
+  port = await listenOnLoopback(server, opts.port);
   const url = `http://127.0.0.1:${port}/`;
   return {
     url,
     openUrl: `${url}#${TOKEN_PARAM}=${token}`,
     port,
     token,
-    close: () =>
-      new Promise<void>((resolve) => {
-        transport.close();
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => {
+      transport.close();
+      return closeServer(server);
+    },
   };
 }

@@ -7,6 +7,7 @@ import { reviewRecords } from '../datanets/review';
 import { verifyInclusionProof } from '../datanets/snapshots';
 import { nameDetection } from '../datanets/pii';
 import { readCatalog } from '../models/registry';
+import { outboundActivity } from '../net/outbound';
 import { schemaVersion } from '../db/migrate';
 import type { Handlers } from './router';
 
@@ -19,7 +20,7 @@ export function createHandlers(s: Services): Handlers {
       workspace: s.paths.root,
       schemaVersion: schemaVersion(s.db),
       host: s.host,
-      network: { outbound: false, description: 'Offline: nothing leaves this machine.' },
+      network: networkState(),
       modelInMemory: null,
       nameDetection: { mode: nameDetection.mode, note: nameDetection.note },
     }),
@@ -152,5 +153,16 @@ export function createHandlers(s: Services): Handlers {
       });
       return { jobId: job.id };
     },
+  };
+}
+
+/** What left this machine: derived from the one outbound-network module, never assumed. */
+function networkState() {
+  const { active, recent } = outboundActivity();
+  if (recent.length === 0) return { outbound: false, description: 'Offline: nothing has left this machine in this session.' };
+  const purposes = [...new Set(recent.map((r) => r.purpose))].join(', ');
+  return {
+    outbound: true,
+    description: `Network used this session for ${purposes} (${recent.length} request${recent.length === 1 ? '' : 's'}${active ? `, ${active} open` : ''}).`,
   };
 }

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { ChatResult, LoadOptions } from '../inference/engine.js';
+import { closeServer, listenOnLoopback } from '../host/loopback';
 import { checkHost, tokenMatches } from '../host/request-guard';
 import { ChatCompletionRequest, CompletionRequest, textOf } from './openai-schemas';
 
@@ -97,20 +97,12 @@ export async function startApiServer(backend: ApiBackend, opts: { port?: number;
       return sendError(res, status, (e as Error).message, status === 500 ? 'server_error' : 'invalid_request_error');
     }
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
-  });
-  port = (server.address() as AddressInfo).port;
+  port = await listenOnLoopback(server, opts.port);
   return {
     url: `http://127.0.0.1:${port}`,
     port,
     token,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    close: () => closeServer(server),
   };
 }
 

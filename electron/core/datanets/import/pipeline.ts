@@ -46,7 +46,8 @@ async function sha256File(path: string, signal: AbortSignal): Promise<string> {
   return h.digest('hex');
 }
 
-function rowsOf(req: ImportRequest, path: string, format: ImportFormat, signal: AbortSignal): RowSource {
+/** The row source for a file of a format: the one place formats map to their readers. */
+export function rowsOf(req: Pick<ImportRequest, 'mapping' | 'chunkChars'>, path: string, format: ImportFormat, signal?: AbortSignal): RowSource {
   switch (format) {
     case 'jsonl':
       return jsonlRows(path, IMPORT_LIMITS.rowBytes, signal);
