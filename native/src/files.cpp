@@ -30,7 +30,8 @@ extern "C" {
 
 int32_t dnt_save_checkpoint(dnt_trainer * t, const char * path, char * err, size_t err_len) {
     return guarded(err, err_len, [&] {
-        gguf_context * g = gguf_init_empty();
+        GgufPtr owned(gguf_init_empty(), gguf_free);
+        gguf_context * g = owned.get();
         gguf_set_val_str(g, "general.type", "datanet.checkpoint");
         gguf_set_val_str(g, "general.architecture", t->hp.arch.c_str());
         gguf_set_val_u32(g, "checkpoint.version", 1);
@@ -42,13 +43,7 @@ int32_t dnt_save_checkpoint(dnt_trainer * t, const char * path, char * err, size
         for (Lora & lo : t->loras) {
             for (ggml_tensor * x : {lo.a, lo.b, lo.ma, lo.va, lo.mb, lo.vb}) gguf_add_tensor(g, x);
         }
-        try {
-            write_gguf_atomic(g, path);
-        } catch (...) {
-            gguf_free(g);
-            throw;
-        }
-        gguf_free(g);
+        write_gguf_atomic(g, path);
         return 0;
     });
 }
@@ -57,29 +52,24 @@ int32_t dnt_load_checkpoint(dnt_trainer * t, const char * path, char * err, size
     return guarded(err, err_len, [&] {
         ggml_context * data = nullptr;
         gguf_init_params gp = {false, &data};
-        gguf_context * g = gguf_init_from_file(path, gp);
+        GgufPtr owned(gguf_init_from_file(path, gp), gguf_free);
+        GgmlPtr owned_data(data, ggml_free);
+        gguf_context * g = owned.get();
         if (!g) throw Error(fmt("%s: not a readable checkpoint", path));
-        auto cleanup = [&] { gguf_free(g); ggml_free(data); };
-        try {
-            const int64_t k = gguf_find_key(g, "checkpoint.step");
-            const int64_t ks = gguf_find_key(g, "checkpoint.seed");
-            if (k < 0 || ks < 0) throw Error(fmt("%s: checkpoint.step or checkpoint.seed missing", path));
-            if (gguf_get_val_u64(g, ks) != t->params.seed) throw Error(fmt("%s: checkpoint was made with another seed", path));
-            const int32_t step = gguf_get_val_i32(g, k);
-            if (step < 0 || step > dnt_total_steps(t)) throw Error(fmt("%s: step %d is outside this run (0..%d)", path, step, dnt_total_steps(t)));
-            for (Lora & lo : t->loras) {
-                for (ggml_tensor * x : {lo.a, lo.b, lo.ma, lo.va, lo.mb, lo.vb}) {
-                    ggml_tensor * src = ggml_get_tensor(data, x->name);
-                    if (!src || !ggml_are_same_shape(src, x) || src->type != GGML_TYPE_F32) throw Error(fmt("%s: tensor %s missing or of another shape", path, x->name));
-                    ggml_backend_tensor_set(x, src->data, 0, ggml_nbytes(x));
-                }
+        const int64_t k = gguf_find_key(g, "checkpoint.step");
+        const int64_t ks = gguf_find_key(g, "checkpoint.seed");
+        if (k < 0 || ks < 0) throw Error(fmt("%s: checkpoint.step or checkpoint.seed missing", path));
+        if (gguf_get_val_u64(g, ks) != t->params.seed) throw Error(fmt("%s: checkpoint was made with another seed", path));
+        const int32_t step = gguf_get_val_i32(g, k);
+        if (step < 0 || step > dnt_total_steps(t)) throw Error(fmt("%s: step %d is outside this run (0..%d)", path, step, dnt_total_steps(t)));
+        for (Lora & lo : t->loras) {
+            for (ggml_tensor * x : {lo.a, lo.b, lo.ma, lo.va, lo.mb, lo.vb}) {
+                ggml_tensor * src = ggml_get_tensor(data, x->name);
+                if (!src || !ggml_are_same_shape(src, x) || src->type != GGML_TYPE_F32) throw Error(fmt("%s: tensor %s missing or of another shape", path, x->name));
+                ggml_backend_tensor_set(x, src->data, 0, ggml_nbytes(x));
             }
-            t->step = step;
-        } catch (...) {
-            cleanup();
-            throw;
         }
-        cleanup();
+        t->step = step;
         zero_grads(t);
         return 0;
     });
@@ -87,7 +77,8 @@ int32_t dnt_load_checkpoint(dnt_trainer * t, const char * path, char * err, size
 
 int32_t dnt_save_adapter(dnt_trainer * t, const char * path, const char * const * keys, const char * const * values, int32_t n_kv, char * err, size_t err_len) {
     return guarded(err, err_len, [&] {
-        gguf_context * g = gguf_init_empty();
+        GgufPtr owned(gguf_init_empty(), gguf_free);
+        gguf_context * g = owned.get();
         gguf_set_val_str(g, "general.type", "adapter");
         gguf_set_val_str(g, "general.architecture", t->hp.arch.c_str());
         gguf_set_val_str(g, "adapter.type", "lora");
@@ -97,13 +88,7 @@ int32_t dnt_save_adapter(dnt_trainer * t, const char * path, const char * const 
             gguf_add_tensor(g, lo.a);
             gguf_add_tensor(g, lo.b);
         }
-        try {
-            write_gguf_atomic(g, path);
-        } catch (...) {
-            gguf_free(g);
-            throw;
-        }
-        gguf_free(g);
+        write_gguf_atomic(g, path);
         return 0;
     });
 }

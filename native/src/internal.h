@@ -12,6 +12,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <memory>
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
@@ -131,6 +132,10 @@ std::vector<int32_t> epoch_order(const dnt_trainer * t, int32_t epoch);
 
 // files.cpp
 void write_gguf_atomic(gguf_context * g, const std::string & path);
+
+// GGUF and ggml contexts freed on every path out of a scope, exceptions included.
+using GgufPtr = std::unique_ptr<gguf_context, decltype(&gguf_free)>;
+using GgmlPtr = std::unique_ptr<ggml_context, decltype(&ggml_free)>;
 
 // Runs f, turning an exception into -1 and a message in err (the C API never throws).
 template <typename F>

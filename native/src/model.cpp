@@ -49,103 +49,98 @@ ggml_backend_t make_cpu_backend(int32_t n_threads) {
 void load_model(dnt_trainer * t) {
     ggml_context * meta = nullptr;
     gguf_init_params gp = {/*no_alloc*/ true, &meta};
-    gguf_context * g = gguf_init_from_file(t->model_path.c_str(), gp);
+    GgufPtr owned(gguf_init_from_file(t->model_path.c_str(), gp), gguf_free);
+    gguf_context * g = owned.get();
     if (!g) throw Error(fmt("%s: ggml could not read this GGUF file", t->model_path.c_str()));
     t->ctx_w = meta;
-    try {
-        Hparams & hp = t->hp;
-        int64_t arch_id = gguf_find_key(g, "general.architecture");
-        if (arch_id < 0) throw Error("general.architecture is missing");
-        hp.arch = gguf_get_val_str(g, arch_id);
-        if (hp.arch == "llama" || hp.arch == "mistral") {
-            hp.rope = RopeMode::Normal;
-        } else if (hp.arch == "qwen2") {
-            hp.rope = RopeMode::Neox;
-            hp.qkv_bias = true;
-        } else if (hp.arch == "qwen3") {
-            hp.rope = RopeMode::Neox;
-            hp.qk_norm = true;
-        } else {
-            throw Error(fmt("architecture %s is not supported (llama, mistral, qwen2, qwen3)", hp.arch.c_str()));
-        }
-        const std::string a = hp.arch;
-        hp.n_embd = kv_u32(g, a + ".embedding_length", 0, true);
-        hp.n_layer = kv_u32(g, a + ".block_count", 0, true);
-        hp.n_head = kv_u32(g, a + ".attention.head_count", 0, true);
-        hp.n_head_kv = kv_u32(g, a + ".attention.head_count_kv", hp.n_head, false);
-        hp.n_ff = kv_u32(g, a + ".feed_forward_length", 0, true);
-        hp.n_ctx_train = kv_u32(g, a + ".context_length", 2048, false);
-        hp.head_dim = kv_u32(g, a + ".attention.key_length", hp.n_embd / hp.n_head, false);
-        if (kv_u32(g, a + ".attention.value_length", hp.head_dim, false) != hp.head_dim) throw Error("different key and value head sizes are not supported");
-        hp.n_rot = kv_u32(g, a + ".rope.dimension_count", hp.head_dim, false);
-        hp.eps = kv_f32(g, a + ".attention.layer_norm_rms_epsilon", 1e-5f);
-        hp.rope_base = kv_f32(g, a + ".rope.freq_base", 10000.f);
-        if (hp.n_head <= 0 || hp.head_dim <= 0 || hp.n_head_kv <= 0 || hp.n_head % hp.n_head_kv != 0 || hp.n_rot > hp.head_dim) {
-            throw Error("inconsistent head counts or sizes");
-        }
-        const int64_t scaling = gguf_find_key(g, (a + ".rope.scaling.type").c_str());
-        if (scaling >= 0) {
-            const std::string type = gguf_get_val_str(g, scaling);
-            if (type == "linear") {
-                const float factor = kv_f32(g, a + ".rope.scaling.factor", 1.0f);
-                if (factor > 0) hp.rope_freq_scale = 1.0f / factor;
-            } else if (type != "none") {
-                throw Error(fmt("rope scaling type %s is not supported (none, linear)", type.c_str()));
-            }
-        }
-
-        // Frozen weights live in the plain CPU buffer type: the repack/"extra" buffers have no out_prod.
-        t->buf_w = ggml_backend_alloc_ctx_tensors_from_buft(meta, ggml_backend_cpu_buffer_type());
-        if (!t->buf_w) throw Error("out of memory allocating the model weights");
-        ggml_backend_buffer_set_usage(t->buf_w, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
-        FILE * f = fopen(t->model_path.c_str(), "rb");
-        if (!f) throw Error("cannot open the model file");
-        std::vector<uint8_t> tmp;
-        const size_t data_off = gguf_get_data_offset(g);
-        for (int64_t i = 0; i < gguf_get_n_tensors(g); i++) {
-            ggml_tensor * w = ggml_get_tensor(meta, gguf_get_tensor_name(g, i));
-            const size_t n = ggml_nbytes(w);
-            tmp.resize(n);
-            if (fseeko(f, (off_t) (data_off + gguf_get_tensor_offset(g, i)), SEEK_SET) != 0 || fread(tmp.data(), 1, n, f) != n) {
-                fclose(f);
-                throw Error(fmt("tensor %s: short read", w->name));
-            }
-            ggml_backend_tensor_set(w, tmp.data(), 0, n);
-            t->weights_bytes += n;
-        }
-        fclose(f);
-
-        t->tok_embd = get_weight(t, "token_embd.weight");
-        hp.n_vocab = t->tok_embd->ne[1];
-        t->out_norm = get_weight(t, "output_norm.weight");
-        t->rope_freqs = get_weight(t, "rope_freqs.weight", false);
-        if (t->rope_freqs && (t->rope_freqs->type != GGML_TYPE_F32 || t->rope_freqs->ne[0] != hp.n_rot / 2)) throw Error("rope_freqs.weight has an unexpected type or size");
-        t->output = get_weight(t, "output.weight", false);
-        if (!t->output) t->output = t->tok_embd;  // tied embeddings (Qwen2.5 small models)
-        t->layers.resize(hp.n_layer);
-        for (int64_t l = 0; l < hp.n_layer; l++) {
-            Layer & L = t->layers[l];
-            auto w = [&](const char * n, bool req = true) { return get_weight(t, fmt("blk.%d.%s", (int) l, n), req); };
-            L.attn_norm = w("attn_norm.weight");
-            L.wq = w("attn_q.weight");
-            L.wk = w("attn_k.weight");
-            L.wv = w("attn_v.weight");
-            L.wo = w("attn_output.weight");
-            L.bq = w("attn_q.bias", hp.qkv_bias);
-            L.bk = w("attn_k.bias", hp.qkv_bias);
-            L.bv = w("attn_v.bias", hp.qkv_bias);
-            L.q_norm = w("attn_q_norm.weight", hp.qk_norm);
-            L.k_norm = w("attn_k_norm.weight", hp.qk_norm);
-            L.ffn_norm = w("ffn_norm.weight");
-            L.w_gate = w("ffn_gate.weight");
-            L.w_up = w("ffn_up.weight");
-            L.w_down = w("ffn_down.weight");
-        }
-    } catch (...) {
-        gguf_free(g);
-        throw;
+    Hparams & hp = t->hp;
+    int64_t arch_id = gguf_find_key(g, "general.architecture");
+    if (arch_id < 0) throw Error("general.architecture is missing");
+    hp.arch = gguf_get_val_str(g, arch_id);
+    if (hp.arch == "llama" || hp.arch == "mistral") {
+        hp.rope = RopeMode::Normal;
+    } else if (hp.arch == "qwen2") {
+        hp.rope = RopeMode::Neox;
+        hp.qkv_bias = true;
+    } else if (hp.arch == "qwen3") {
+        hp.rope = RopeMode::Neox;
+        hp.qk_norm = true;
+    } else {
+        throw Error(fmt("architecture %s is not supported (llama, mistral, qwen2, qwen3)", hp.arch.c_str()));
     }
-    gguf_free(g);
+    const std::string a = hp.arch;
+    hp.n_embd = kv_u32(g, a + ".embedding_length", 0, true);
+    hp.n_layer = kv_u32(g, a + ".block_count", 0, true);
+    hp.n_head = kv_u32(g, a + ".attention.head_count", 0, true);
+    hp.n_head_kv = kv_u32(g, a + ".attention.head_count_kv", hp.n_head, false);
+    hp.n_ff = kv_u32(g, a + ".feed_forward_length", 0, true);
+    hp.n_ctx_train = kv_u32(g, a + ".context_length", 2048, false);
+    hp.head_dim = kv_u32(g, a + ".attention.key_length", hp.n_embd / hp.n_head, false);
+    if (kv_u32(g, a + ".attention.value_length", hp.head_dim, false) != hp.head_dim) throw Error("different key and value head sizes are not supported");
+    hp.n_rot = kv_u32(g, a + ".rope.dimension_count", hp.head_dim, false);
+    hp.eps = kv_f32(g, a + ".attention.layer_norm_rms_epsilon", 1e-5f);
+    hp.rope_base = kv_f32(g, a + ".rope.freq_base", 10000.f);
+    if (hp.n_head <= 0 || hp.head_dim <= 0 || hp.n_head_kv <= 0 || hp.n_head % hp.n_head_kv != 0 || hp.n_rot > hp.head_dim) {
+        throw Error("inconsistent head counts or sizes");
+    }
+    const int64_t scaling = gguf_find_key(g, (a + ".rope.scaling.type").c_str());
+    if (scaling >= 0) {
+        const std::string type = gguf_get_val_str(g, scaling);
+        if (type == "linear") {
+            const float factor = kv_f32(g, a + ".rope.scaling.factor", 1.0f);
+            if (factor > 0) hp.rope_freq_scale = 1.0f / factor;
+        } else if (type != "none") {
+            throw Error(fmt("rope scaling type %s is not supported (none, linear)", type.c_str()));
+        }
+    }
+
+    // Frozen weights live in the plain CPU buffer type: the repack/"extra" buffers have no out_prod.
+    t->buf_w = ggml_backend_alloc_ctx_tensors_from_buft(meta, ggml_backend_cpu_buffer_type());
+    if (!t->buf_w) throw Error("out of memory allocating the model weights");
+    ggml_backend_buffer_set_usage(t->buf_w, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+    FILE * f = fopen(t->model_path.c_str(), "rb");
+    if (!f) throw Error("cannot open the model file");
+    std::vector<uint8_t> tmp;
+    const size_t data_off = gguf_get_data_offset(g);
+    for (int64_t i = 0; i < gguf_get_n_tensors(g); i++) {
+        ggml_tensor * w = ggml_get_tensor(meta, gguf_get_tensor_name(g, i));
+        const size_t n = ggml_nbytes(w);
+        tmp.resize(n);
+        if (fseeko(f, (off_t) (data_off + gguf_get_tensor_offset(g, i)), SEEK_SET) != 0 || fread(tmp.data(), 1, n, f) != n) {
+            fclose(f);
+            throw Error(fmt("tensor %s: short read", w->name));
+        }
+        ggml_backend_tensor_set(w, tmp.data(), 0, n);
+        t->weights_bytes += n;
+    }
+    fclose(f);
+
+    t->tok_embd = get_weight(t, "token_embd.weight");
+    hp.n_vocab = t->tok_embd->ne[1];
+    t->out_norm = get_weight(t, "output_norm.weight");
+    t->rope_freqs = get_weight(t, "rope_freqs.weight", false);
+    if (t->rope_freqs && (t->rope_freqs->type != GGML_TYPE_F32 || t->rope_freqs->ne[0] != hp.n_rot / 2)) throw Error("rope_freqs.weight has an unexpected type or size");
+    t->output = get_weight(t, "output.weight", false);
+    if (!t->output) t->output = t->tok_embd;  // tied embeddings (Qwen2.5 small models)
+    t->layers.resize(hp.n_layer);
+    for (int64_t l = 0; l < hp.n_layer; l++) {
+        Layer & L = t->layers[l];
+        auto w = [&](const char * n, bool req = true) { return get_weight(t, fmt("blk.%d.%s", (int) l, n), req); };
+        L.attn_norm = w("attn_norm.weight");
+        L.wq = w("attn_q.weight");
+        L.wk = w("attn_k.weight");
+        L.wv = w("attn_v.weight");
+        L.wo = w("attn_output.weight");
+        L.bq = w("attn_q.bias", hp.qkv_bias);
+        L.bk = w("attn_k.bias", hp.qkv_bias);
+        L.bv = w("attn_v.bias", hp.qkv_bias);
+        L.q_norm = w("attn_q_norm.weight", hp.qk_norm);
+        L.k_norm = w("attn_k_norm.weight", hp.qk_norm);
+        L.ffn_norm = w("ffn_norm.weight");
+        L.w_gate = w("ffn_gate.weight");
+        L.w_up = w("ffn_up.weight");
+        L.w_down = w("ffn_down.weight");
+    }
 }
 
 void create_lora(dnt_trainer * t) {
