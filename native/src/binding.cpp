@@ -72,15 +72,15 @@ class TrainWorker : public Napi::AsyncProgressQueueWorker<dnt_progress> {
 public:
     // The receiver (the JS Trainer) is held by the worker, so it cannot be collected mid-run.
     TrainWorker(Napi::Env env, const Napi::Object & receiver, dnt_trainer * t, std::atomic<int32_t> * abort_flag, std::atomic<int32_t> * abort_step,
-                std::string checkpoint, Napi::Function on_progress, std::atomic<bool> * busy)
+                std::string checkpoint, int32_t stop_step, Napi::Function on_progress, std::atomic<bool> * busy)
         : Napi::AsyncProgressQueueWorker<dnt_progress>(receiver, on_progress), t_(t), abort_(abort_flag), abort_step_(abort_step),
-          checkpoint_(std::move(checkpoint)), deferred_(Napi::Promise::Deferred::New(env)), busy_(busy) {}
+          checkpoint_(std::move(checkpoint)), stop_step_(stop_step), deferred_(Napi::Promise::Deferred::New(env)), busy_(busy) {}
     Napi::Promise Promise() { return deferred_.Promise(); }
 
     void Execute(const ExecutionProgress & progress) override {
         char err[ERR_LEN] = {0};
         progress_ = &progress;
-        rc_ = dnt_train(t_, &TrainWorker::OnStep, this, reinterpret_cast<const int32_t *>(abort_), checkpoint_.empty() ? nullptr : checkpoint_.c_str(), err, sizeof err);
+        rc_ = dnt_train_until(t_, stop_step_, &TrainWorker::OnStep, this, reinterpret_cast<const int32_t *>(abort_), checkpoint_.empty() ? nullptr : checkpoint_.c_str(), err, sizeof err);
         if (rc_ < 0) SetError(err);
     }
     void OnProgress(const dnt_progress * data, size_t count) override {
@@ -107,6 +107,7 @@ private:
     std::atomic<int32_t> * abort_;
     std::atomic<int32_t> * abort_step_;
     std::string checkpoint_;
+    int32_t stop_step_;
     Napi::Promise::Deferred deferred_;
     std::atomic<bool> * busy_;
     const ExecutionProgress * progress_ = nullptr;
@@ -126,6 +127,8 @@ public:
             InstanceMethod<&Trainer::GetParam>("getParam"),
             InstanceMethod<&Trainer::SetParam>("setParam"),
             InstanceMethod<&Trainer::GetGrad>("getGrad"),
+            InstanceMethod<&Trainer::GradSketch>("gradSketch"),
+            InstanceMethod<&Trainer::LearningRateAt>("learningRateAt"),
             InstanceMethod<&Trainer::Train>("train"),
             InstanceMethod<&Trainer::Abort>("abort"),
             InstanceMethod<&Trainer::SaveCheckpoint>("saveCheckpoint"),
@@ -227,15 +230,42 @@ private:
         dnt_grad_get(t, i, out.Data());
         return out;
     }
-    // train(onProgress, checkpointPath?) → Promise<'finished' | 'aborted'>
+    // gradSketch(tokens, labels, segments, dim, seed) → { sketch: Float32Array(dim), loss }
+    Napi::Value GradSketch(const Napi::CallbackInfo & info) {
+        dnt_trainer * t = live(info.Env());
+        auto tok = int_array(info[0], "tokens"), lab = int_array(info[1], "labels"), seg = int_array(info[2], "segments");
+        if (tok.size() != lab.size() || tok.size() != seg.size()) throw Napi::RangeError::New(info.Env(), "tokens, labels and segments differ in length");
+        if (!info[3].IsNumber() || !info[4].IsNumber()) throw Napi::TypeError::New(info.Env(), "gradSketch(tokens, labels, segments, dim, seed)");
+        const int32_t dim = info[3].As<Napi::Number>().Int32Value();
+        const double seed = info[4].As<Napi::Number>().DoubleValue();
+        if (dim < 1 || dim > (1 << 24)) throw Napi::RangeError::New(info.Env(), "sketch dimension must be in [1, 2^24]");
+        if (!(seed >= 0 && seed <= 9007199254740992.0)) throw Napi::RangeError::New(info.Env(), "seed must be an integer in [0, 2^53]");
+        Napi::Float32Array out = Napi::Float32Array::New(info.Env(), (size_t) dim);
+        float loss = 0;
+        char err[ERR_LEN] = {0};
+        if (dnt_grad_sketch(t, tok.data(), lab.data(), seg.data(), (int32_t) tok.size(), dim, (uint64_t) seed, out.Data(), &loss, err, sizeof err) != 0) {
+            throw Napi::Error::New(info.Env(), err);
+        }
+        Napi::Object o = Napi::Object::New(info.Env());
+        o.Set("sketch", out);
+        o.Set("loss", loss);
+        return o;
+    }
+    Napi::Value LearningRateAt(const Napi::CallbackInfo & info) {
+        dnt_trainer * t = live(info.Env());
+        return Napi::Number::New(info.Env(), dnt_learning_rate_at(t, info[0].As<Napi::Number>().Int32Value()));
+    }
+    // train(onProgress, checkpointPath?, stopStep?) → Promise<'finished' | 'aborted'>; with stopStep the
+    // run pauses once that many optimizer steps are done ('finished' then means "reached stopStep").
     Napi::Value Train(const Napi::CallbackInfo & info) {
         dnt_trainer * t = live(info.Env());
-        if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "train(onProgress, checkpointPath?)");
+        if (!info[0].IsFunction()) throw Napi::TypeError::New(info.Env(), "train(onProgress, checkpointPath?, stopStep?)");
         const std::string ckpt = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+        const int32_t stop_step = info.Length() > 2 && info[2].IsNumber() ? info[2].As<Napi::Number>().Int32Value() : -1;
         abort_.store(0);
         abort_step_.store(-1);
         busy_.store(true);
-        auto * w = new TrainWorker(info.Env(), info.This().As<Napi::Object>(), t, &abort_, &abort_step_, ckpt, info[0].As<Napi::Function>(), &busy_);
+        auto * w = new TrainWorker(info.Env(), info.This().As<Napi::Object>(), t, &abort_, &abort_step_, ckpt, stop_step, info[0].As<Napi::Function>(), &busy_);
         Napi::Promise p = w->Promise();
         w->Queue();
         return p;

@@ -31,8 +31,8 @@ static ggml_tensor * lora_mm(dnt_trainer * t, Graph & G, ggml_tensor * w, const 
 }
 
 // Builds the forward graph of one row up to the loss over its labelled positions.
-void build_forward(dnt_trainer * t, Graph & G, int32_t n_tokens, int32_t n_sup, bool grads) {
-    G.dropout = grads && t->params.lora_dropout > 0.0f;
+void build_forward(dnt_trainer * t, Graph & G, int32_t n_tokens, int32_t n_sup, bool grads, bool dropout) {
+    G.dropout = grads && dropout && t->params.lora_dropout > 0.0f;
     const Hparams & hp = t->hp;
     const size_t mem = GRAPH_SIZE * ggml_tensor_overhead() * 2 + ggml_graph_overhead_custom(GRAPH_SIZE, grads);
     ggml_init_params ip = {mem, nullptr, true};
@@ -162,10 +162,10 @@ void add_backward(dnt_trainer * t, Graph & G) {
 }
 
 // Forward (and, with backward, gradient accumulation) of one row. Returns the mean loss.
-float run_row(dnt_trainer * t, const Row & row, bool backward) {
+float run_row(dnt_trainer * t, const Row & row, bool backward, bool dropout) {
     if (row.n_labelled == 0) throw Error("row has no labelled tokens");
     Graph G;
-    build_forward(t, G, (int32_t) row.tokens.size(), row.n_labelled, backward);
+    build_forward(t, G, (int32_t) row.tokens.size(), row.n_labelled, backward, dropout);
     if (backward) add_backward(t, G);
     alloc_graph(t, G.gf);
     set_inputs(t, G, row);

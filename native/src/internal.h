@@ -114,10 +114,11 @@ void load_model(dnt_trainer * t);
 void create_lora(dnt_trainer * t);
 
 // graph.cpp
-void build_forward(dnt_trainer * t, Graph & G, int32_t n_tokens, int32_t n_sup, bool grads);
+// dropout: apply LoRA dropout when the trainer has it and grads is set (off for influence gradients).
+void build_forward(dnt_trainer * t, Graph & G, int32_t n_tokens, int32_t n_sup, bool grads, bool dropout = true);
 void add_backward(dnt_trainer * t, Graph & G);
 void alloc_graph(dnt_trainer * t, ggml_cgraph * gf);
-float run_row(dnt_trainer * t, const Row & row, bool backward);
+float run_row(dnt_trainer * t, const Row & row, bool backward, bool dropout = true);
 
 // frozen_backward.cpp
 void replace_out_prods(Graph & G);

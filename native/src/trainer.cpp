@@ -115,16 +115,25 @@ int32_t dnt_total_steps(const dnt_trainer * t) { return steps_per_epoch(t) * t->
 int32_t dnt_current_step(const dnt_trainer * t) { return t->step.load(); }
 
 int32_t dnt_train(dnt_trainer * t, dnt_progress_cb cb, void * ud, const int32_t * abort_flag, const char * checkpoint_path, char * err, size_t err_len) {
+    return dnt_train_until(t, -1, cb, ud, abort_flag, checkpoint_path, err, err_len);
+}
+
+float dnt_learning_rate_at(const dnt_trainer * t, int32_t step) { return lr_at(t->params, step, dnt_total_steps(t)); }
+
+int32_t dnt_train_until(dnt_trainer * t, int32_t stop_step, dnt_progress_cb cb, void * ud, const int32_t * abort_flag, const char * checkpoint_path, char * err, size_t err_len) {
     return guarded(err, err_len, [&]() -> int32_t {
         if (t->rows[0].empty()) throw Error("no training rows");
         const int32_t spe = steps_per_epoch(t);
         const int32_t total = spe * t->params.epochs;
+        // Optimizer state, data order and the schedule depend only on the step, so stopping here and
+        // calling again continues exactly as one uninterrupted run would.
+        const int32_t stop = stop_step < 0 ? total : std::min(stop_step, total);
         const auto t0 = std::chrono::steady_clock::now();
         int64_t tokens_seen = 0;
         int32_t cached_epoch = -1;
         std::vector<int32_t> order;
         zero_grads(t);
-        while (t->step < total) {
+        while (t->step < stop) {
             const int32_t epoch = t->step / spe, j = t->step % spe;
             if (epoch != cached_epoch) { order = epoch_order(t, epoch); cached_epoch = epoch; }
             const size_t begin = (size_t) j * t->params.grad_accum;

@@ -100,6 +100,24 @@ int32_t dnt_current_step(const dnt_trainer * t);  /* safe to call from another t
  * -1 on error (err filled). */
 int32_t dnt_train(dnt_trainer * t, dnt_progress_cb cb, void * user_data, const int32_t * abort_flag, const char * checkpoint_path, char * err, size_t err_len);
 
+/* As dnt_train, but stops once stop_step optimizer steps are done (stop_step < 0: the end). A later
+ * call continues from there exactly as an uninterrupted run would (schedule and data order depend on
+ * the step only). Returns 0 when stop_step (or the end) is reached. */
+int32_t dnt_train_until(dnt_trainer * t, int32_t stop_step, dnt_progress_cb cb, void * user_data, const int32_t * abort_flag, const char * checkpoint_path, char * err, size_t err_len);
+
+/* The learning rate the optimizer uses for step `step` (0-based: the step that makes step + 1 done). */
+float dnt_learning_rate_at(const dnt_trainer * t, int32_t step);
+
+/* Influence (TracIn) support: the gradient of ONE example's mean loss over its labelled tokens with
+ * respect to every LoRA parameter, at the current parameters (no dropout, no optimizer update, the
+ * accumulators are left zeroed), projected to `dim` floats by a CountSketch: coordinate j of LoRA
+ * tensor p goes to bucket h(seed, p, j) mod dim with sign s(seed, p, j), both from splitmix64, so no
+ * projection matrix is stored and the projection costs O(P) per example (P = LoRA parameters). It is
+ * a sparse Johnson-Lindenstrauss map: E[<Sx, Sy>] = <x, y>, Var ≈ (|x|²|y|² + <x, y>²) / dim.
+ * loss (may be NULL) receives the example's mean loss. Returns 0, or -1 (err filled). */
+int32_t dnt_grad_sketch(dnt_trainer * t, const int32_t * tokens, const int32_t * labels, const int32_t * segments, int32_t n,
+                        int32_t dim, uint64_t seed, float * out, float * loss, char * err, size_t err_len);
+
 /* Checkpoint: LoRA tensors, AdamW moments, step, seed. Written atomically. */
 int32_t dnt_save_checkpoint(dnt_trainer * t, const char * path, char * err, size_t err_len);
 int32_t dnt_load_checkpoint(dnt_trainer * t, const char * path, char * err, size_t err_len);

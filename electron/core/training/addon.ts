@@ -42,7 +42,15 @@ export interface NativeTrainer {
   getParam(i: number): Float32Array;
   setParam(i: number, values: Float32Array): void;
   getGrad(i: number): Float32Array;
-  train(onProgress: (p: NativeProgress) => void, checkpointPath?: string): Promise<NativeTrainOutcome>;
+  /**
+   * CountSketch (dim floats, seeded) of the gradient of one example's mean loss over its labelled
+   * tokens w.r.t. every LoRA parameter, at the current parameters, without dropout or an update.
+   */
+  gradSketch(tokens: Int32Array, labels: Int32Array, segments: Int32Array, dim: number, seed: number): { sketch: Float32Array; loss: number };
+  /** The learning rate of optimizer step `step` (0-based) under the warmup + cosine schedule. */
+  learningRateAt(step: number): number;
+  /** With stopStep, pauses once that many optimizer steps are done (a later call continues exactly). */
+  train(onProgress: (p: NativeProgress) => void, checkpointPath?: string, stopStep?: number): Promise<NativeTrainOutcome>;
   abort(): void;
   saveCheckpoint(path: string): void;
   loadCheckpoint(path: string): void;
