@@ -6,7 +6,8 @@ import type { AuditLog } from '../audit/log';
 import type { Db } from '../db/open';
 import { newId, nowIso } from '../common/ids';
 import { writeFileAtomic } from '../common/atomic-file';
-import { buildTree, leafHash, proofFor, rootFromProof, saltedHash } from './merkle';
+import { buildTree, proofFor, rootFromProof } from '../common/merkle';
+import { leafHash, saltedHash } from './merkle';
 
 /** Records with no contributor address belong to the workspace's own user, who has no address yet. */
 export const WORKSPACE_OWNER = '0x0000000000000000000000000000000000000000';
