@@ -3,10 +3,11 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { test, type TestContext } from 'node:test';
-import { HDNodeWallet, Mnemonic, Wallet, encryptKeystoreJson, verifyTypedData } from 'ethers';
+import { HDNodeWallet, Mnemonic, Wallet, encryptKeystoreJson, hexlify, scrypt, verifyTypedData } from 'ethers';
 import { AppError } from '../../electron/shared/errors';
 import { walletMethods, type WalletEventName } from '../../electron/shared/wallet';
 import { checkKeystoreKdf } from '../../electron/core/wallet/keystore-limits';
+import { useNativeScrypt } from '../../electron/core/wallet/native-scrypt';
 import { APPROVE_WITHOUT_ASKING, WalletService, type WalletServiceOptions } from '../../electron/core/wallet/service';
 import { summarizeTypedData } from '../../electron/core/wallet/typed-data';
 import { tempDir } from '../helpers/workspace';
@@ -361,4 +362,13 @@ test('the contract schemas accept what the service returns and refuse weak passw
   const request = wallet.requestTypedData(m['wallet.requestTypedData'].input.parse(mail(account.address)));
   m['wallet.listRequests'].output.parse({ items: wallet.listRequests() });
   m['wallet.approve'].output.parse(await wallet.approve({ id: request.id }));
+});
+
+test("the native scrypt ethers is routed to gives the same key as ethers' own JavaScript scrypt", async () => {
+  assert.equal(useNativeScrypt(), true, 'registered with ethers');
+  const passwd = new TextEncoder().encode(PASSWORD);
+  const salt = new Uint8Array(32).fill(7);
+  const native = await scrypt(passwd, salt, 2 ** 12, 8, 1, 64);
+  const javascript = hexlify(await scrypt._(passwd, salt, 2 ** 12, 8, 1, 64));
+  assert.equal(native, javascript);
 });

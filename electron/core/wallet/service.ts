@@ -25,6 +25,7 @@ import {
 } from '../../shared/wallet';
 import { nowIso } from '../common/ids';
 import { checkKeystoreKdf } from './keystore-limits';
+import { useNativeScrypt } from './native-scrypt';
 import { failureReason, parseMnemonic, parsePrivateKey } from './secrets';
 import { WalletStore, type WalletIndex, type WalletSource } from './store';
 import { summarizeTypedData, type TypedDataTypes } from './typed-data';
@@ -133,6 +134,7 @@ export class WalletService {
     this.#opts = options;
     this.#store = new WalletStore(options.dir);
     this.#scryptN = options.scryptN ?? DEFAULT_SCRYPT_N;
+    useNativeScrypt();
   }
 
   // ---- state ----
@@ -528,6 +530,11 @@ export class WalletService {
   async #checkPassword(index: WalletIndex, password: string): Promise<Unlocked> {
     if (index.sources.length === 0) return { signers: new Map(), hdBases: new Map() };
     try {
+      if (this.#unlocked) {
+        // Already open: one keystore proves the password; no need to pay scrypt for every source.
+        await this.#decryptSource(index, index.sources[0]!, password);
+        return this.#unlocked;
+      }
       return await this.#decryptAll(index, password);
     } catch (e) {
       if (e instanceof AppError && e.code === 'UNAUTHORIZED') {
@@ -614,8 +621,11 @@ export class WalletService {
 
   /** After a create or import the wallet is unlocked: the password was just proven. */
   #finishAdd(index: WalletIndex, unlocked: Unlocked, change: 'created' | 'imported', account: WalletAccount): void {
-    this.#unlocked = unlocked;
-    this.#touch(index);
+    // If an auto-lock emptied the open state while the keystore was being written, stay locked.
+    if (unlocked.signers.size === index.accounts.length) {
+      this.#unlocked = unlocked;
+      this.#touch(index);
+    }
     this.#audit(change === 'created' ? 'wallet.created' : 'wallet.imported', account.address, { kind: account.kind, sourceId: account.sourceId });
     this.#emit('wallet.changed', { change });
   }
