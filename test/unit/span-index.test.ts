@@ -81,7 +81,7 @@ function bruteSpans(docs: readonly Doc[], q: readonly number[], minLength: numbe
 
 function queriesFor(docs: readonly Doc[], rand: () => number, vocab: number): number[][] {
   const out: number[][] = [];
-  for (let k = 0; k < 6; k++) {
+  for (let k = 0; k < 12; k++) {
     const q: number[] = [];
     const parts = 1 + Math.floor(rand() * 4);
     for (let p = 0; p < parts; p++) {
@@ -112,7 +112,7 @@ test('the suffix array matches sorting every suffix, on tiny and large alphabets
 
 test('findSpans and count agree with a brute-force scan on random corpora', async () => {
   let longSpans = 0;
-  for (let seed = 1; seed <= 25; seed++) {
+  for (let seed = 1; seed <= 12; seed++) {
     const { docs, rand, vocab } = corpus(seed);
     const idx = await build(docs);
     for (const q of queriesFor(docs, rand, vocab)) {
@@ -131,7 +131,7 @@ test('findSpans and count agree with a brute-force scan on random corpora', asyn
 });
 
 test('many small shards give the same answers as one shard', async () => {
-  for (let seed = 40; seed < 50; seed++) {
+  for (let seed = 40; seed < 46; seed++) {
     const { docs, rand, vocab } = corpus(seed);
     const longest = Math.max(...docs.map((d) => d.tokens.length));
     const one = await build(docs);

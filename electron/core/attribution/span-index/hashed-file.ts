@@ -12,6 +12,7 @@ export class HashedFileWriter {
   private readonly buf: Buffer;
   private used = 0;
   private written = 0;
+  private closed = false;
 
   constructor(readonly path: string, bufferBytes = 1 << 20) {
     this.fd = openSync(path, 'w', 0o644);
@@ -41,13 +42,16 @@ export class HashedFileWriter {
   close(): { bytes: number; sha256: string } {
     this.flush();
     fsyncSync(this.fd);
+    this.closed = true;
     closeSync(this.fd);
     return { bytes: this.written, sha256: this.hash.digest('hex') };
   }
 
-  /** Closes without syncing, for a build being thrown away. */
+  /** Closes without syncing, for a build being thrown away. Never closes twice: the fd number may have been reused. */
   discard(): void {
-    try { closeSync(this.fd); } catch { /* already closed */ }
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
   }
 
   private flush(): void {
