@@ -13,6 +13,7 @@ import { ModelRegistry } from './models/registry';
 import { InferenceService } from './inference/service';
 import { ServingService } from './serving/service';
 import { ConversationStore } from './inference/conversations';
+import { AttributionService } from './attribution/service';
 import { EventBus } from './events';
 import { JobManager } from './jobs/manager';
 import { createHandlers } from './rpc/handlers';
@@ -41,6 +42,7 @@ export interface Services {
   inference: InferenceService;
   serving: ServingService;
   conversations: ConversationStore;
+  attribution: AttributionService;
   nearDup: NearDupRegistry;
   actor: string;
 }
@@ -68,7 +70,12 @@ export function openCore(options: CoreOptions): Core {
   const jobs = new JobManager(db, events);
   const snapshots = new SnapshotStore(db, audit, LOCAL_ACTOR);
   const models = new ModelRegistry(db, audit, LOCAL_ACTOR, paths.models);
-  const training = new TrainingRuns({ db, audit, actor: LOCAL_ACTOR, jobs, snapshots, models, paths });
+  const training = new TrainingRuns({
+    db, audit, actor: LOCAL_ACTOR, jobs, snapshots, models, paths,
+    onAdapter: (a) => {
+      if (services.attribution.settings().autoIndex) services.attribution.buildIndex(a.id);
+    },
+  });
   const services: Services = {
     paths,
     host: options.host,
@@ -84,6 +91,7 @@ export function openCore(options: CoreOptions): Core {
     inference: new InferenceService({ jobs, models, training, snapshots }),
     serving: new ServingService({ db, models, training }),
     conversations: new ConversationStore(db),
+    attribution: new AttributionService({ db, audit, actor: LOCAL_ACTOR, jobs, training, snapshots, receiptSigner: () => null }),
     nearDup,
     actor: LOCAL_ACTOR,
   };

@@ -9,6 +9,7 @@ import { modelMethods } from './models';
 import { inferenceMethods } from './inference';
 import { servingMethods } from './serving';
 import { conversationMethods } from './conversations';
+import { attributionMethods } from './attribution';
 
 /** The whole contract: method name → input/output schemas. Every host and client uses this map. */
 export const methods = {
@@ -21,6 +22,7 @@ export const methods = {
   ...inferenceMethods,
   ...servingMethods,
   ...conversationMethods,
+  ...attributionMethods,
   ...auditMethods,
 } as const;
 

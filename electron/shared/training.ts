@@ -24,6 +24,11 @@ export const TrainingSettings = z
     evalFraction: z.number().min(0).max(0.5).default(0.1),
     seed: z.number().int().min(0).max(2 ** 31).default(42),
     checkpointEvery: z.number().int().min(0).max(1_000_000).default(20),
+    /**
+     * Gradient influence for attribution: at this many evenly spaced steps every training
+     * record's LoRA gradient is sketched (each costs about one more pass over the data); 0 = off.
+     */
+    influenceCheckpoints: z.number().int().min(0).max(16).default(2),
     /** QLoRA: train on a copy of the base whose linear weights are quantized to this type. */
     quant: z.enum(['q4_k', 'q4_0', 'q8_0']).optional(),
   })

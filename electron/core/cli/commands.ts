@@ -1,7 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { ParseArgsConfig } from 'node:util';
 import type { AuditEntry, AuditVerification } from '../../shared/audit';
-import type { Input, MethodName } from '../../shared/contract';
 import type { ImportSummary, Snapshot } from '../../shared/curation';
 import type { Datanet, DatanetRecord, RecordContent } from '../../shared/datanets';
 import type { Job } from '../../shared/jobs';
@@ -10,48 +8,10 @@ import type { ModelInfo } from '../../shared/models';
 import type { ServingStatus, UsageRow } from '../../shared/serving';
 import type { Adapter, TrainingRunInfo } from '../../shared/training';
 import { shortTime, table } from './format';
+import { ATTRIBUTION_COMMANDS } from './attribution-commands';
+import { UsageError, int, num, positional, required, str, type Command, type Values } from './args';
 
-export class UsageError extends Error {}
-
-type Options = NonNullable<ParseArgsConfig['options']>;
-type Values = Record<string, string | boolean | string[] | undefined>;
-
-export interface Command {
-  /** e.g. "datanet create" */
-  name: string;
-  usage: string;
-  summary: string;
-  options?: Options;
-  positionals?: string[];
-  /** Which contract method the command calls and with what input. */
-  request(args: { values: Values; positionals: string[] }): { method: MethodName; input: Input<MethodName> };
-  /** Human-readable rendering of the result (the --json output is the result itself). */
-  human(value: unknown): string;
-  /** Keep running after printing the result, until Ctrl-C or SIGTERM (servers). */
-  hold?: boolean;
-  /** The result means failure (exit code 1) although the call succeeded. */
-  failed?(value: unknown): boolean;
-  /** The method starts a job: wait for it and report its result. */
-  job?: { human(job: Job): string; failed?(job: Job): boolean };
-}
-
-const str = (v: Values, key: string): string | undefined => (typeof v[key] === 'string' ? (v[key] as string) : undefined);
-const required = (v: Values, key: string): string => {
-  const s = str(v, key);
-  if (s === undefined) throw new UsageError(`--${key} is required`);
-  return s;
-};
-const int = (v: Values, key: string): number | undefined => {
-  const s = str(v, key);
-  if (s === undefined) return undefined;
-  if (!/^\d+$/.test(s)) throw new UsageError(`--${key} must be a whole number (got "${s}")`);
-  return Number(s);
-};
-const positional = (p: string[], i: number, name: string): string => {
-  const s = p[i];
-  if (s === undefined) throw new UsageError(`missing <${name}>`);
-  return s;
-};
+export { UsageError, type Command } from './args';
 
 const datanetRow = (d: Datanet) => [d.id, d.name, String(d.recordCount), shortTime(d.createdAt)];
 const datanetTable = (items: Datanet[]) =>
@@ -430,13 +390,6 @@ COMMANDS.push(
   },
 );
 
-const num = (values: Values, key: string): number | undefined => {
-  const s = str(values, key);
-  if (s === undefined) return undefined;
-  const n = Number(s);
-  if (!Number.isFinite(n)) throw new UsageError(`--${key} must be a number (got "${s}")`);
-  return n;
-};
 
 const trainingJob: NonNullable<Command['job']> = {
   human: (job) => {
@@ -725,3 +678,5 @@ COMMANDS.push({
     return `${table(['ID', 'NAME', 'PARAMS', 'LICENSE', 'VERIFIED'], c.models.map((m) => [m.id, m.name, m.parameters, m.license, m.sha256 ? 'sha256' : 'no']))}\n\n${c.note}`;
   },
 });
+
+COMMANDS.push(...ATTRIBUTION_COMMANDS);

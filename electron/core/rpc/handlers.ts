@@ -10,10 +10,12 @@ import { readCatalog } from '../models/registry';
 import { outboundActivity } from '../net/outbound';
 import { schemaVersion } from '../db/migrate';
 import type { Handlers } from './router';
+import { attributionHandlers } from './attribution-handlers';
 
 /** Contract method → implementation. Inputs arrive parsed; outputs are checked by the router. */
 export function createHandlers(s: Services): Handlers {
   return {
+    ...attributionHandlers(s),
     'app.getInfo': () => ({
       name: 'Datanet Studio',
       version: s.version,

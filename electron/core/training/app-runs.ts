@@ -87,6 +87,8 @@ export interface TrainingDeps {
   snapshots: SnapshotStore;
   models: ModelRegistry;
   paths: WorkspacePaths;
+  /** Called once an adapter is registered (attribution builds its span index then). */
+  onAdapter?: (adapter: Adapter) => void;
 }
 
 export class TrainingRuns {
@@ -177,9 +179,15 @@ export class TrainingRuns {
               checkpointPath: row.checkpoint,
               resume,
               provenance: { snapshotRoot: row.snapshot_root },
+              ...(settings.influenceCheckpoints > 0 ? { influence: { checkpoints: settings.influenceCheckpoints, dim: INFLUENCE_DIM, seed: settings.seed } } : {}),
             },
             (p) => {
               setStep.run(p.step, p.totalSteps, row.id);
+              if (p.phase === 'influence' && p.influence) {
+                const inf = p.influence;
+                ctx.progress(p.step, p.totalSteps, `Sketching gradients for attribution: checkpoint ${inf.checkpoint} of ${inf.checkpoints}, record ${inf.done} of ${inf.total}`);
+                return;
+              }
               const evalPart = p.evalLoss === null ? '' : ` · eval ${p.evalLoss.toFixed(3)}`;
               ctx.progress(p.step, p.totalSteps, `loss ${p.loss.toFixed(3)}${evalPart} · ${Math.round(p.tokensPerSecond)} tokens/s`);
             },
@@ -225,6 +233,7 @@ export class TrainingRuns {
               details: { runId: row.id, sha256: adapter.sha256, baseModelSha256: adapter.baseModelSha256, snapshotRoot: adapter.snapshotRoot, configHash: adapter.configHash },
             });
           })();
+          this.d.onAdapter?.(adapter);
           return { runId: row.id, adapter };
         } catch (e) {
           finish.run(ctx.signal.aborted ? 'cancelled' : 'failed', ctx.signal.aborted ? null : (e as Error).message, null, nowIso(), row.id);
@@ -235,7 +244,10 @@ export class TrainingRuns {
   }
 }
 
-function withoutQuant(settings: TrainingSettings): Omit<TrainingSettings, 'quant'> {
-  const { quant: _quant, ...rest } = settings;
+/** Floats per record and checkpoint in the influence sketches: dot products keep ~1/sqrt(256) relative error. */
+const INFLUENCE_DIM = 256;
+
+function withoutQuant(settings: TrainingSettings): Omit<TrainingSettings, 'quant' | 'influenceCheckpoints'> {
+  const { quant: _quant, influenceCheckpoints: _influence, ...rest } = settings;
   return rest;
 }
