@@ -1,0 +1,134 @@
+/**
+ * Reward epochs, computed locally: the receipts not yet counted are split into amounts per
+ * contributor (usage × share), committed to as an (index, account, amount) Merkle tree in the
+ * layout RewardDistributor checks, and the receipts themselves as one receipts root.
+ */
+import { getAddress } from 'ethers';
+import { AppError } from '../../shared/errors';
+import type { ReceiptFile } from '../../shared/receipts';
+import type { AuditLog } from '../audit/log';
+import type { Db } from '../db/open';
+import { nowIso } from '../common/ids';
+import { buildTree, proofFor, standardLeaf } from '../common/merkle';
+import { WORKSPACE_OWNER } from '../datanets/snapshots';
+
+export const REWARD_LEAF_TYPES = ['uint256', 'address', 'uint256'] as const;
+export const RECEIPT_LEAF_TYPES = ['bytes32'] as const;
+
+export interface RewardLeaf {
+  index: number;
+  account: string;
+  amount: string;
+}
+
+export interface EpochRow {
+  epoch: number;
+  pool: string;
+  total: string;
+  root: string;
+  receipts_root: string;
+  receipts: number;
+  usage_tokens: number;
+  leaves: string;
+  closed_at: string;
+  chain_id: number | null;
+  distributor: string | null;
+  publish_tx: string | null;
+  anchor_tx: string | null;
+  published_at: string | null;
+}
+
+export interface CountedReceipt {
+  digest: string;
+  receipt: ReceiptFile;
+  usageTokens: number;
+}
+
+export const rewardLeafHash = (l: RewardLeaf) => standardLeaf(REWARD_LEAF_TYPES, [l.index, l.account, l.amount]);
+export const receiptLeafHash = (digest: string) => standardLeaf(RECEIPT_LEAF_TYPES, [digest]);
+
+/**
+ * Splits `pool` among contributors by Σ usage × basis points over the receipts. Amounts are
+ * floored, so the total never exceeds the pool (the dust stays with the funder). Records without a
+ * contributor address (the workspace owner's own) cannot claim: their part of the pool is not
+ * handed to the others, it stays with the funder too.
+ */
+export function splitPool(receipts: readonly CountedReceipt[], pool: bigint): RewardLeaf[] {
+  const weights = new Map<string, bigint>();
+  for (const r of receipts) {
+    const { contributors, sharesBps } = r.receipt.receipt;
+    contributors.forEach((c, i) => {
+      const a = getAddress(c);
+      weights.set(a, (weights.get(a) ?? 0n) + BigInt(r.usageTokens) * BigInt(sharesBps[i]!));
+    });
+  }
+  const total = [...weights.values()].reduce((a, b) => a + b, 0n);
+  if (total === 0n) return [];
+  return [...weights]
+    .filter(([account]) => account.toLowerCase() !== WORKSPACE_OWNER)
+    .sort(([a], [b]) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1))
+    .map(([account, w]) => ({ account, amount: ((pool * w) / total).toString() }))
+    .filter((l) => l.amount !== '0')
+    .map((l, index) => ({ index, ...l }));
+}
+
+export class RewardEpochs {
+  constructor(private readonly d: { db: Db; audit: AuditLog; actor: string }) {}
+
+  /** Closes the next epoch over every receipt not yet counted. */
+  close(i: { pool: bigint; receipts: readonly CountedReceipt[] }): EpochRow {
+    if (i.pool <= 0n) throw new AppError('BAD_INPUT', 'pool: the reward pool must be a positive amount of token base units.');
+    if (i.receipts.length === 0) throw new AppError('CONFLICT', 'There are no new receipts to close an epoch over. Attribute some answers first.');
+    const leaves = splitPool(i.receipts, i.pool);
+    if (leaves.length === 0) {
+      throw new AppError('CONFLICT', `None of the ${i.receipts.length} new receipts credits a contributor with an address, so there is nothing to reward.`);
+    }
+    const epoch = ((this.d.db.prepare('SELECT MAX(epoch) AS m FROM reward_epochs').get() as { m: number | null }).m ?? 0) + 1;
+    const root = buildTree(leaves.map(rewardLeafHash)).root;
+    const receiptsRoot = buildTree(i.receipts.map((r) => receiptLeafHash(r.digest))).root;
+    const total = leaves.reduce((a, l) => a + BigInt(l.amount), 0n).toString();
+    const usage = i.receipts.reduce((a, r) => a + r.usageTokens, 0);
+    const db = this.d.db;
+    db.transaction(() => {
+      db.prepare(
+        `INSERT INTO reward_epochs (epoch, pool, total, root, receipts_root, receipts, usage_tokens, leaves, closed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(epoch, i.pool.toString(), total, root, receiptsRoot, i.receipts.length, usage, JSON.stringify(leaves), nowIso());
+      const mark = db.prepare('UPDATE receipts SET epoch = ? WHERE digest = ? AND epoch IS NULL');
+      for (const r of i.receipts) {
+        if (mark.run(epoch, r.digest).changes !== 1) throw new AppError('CONFLICT', `Receipt ${r.digest} was counted in another epoch meanwhile.`);
+      }
+      this.d.audit.append({ actor: this.d.actor, action: 'rewards.closeEpoch', subject: String(epoch), details: { root, receiptsRoot, total, receipts: i.receipts.length, leaves: leaves.length } });
+    })();
+    return this.get(epoch);
+  }
+
+  get(epoch: number): EpochRow {
+    const row = this.d.db.prepare('SELECT * FROM reward_epochs WHERE epoch = ?').get(epoch) as EpochRow | undefined;
+    if (!row) throw new AppError('NOT_FOUND', `No reward epoch ${epoch}.`);
+    return row;
+  }
+
+  list(): EpochRow[] {
+    return this.d.db.prepare('SELECT * FROM reward_epochs ORDER BY epoch DESC').all() as EpochRow[];
+  }
+
+  leaves(epoch: number): RewardLeaf[] {
+    return JSON.parse(this.get(epoch).leaves) as RewardLeaf[];
+  }
+
+  /** The leaf and Merkle proof an account claims an epoch's reward with. */
+  claimProof(epoch: number, account: string): { leaf: RewardLeaf; proof: string[] } {
+    const leaves = this.leaves(epoch);
+    const leaf = leaves.find((l) => l.account.toLowerCase() === account.toLowerCase());
+    if (!leaf) throw new AppError('NOT_FOUND', `Account ${account} has no reward in epoch ${epoch}.`);
+    return { leaf, proof: proofFor(buildTree(leaves.map(rewardLeafHash)), rewardLeafHash(leaf)) };
+  }
+
+  markPublished(i: { epoch: number; chainId: number; distributor: string; publishTx: string; anchorTx: string }): EpochRow {
+    this.d.db
+      .prepare('UPDATE reward_epochs SET chain_id = ?, distributor = ?, publish_tx = ?, anchor_tx = ?, published_at = ? WHERE epoch = ?')
+      .run(i.chainId, i.distributor, i.publishTx, i.anchorTx, nowIso(), i.epoch);
+    this.d.audit.append({ actor: this.d.actor, action: 'rewards.publishEpoch', subject: String(i.epoch), details: { chainId: i.chainId, distributor: i.distributor, publishTx: i.publishTx, anchorTx: i.anchorTx } });
+    return this.get(i.epoch);
+  }
+}
