@@ -1,6 +1,11 @@
-export { startTraining, prepareRows, sha256File, heldOutSplit, TrainingOptions, TARGET_BITS } from './train.js';
-export type { TrainingOptionsInput, TrainingProgress, TrainingResult, TrainingRun, TrainingDeps, LoraTarget } from './train.js';
+export { startTraining, prepareRows, sha256File, heldOutSplit, influencePath, TrainingOptions, TARGET_BITS } from './train.js';
+export type { TrainingOptionsInput, TrainingProgress, TrainingResult, TrainingRun, TrainingDeps, LoraTarget, PreparedRows } from './train.js';
 export { TrainingExample, tokenizeExample, packRows } from './dataset.js';
 export type { PackedRow, TokenizedExample } from './dataset.js';
 export { readAdapterInfo } from './adapter-info.js';
 export type { AdapterInfo } from './adapter-info.js';
+export { scoreInfluence, openInfluenceScorer } from './influence.js';
+export type { InfluenceScores, InfluenceScorer, OpenInfluenceInput, ScoreInfluenceInput } from './influence.js';
+export { readInfluenceHeader, readInfluenceFile, influenceCheckpointSteps, InfluenceHeader, INFLUENCE_PROJECTION } from './influence-file.js';
+export type { InfluenceCheckpoint, InfluenceData } from './influence-file.js';
+export type { InfluenceSketchProgress } from './protocol.js';

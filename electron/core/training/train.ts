@@ -17,7 +17,7 @@ import { canonicalJson } from '../common/canonical-json.js';
 import { readGguf, metaString } from '../models/gguf/index.js';
 import type { NativeMemory } from './addon.js';
 import { TrainingExample, packRows, tokenizeExample, type PackedRow } from './dataset.js';
-import type { ParentMessage, RunnerJob, RunnerMessage } from './protocol.js';
+import type { InfluenceSketchProgress, ParentMessage, RunnerJob, RunnerMessage } from './protocol.js';
 
 export const TARGET_BITS = { q: 1, k: 2, v: 4, o: 8, gate: 16, up: 32, down: 64 } as const;
 export type LoraTarget = keyof typeof TARGET_BITS;
@@ -50,6 +50,18 @@ export const TrainingOptions = z.object({
   checkpointPath: z.string().optional(),
   resume: z.boolean().default(false),
   provenance: z.object({ snapshotRoot: z.string().optional(), baseModelSha256: z.string().regex(/^[0-9a-f]{64}$/).optional() }).default({}),
+  /**
+   * Gradient influence (TracIn): at `checkpoints` evenly spaced steps (the last is the final step)
+   * the trainer sketches every example's LoRA gradient into `dim` floats and writes them, with the
+   * LoRA parameters of each checkpoint, to `path` (default `<adapterPath>.influence`). Sketches are
+   * in the order of `examples`; held-out ones are zero. Does not change the adapter.
+   */
+  influence: z.object({
+    checkpoints: z.number().int().min(1).max(64).default(3),
+    dim: z.number().int().min(16).max(1 << 20).default(256),
+    seed: z.number().int().min(0).max(2 ** 52).default(0),
+    path: z.string().min(1).optional(),
+  }).optional(),
 });
 export type TrainingOptionsInput = z.input<typeof TrainingOptions>;
 export type TrainingOptions = z.output<typeof TrainingOptions>;
@@ -66,6 +78,9 @@ export interface TrainingProgress {
   elapsedSeconds: number;
   etaSeconds: number;
   checkpointWritten: boolean;
+  /** 'influence' while gradient sketches are taken at a TracIn checkpoint (training fields repeat the last step's). */
+  phase: 'train' | 'influence';
+  influence?: InfluenceSketchProgress;
 }
 
 export interface TrainingResult {
@@ -90,6 +105,8 @@ export interface TrainingResult {
   baseModelSha256: string;
   trainRows: number;
   evalRows: number;
+  /** The influence file written next to the adapter (with `influence` options), or null. */
+  influencePath: string | null;
 }
 
 export interface TrainingRun {
@@ -131,31 +148,56 @@ function seededShuffle<T>(xs: readonly T[], seed: number): T[] {
 }
 
 
+export interface PreparedRows {
+  train: PackedRow[];
+  eval: PackedRow[];
+  /** Indices into `examples` held out for evaluation (empty when evalExamples is given). */
+  heldOut: number[];
+  /** With influence options: one unpacked row per example of `examples`, null when held out or nothing is supervised. */
+  perExample?: (PackedRow | null)[];
+}
+
 /** Tokenizes and packs the examples exactly as node-llama-cpp will see them at inference. */
-export async function prepareRows(opts: TrainingOptions, deps: TrainingDeps = {}): Promise<{ train: PackedRow[]; eval: PackedRow[] }> {
+export async function prepareRows(opts: TrainingOptions, deps: TrainingDeps = {}): Promise<PreparedRows> {
   const llama = deps.llama ?? (await sharedLlama());
   const model = await llama.loadModel({ modelPath: opts.modelPath, vocabOnly: true });
   try {
     const wrapper = deps.chatWrapper ?? resolveChatWrapper(model);
-    let trainEx = opts.examples;
-    let evalEx = opts.evalExamples ?? [];
-    if (!opts.evalExamples) {
-      const split = heldOutSplit(opts.examples, opts.seed, opts.evalFraction);
-      evalEx = split.held;
-      trainEx = split.train;
-    }
-    const tok = (xs: readonly TrainingExample[]) => xs.map((x) => tokenizeExample(model, wrapper, x));
-    return { train: packRows(tok(trainEx), opts.seqLen, opts.pack), eval: packRows(tok(evalEx), opts.seqLen, opts.pack) };
+    const tokenized = opts.examples.map((x) => tokenizeExample(model, wrapper, x));
+    // The split shuffles indices exactly as it would shuffle the examples themselves.
+    let trainIdx = tokenized.map((_, i) => i);
+    let heldOut: number[] = [];
+    if (!opts.evalExamples) ({ train: trainIdx, held: heldOut } = heldOutSplit(trainIdx, opts.seed, opts.evalFraction));
+    const evalTok = opts.evalExamples ? opts.evalExamples.map((x) => tokenizeExample(model, wrapper, x)) : heldOut.map((i) => tokenized[i]!);
+    const held = new Set(heldOut);
+    return {
+      train: packRows(trainIdx.map((i) => tokenized[i]!), opts.seqLen, opts.pack),
+      eval: packRows(evalTok, opts.seqLen, opts.pack),
+      heldOut,
+      ...(opts.influence ? { perExample: tokenized.map((t, i) => (held.has(i) ? null : packRows([t], opts.seqLen, false)[0] ?? null)) } : {}),
+    };
   } finally {
     await model.dispose();
   }
+}
+
+/** Where the influence file goes: the option, or beside the adapter. */
+export function influencePath(opts: Pick<TrainingOptions, 'adapterPath' | 'influence'>): string {
+  return opts.influence?.path ?? `${opts.adapterPath}.influence`;
+}
+
+function idleProgress(started: { startStep: number; totalSteps: number } | undefined): TrainingProgress {
+  return {
+    step: started?.startStep ?? 0, totalSteps: started?.totalSteps ?? 0, epoch: 0, loss: NaN, evalLoss: null, learningRate: 0, gradNorm: 0,
+    tokensPerSecond: 0, elapsedSeconds: 0, etaSeconds: 0, checkpointWritten: false, phase: 'train',
+  };
 }
 
 /**
  * The runner script: deps.runnerPath or DATANET_TRAINING_RUNNER when set (bundled hosts build
  * runner.ts as its own entry point), otherwise runner.ts/.js beside this file.
  */
-function runnerEntry(override?: string): { path: string; execArgv: string[] } {
+export function runnerEntry(override?: string): { path: string; execArgv: string[] } {
   const given = override ?? process.env.DATANET_TRAINING_RUNNER;
   if (given) return { path: given, execArgv: extname(given) === '.ts' ? ['--import', 'tsx'] : [] };
   const self = fileURLToPath(import.meta.url);
@@ -189,7 +231,7 @@ export async function startTraining(
     if (metaString(ckpt, 'general.type') !== 'datanet.checkpoint') throw new AppError('BAD_INPUT', `${resumeFrom} is not a training checkpoint.`);
   }
   const baseModelSha256 = opts.provenance.baseModelSha256 ?? (await sha256File(opts.modelPath));
-  const { train, eval: evalRows } = await prepareRows(opts, deps);
+  const { train, eval: evalRows, heldOut, perExample } = await prepareRows(opts, deps);
   if (train.length === 0) throw new AppError('BAD_INPUT', 'No training rows with response tokens.');
   const config = {
     rank: opts.rank, alpha: opts.alpha, dropout: opts.dropout, targets: [...opts.targets].sort(), learningRate: opts.learningRate, minLrRatio: opts.minLrRatio,
@@ -211,6 +253,13 @@ export async function startTraining(
     ...(opts.checkpointPath ? { checkpointPath: opts.checkpointPath } : {}),
     ...(resumeFrom ? { resumeFrom } : {}),
     adapterPath: opts.adapterPath,
+    ...(opts.influence && perExample ? {
+      influence: {
+        checkpoints: opts.influence.checkpoints, dim: opts.influence.dim, seed: opts.influence.seed, path: influencePath(opts),
+        rows: perExample, heldOut, unscored: perExample.flatMap((r, i) => (r === null && !heldOut.includes(i) ? [i] : [])),
+        seqLen: opts.seqLen, baseModelSha256,
+      },
+    } : {}),
     adapterMetadata: {
       'general.name': `datanet-lora-${configHash.slice(0, 12)}`,
       'datanet.base_model_sha256': baseModelSha256,
@@ -255,9 +304,11 @@ export async function startTraining(
         last = {
           step: p.step, totalSteps: p.totalSteps, epoch: p.epoch, loss: p.loss, evalLoss: p.evalLoss, learningRate: p.learningRate,
           gradNorm: p.gradNorm, tokensPerSecond, elapsedSeconds: p.elapsedS, checkpointWritten: p.checkpointWritten,
-          etaSeconds: done > 0 ? (p.elapsedS / done) * (p.totalSteps - p.step) : 0,
+          etaSeconds: done > 0 ? (p.elapsedS / done) * (p.totalSteps - p.step) : 0, phase: 'train',
         };
         onProgress(last);
+      } else if (m.type === 'influence-progress') {
+        onProgress({ ...(last ?? idleProgress(started)), phase: 'influence', influence: m.progress });
       } else if (m.type === 'done') {
         finish(() => resolve({
           status: m.status,
@@ -273,10 +324,10 @@ export async function startTraining(
           memoryEstimate: started!.memory,
           memoryAfter: m.memory,
           baselineRssBytes: started!.baselineRssBytes,
-          configHash, baseModelSha256, trainRows: train.length, evalRows: evalRows.length,
+          configHash, baseModelSha256, trainRows: train.length, evalRows: evalRows.length, influencePath: m.influencePath,
         }));
       } else if (m.type === 'error') {
-        finish(() => reject(new AppError('INTERNAL', `Training failed: ${m.message}`)));
+        finish(() => reject(new AppError(m.code ?? 'INTERNAL', `Training failed: ${m.message}`)));
       }
     });
     child.on('exit', (code, sig) => {
