@@ -15,6 +15,8 @@ import { ServingService } from './serving/service';
 import { ConversationStore } from './inference/conversations';
 import { AttributionService } from './attribution/service';
 import { EventBus } from './events';
+import { APPROVE_WITHOUT_ASKING, WalletService } from './wallet/service';
+import type { TypedDataSigner } from './attribution/receipts';
 import { JobManager } from './jobs/manager';
 import { createHandlers } from './rpc/handlers';
 import { createRouter } from './rpc/router';
@@ -43,6 +45,7 @@ export interface Services {
   serving: ServingService;
   conversations: ConversationStore;
   attribution: AttributionService;
+  wallet: WalletService;
   nearDup: NearDupRegistry;
   actor: string;
 }
@@ -76,6 +79,7 @@ export function openCore(options: CoreOptions): Core {
       if (services.attribution.settings().autoIndex) services.attribution.buildIndex(a.id);
     },
   });
+  const wallet = new WalletService({ dir: paths.wallet, audit, actor: LOCAL_ACTOR, onEvent: (name, payload) => events.emit(name, payload) });
   const services: Services = {
     paths,
     host: options.host,
@@ -91,7 +95,8 @@ export function openCore(options: CoreOptions): Core {
     inference: new InferenceService({ jobs, models, training, snapshots }),
     serving: new ServingService({ db, models, training }),
     conversations: new ConversationStore(db),
-    attribution: new AttributionService({ db, audit, actor: LOCAL_ACTOR, jobs, training, snapshots, receiptSigner: () => null }),
+    attribution: new AttributionService({ db, audit, actor: LOCAL_ACTOR, jobs, training, snapshots, receiptSigner: () => receiptSigner(wallet) }),
+    wallet,
     nearDup,
     actor: LOCAL_ACTOR,
   };
@@ -109,8 +114,31 @@ export function openCore(options: CoreOptions): Core {
       closed = true;
       await services.jobs.shutdown();
       await services.serving.stop();
+      wallet.close();
       db.close();
     },
   };
 }
 
+
+/**
+ * Receipts are signed by the wallet's first account while it is unlocked, without a dialog per
+ * answer: the person opted in once with the autoSign setting (checked by the caller).
+ */
+function receiptSigner(wallet: WalletService): TypedDataSigner | null {
+  const account = wallet.status().locked ? undefined : wallet.listAccounts()[0];
+  if (!account) return null;
+  return async (t) => ({
+    signer: account.address,
+    signature: await wallet.signTypedData({
+      account: account.address,
+      domain: t.domain as never,
+      types: t.types,
+      primaryType: t.primaryType,
+      message: t.message,
+      purpose: 'Attribution receipt (automatic signing is on in Settings)',
+      origin: 'attribution.receipt',
+      confirm: APPROVE_WITHOUT_ASKING,
+    }),
+  });
+}

@@ -10,6 +10,7 @@ import { inferenceMethods } from './inference';
 import { servingMethods } from './serving';
 import { conversationMethods } from './conversations';
 import { attributionMethods } from './attribution';
+import { walletEvents, walletMethods } from './wallet';
 
 /** The whole contract: method name → input/output schemas. Every host and client uses this map. */
 export const methods = {
@@ -23,12 +24,14 @@ export const methods = {
   ...servingMethods,
   ...conversationMethods,
   ...attributionMethods,
+  ...walletMethods,
   ...auditMethods,
 } as const;
 
 export const events = {
   ...datanetEvents,
   ...jobEvents,
+  ...walletEvents,
 } as const;
 
 export type Methods = typeof methods;

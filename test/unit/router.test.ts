@@ -51,7 +51,7 @@ test('an omitted input means an empty object', async (t) => {
 });
 
 test('a handler that breaks the contract is reported as a bug, not passed on', async () => {
-  const handlers = { ...createHandlers(undefined as never) } as Handlers;
+  const handlers = { ...createHandlers({} as never) } as Handlers;
   handlers['datanets.list'] = () => ({ items: [{ id: 'not-an-id' }] }) as never;
   handlers['datanets.get'] = () => {
     throw new TypeError('boom');

@@ -11,11 +11,13 @@ import { outboundActivity } from '../net/outbound';
 import { schemaVersion } from '../db/migrate';
 import type { Handlers } from './router';
 import { attributionHandlers } from './attribution-handlers';
+import { createWalletHandlers } from './wallet-handlers';
 
 /** Contract method → implementation. Inputs arrive parsed; outputs are checked by the router. */
 export function createHandlers(s: Services): Handlers {
   return {
     ...attributionHandlers(s),
+    ...createWalletHandlers(s.wallet),
     'app.getInfo': () => ({
       name: 'Datanet Studio',
       version: s.version,

@@ -24,6 +24,10 @@ export interface WorkspacePaths {
   adapters: string;
   checkpoints: string;
   indexes: string;
+  /** Keystores (scrypt-encrypted) and the account index. */
+  wallet: string;
+  /** Networks, deployments and the devnet's state. */
+  chain: string;
 }
 
 export function prepareWorkspace(dir: string): WorkspacePaths {
@@ -35,9 +39,11 @@ export function prepareWorkspace(dir: string): WorkspacePaths {
     adapters: join(root, 'adapters'),
     checkpoints: join(root, 'checkpoints'),
     indexes: join(root, 'indexes'),
+    wallet: join(root, 'wallet'),
+    chain: join(root, 'chain'),
   };
   try {
-    for (const d of [paths.root, paths.models, paths.adapters, paths.checkpoints, paths.indexes]) mkdirSync(d, { recursive: true });
+    for (const d of [paths.root, paths.models, paths.adapters, paths.checkpoints, paths.indexes, paths.wallet, paths.chain]) mkdirSync(d, { recursive: true });
   } catch (e) {
     throw new AppError('STORAGE', `Cannot create the workspace folder ${root}: ${(e as Error).message}`);
   }
