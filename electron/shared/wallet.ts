@@ -42,12 +42,20 @@ const Label = z.string().trim().min(1, 'must not be empty').max(100, 'must be at
 export const SummaryField = z.object({ name: z.string(), type: z.string().optional(), value: z.string() });
 export type SummaryField = z.infer<typeof SummaryField>;
 
-/** What the chain module says a transaction does, decoded from its ABI, e.g. "Register snapshot root". */
+/**
+ * What a transaction does, decoded by the chain module from the calldata with the contract's ABI
+ * (the shape of core/chain's TxSummary). The wallet checks it against the transaction it describes
+ * (chain, contract address, value, function selector) before showing it.
+ */
 export const TransactionSummary = z.object({
-  title: z.string().min(1).max(200),
-  contractName: z.string().max(100).optional(),
-  method: z.string().max(100).optional(),
-  fields: z.array(SummaryField).max(100).default([]),
+  chainId: z.number().int().positive(),
+  contract: z.string().min(1).max(100),
+  /** null for a contract creation */
+  address: Address.nullable(),
+  function: z.string().min(1).max(100),
+  signature: z.string().min(3).max(1000),
+  args: z.array(z.object({ name: z.string(), type: z.string(), value: z.unknown() })).max(100),
+  valueWei: z.string().regex(/^\d+$/, 'must be a whole number of wei'),
 });
 export type TransactionSummary = z.infer<typeof TransactionSummary>;
 
@@ -81,7 +89,13 @@ export const SigningRequest = z.object({
   /** Which part of the app asked (e.g. "attribution.signReceipt"). */
   origin: z.string(),
   transaction: z
-    .object({ to: Address, data: z.string(), valueWei: z.string(), summary: TransactionSummary })
+    .object({
+      /** null for a contract creation */
+      to: Address.nullable(),
+      data: z.string(),
+      valueWei: z.string(),
+      summary: TransactionSummary,
+    })
     .nullable(),
   typedData: TypedDataSummary.nullable(),
   createdAt: Timestamp,

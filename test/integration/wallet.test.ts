@@ -1,12 +1,14 @@
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { test, type TestContext } from 'node:test';
-import { HDNodeWallet, JsonRpcProvider, Mnemonic, Transaction, Wallet, encryptKeystoreJson, keccak256, verifyTypedData } from 'ethers';
+import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet, encryptKeystoreJson, verifyTypedData } from 'ethers';
 import { AppError } from '../../electron/shared/errors';
-import { walletMethods, type SigningRequest } from '../../electron/shared/wallet';
+import { walletMethods, type SigningRequest, type TransactionSummary } from '../../electron/shared/wallet';
 import { AuditLog } from '../../electron/core/audit/log';
 import { openDatabase } from '../../electron/core/db/open';
 import { describeIssues } from '../../electron/core/rpc/router';
@@ -14,90 +16,63 @@ import { createWalletHandlers } from '../../electron/core/rpc/wallet-handlers';
 import { APPROVE_WITHOUT_ASKING, WalletService, type AuditSink } from '../../electron/core/wallet/service';
 import { tempDir } from '../helpers/workspace';
 
-/*
- * Anvil (npm @foundry-rs/anvil) is not installed in this checkout yet, so the node here is a small
- * JSON-RPC server that answers just what ethers asks while sending a transaction (chain id, nonce,
- * gas, fees, block number) and keeps the raw signed transactions it is given. The wallet, ethers'
- * provider and the signing are real; the test decodes what reached the "node" and checks it.
- */
-interface StubNode {
+interface Anvil {
   url: string;
-  raw: string[];
-  methods: string[];
+  provider: JsonRpcProvider;
 }
 
-async function startStubNode(t: TestContext, chainId: number): Promise<StubNode> {
-  const node: StubNode = { url: '', raw: [], methods: [] };
-  const hex = (n: number | bigint) => `0x${n.toString(16)}`;
-  const answer = (method: string, params: unknown[]): unknown => {
-    node.methods.push(method);
-    switch (method) {
-      case 'eth_chainId':
-        return hex(chainId);
-      case 'net_version':
-        return String(chainId);
-      case 'eth_blockNumber':
-        return '0x10';
-      case 'eth_getTransactionCount':
-        return hex(node.raw.length);
-      case 'eth_estimateGas':
-        return hex(60_000);
-      case 'eth_gasPrice':
-        return hex(2_000_000_000);
-      case 'eth_maxPriorityFeePerGas':
-        return hex(1_000_000_000);
-      case 'eth_getBlockByNumber':
-        return {
-          number: '0x10', hash: `0x${'11'.repeat(32)}`, parentHash: `0x${'22'.repeat(32)}`, timestamp: '0x65000000', nonce: '0x0000000000000000',
-          difficulty: '0x0', gasLimit: hex(30_000_000), gasUsed: '0x0', miner: `0x${'00'.repeat(20)}`, extraData: '0x', baseFeePerGas: hex(1_000_000_000),
-          transactions: [],
-        };
-      case 'eth_sendRawTransaction': {
-        const raw = String(params[0]);
-        node.raw.push(raw);
-        return keccak256(raw);
-      }
-      case 'eth_getTransactionByHash':
-        return null;
-      default:
-        throw new Error(`the stub node does not implement ${method}`);
-    }
-  };
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c: Buffer) => (body += c.toString()));
-    req.on('end', () => {
-      const parsed = JSON.parse(body) as { id: number; method: string; params: unknown[] } | Array<{ id: number; method: string; params: unknown[] }>;
-      const one = (r: { id: number; method: string; params: unknown[] }) => {
-        try {
-          return { jsonrpc: '2.0', id: r.id, result: answer(r.method, r.params) };
-        } catch (e) {
-          return { jsonrpc: '2.0', id: r.id, error: { code: -32601, message: (e as Error).message } };
-        }
-      };
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify(Array.isArray(parsed) ? parsed.map(one) : one(parsed)));
+/** A real anvil (npm @foundry-rs/anvil's binary) on a free loopback port, stopped when the test ends. */
+async function startAnvil(t: TestContext, chainId: number): Promise<Anvil> {
+  const binary = createRequire(import.meta.url).resolve(`@foundry-rs/anvil-${process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}/bin/anvil`);
+  const port = await new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-  const address = server.address();
-  node.url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  return node;
-}
-
-function providerFor(t: TestContext, node: StubNode): JsonRpcProvider {
+  const child = spawn(binary, ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--silent'], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  t.after(async () => {
+    child.kill('SIGTERM');
+    await exited;
+  });
+  const url = `http://127.0.0.1:${port}`;
   // ethers caches identical calls for 250 ms by default, which would hand two quick sends one nonce.
-  const provider = new JsonRpcProvider(node.url, undefined, { cacheTimeout: -1 });
+  const provider = new JsonRpcProvider(url, undefined, { cacheTimeout: -1, polling: false });
   t.after(() => provider.destroy());
-  return provider;
+  for (let i = 0; ; i++) {
+    try {
+      await provider.send('eth_chainId', []);
+      return { url, provider };
+    } catch (e) {
+      if (i > 300) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 const PASSWORD = 'correct horse battery';
+/** anvil funds this phrase's accounts; account 0: */
 const DEV_PHRASE = 'test test test test test test test test test test test junk';
 const ACCOUNT = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
-const REGISTRY = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
+const TARGET = '0x5FbDB2315678afecb367f032d93F642f64180aa3';
 const CALLDATA = '0x2f2ff15d' + '00'.repeat(31) + '01' + '00'.repeat(12) + 'f39fd6e51aad88f6f4ce6ab8827279cfffb92266';
+/** Creation code of a contract whose runtime code returns 42. */
+const CREATION = '0x600a600c600039600a6000f3602a60005260206000f3';
+
+/** A summary of the shape core/chain's describeCall produces. */
+const callSummary = ({ chainId = 31337, to = TARGET, valueWei = '0' }: { chainId?: number; to?: string; valueWei?: string } = {}): TransactionSummary => ({
+  chainId,
+  contract: 'DatanetRegistry',
+  address: to,
+  function: 'grantRole',
+  signature: 'grantRole(bytes32,address)',
+  args: [
+    { name: 'role', type: 'bytes32', value: `0x${'00'.repeat(31)}01` },
+    { name: 'account', type: 'address', value: ACCOUNT },
+  ],
+  valueWei,
+});
 const MAIL712_TYPES = {
   Person: [
     { name: 'name', type: 'string' },
@@ -120,7 +95,6 @@ const mail712 = (account: string) => ({
     contents: 'Hello, Bob!',
   },
 });
-const SUMMARY = { title: 'Register snapshot root', contractName: 'DatanetRegistry', method: 'registerSnapshot', fields: [{ name: 'root', type: 'bytes32', value: '0x01' }] };
 
 async function unlockedWallet(t: TestContext, extra: Partial<ConstructorParameters<typeof WalletService>[0]> = {}) {
   const audit: Parameters<AuditSink['append']>[0][] = [];
@@ -140,73 +114,101 @@ async function unlockedWallet(t: TestContext, extra: Partial<ConstructorParamete
   return { wallet, audit, requests };
 }
 
-test('an approved transaction is signed by the account for the request chain and broadcast; the request shows the decoded call', async (t) => {
-  const node = await startStubNode(t, 31337);
+test('an approved transaction is signed by the account, for the request chain, and mined on anvil; the request shows the decoded call', async (t) => {
+  const anvil = await startAnvil(t, 31337);
   const { wallet, audit } = await unlockedWallet(t);
-  const request = wallet.requestTransaction({ account: ACCOUNT, chainId: 31337, tx: { to: REGISTRY, data: CALLDATA, value: 5n }, summary: SUMMARY, provider: providerFor(t, node) });
+  const request = wallet.requestTransaction({
+    account: ACCOUNT,
+    chainId: 31337,
+    tx: { to: TARGET, data: CALLDATA, value: 5n },
+    summary: callSummary({ valueWei: '5' }),
+    provider: anvil.provider,
+  });
   assert.deepEqual(
-    { kind: request.kind, chainId: request.chainId, contract: request.contract, to: request.transaction?.to, valueWei: request.transaction?.valueWei, title: request.transaction?.summary.title },
-    { kind: 'transaction', chainId: 31337, contract: REGISTRY, to: REGISTRY, valueWei: '5', title: 'Register snapshot root' },
+    { kind: request.kind, chainId: request.chainId, contract: request.contract, to: request.transaction?.to, valueWei: request.transaction?.valueWei, fn: request.transaction?.summary.function },
+    { kind: 'transaction', chainId: 31337, contract: TARGET, to: TARGET, valueWei: '5', fn: 'grantRole' },
   );
-  assert.equal(node.raw.length, 0, 'nothing is sent before approval');
+  assert.equal(await anvil.provider.getTransactionCount(ACCOUNT), 0, 'nothing is sent before approval');
 
   const result = await wallet.approve({ id: request.id });
-  assert.equal(node.raw.length, 1);
-  const sent = Transaction.from(node.raw[0]!);
-  assert.equal(result.txHash, sent.hash);
-  assert.deepEqual([sent.from, sent.to, sent.data, sent.value, sent.chainId], [ACCOUNT, REGISTRY, CALLDATA, 5n, 31337n]);
+  const receipt = (await anvil.provider.waitForTransaction(result.txHash!))!;
+  const mined = (await anvil.provider.getTransaction(result.txHash!))!;
+  assert.equal(receipt.status, 1);
+  assert.deepEqual([mined.from, mined.to, mined.data, mined.value, mined.chainId], [ACCOUNT, TARGET, CALLDATA, 5n, 31337n]);
+  assert.equal(await anvil.provider.getBalance(TARGET), 5n);
   const entry = audit.find((e) => e.action === 'wallet.sentTransaction')!;
-  assert.deepEqual([entry.subject, entry.details?.txHash, entry.details?.chainId], [ACCOUNT, sent.hash, 31337]);
+  assert.deepEqual([entry.subject, entry.details?.txHash, entry.details?.chainId, entry.details?.call], [ACCOUNT, result.txHash, 31337, 'DatanetRegistry.grantRole']);
+
+  // A contract creation (to = null) with a constructor summary.
+  const deploy = wallet.requestTransaction({
+    account: ACCOUNT,
+    chainId: 31337,
+    tx: { to: null, data: CREATION },
+    summary: { chainId: 31337, contract: 'Answer', address: null, function: 'constructor', signature: 'constructor()', args: [], valueWei: '0' },
+    provider: anvil.provider,
+  });
+  assert.equal(deploy.contract, null);
+  const created = (await anvil.provider.waitForTransaction((await wallet.approve({ id: deploy.id })).txHash!))!;
+  assert.equal(await anvil.provider.call({ to: created.contractAddress! }), `0x${'00'.repeat(31)}2a`);
 });
 
 test('approval is refused when the network is another chain, and nothing is sent', async (t) => {
-  const node = await startStubNode(t, 1);
+  const anvil = await startAnvil(t, 5);
   const { wallet } = await unlockedWallet(t);
-  const request = wallet.requestTransaction({ account: ACCOUNT, chainId: 31337, tx: { to: REGISTRY, data: CALLDATA }, summary: SUMMARY });
-  await assert.rejects(wallet.approve({ id: request.id, provider: providerFor(t, node) }), (e: unknown) => {
+  const request = wallet.requestTransaction({ account: ACCOUNT, chainId: 31337, tx: { to: TARGET, data: CALLDATA }, summary: callSummary() });
+  await assert.rejects(wallet.approve({ id: request.id, provider: anvil.provider }), (e: unknown) => {
     assert.ok(e instanceof AppError);
     assert.equal(e.code, 'CONFLICT');
-    assert.match(e.message, /network is chain 1, but the request is for chain 31337; refusing/);
+    assert.match(e.message, /network is chain 5, but the request is for chain 31337; refusing/);
     return true;
   });
-  assert.deepEqual(node.raw, []);
-  assert.ok(!node.methods.includes('eth_sendRawTransaction'));
+  assert.equal(await anvil.provider.getTransactionCount(ACCOUNT), 0, 'nothing reached the chain');
+  assert.equal(await anvil.provider.getBlockNumber(), 0);
   assert.deepEqual(wallet.listRequests(), [], 'the failed request is closed');
 
-  const orphan = wallet.requestTransaction({ account: ACCOUNT, chainId: 31337, tx: { to: REGISTRY, data: CALLDATA }, summary: SUMMARY });
+  const orphan = wallet.requestTransaction({ account: ACCOUNT, chainId: 31337, tx: { to: TARGET, data: CALLDATA }, summary: callSummary() });
   await assert.rejects(wallet.approve({ id: orphan.id }), /No network is configured for chain 31337/);
 });
 
 test('the chain module sends through txSender: --yes approves visibly, a decline sends nothing, without confirm it waits for the UI', async (t) => {
-  const node = await startStubNode(t, 31337);
+  const anvil = await startAnvil(t, 31337);
   const { wallet, requests } = await unlockedWallet(t);
-  const provider = providerFor(t, node);
+  const unsigned = { chainId: 31337, to: TARGET, data: CALLDATA, value: 0n, summary: callSummary() };
 
-  const cliYes = wallet.txSender({ account: ACCOUNT, provider, origin: 'cli', confirm: APPROVE_WITHOUT_ASKING });
-  const hash = await cliYes.send({ chainId: 31337, to: REGISTRY, data: CALLDATA, summary: SUMMARY });
-  assert.equal(hash, Transaction.from(node.raw[0]!).hash);
+  const cliYes = wallet.txSender({ account: ACCOUNT, provider: anvil.provider, origin: 'cli', confirm: APPROVE_WITHOUT_ASKING });
+  const first = await cliYes.send(unsigned);
+  assert.equal((await anvil.provider.waitForTransaction(first))!.status, 1);
 
-  const declining = wallet.txSender({ account: ACCOUNT, provider, origin: 'cli', confirm: () => false });
-  await assert.rejects(declining.send({ chainId: 31337, to: REGISTRY, data: CALLDATA, summary: SUMMARY }), /declined at the confirmation prompt/);
-  assert.equal(node.raw.length, 1);
+  const declining = wallet.txSender({ account: ACCOUNT, provider: anvil.provider, origin: 'cli', confirm: () => false });
+  await assert.rejects(declining.send(unsigned), /declined at the confirmation prompt/);
+  assert.equal(await anvil.provider.getTransactionCount(ACCOUNT), 1);
 
-  const ui = wallet.txSender({ account: ACCOUNT, provider, origin: 'rewards.claim' });
-  const sending = ui.send({ chainId: 31337, to: REGISTRY, data: CALLDATA, summary: SUMMARY });
+  const ui = wallet.txSender({ account: ACCOUNT, provider: anvil.provider, origin: 'rewards.claim' });
+  const sending = ui.send(unsigned);
   await new Promise((r) => setImmediate(r));
   const shown = requests.filter((r) => r.state === 'pending' && r.origin === 'rewards.claim');
   assert.equal(shown.length, 1, 'the UI was told about the request');
+  assert.equal(await anvil.provider.getTransactionCount(ACCOUNT), 1, 'it waits for the decision');
   await wallet.approve({ id: shown[0]!.id });
-  assert.equal(await sending, Transaction.from(node.raw[1]!).hash);
-  assert.equal(Transaction.from(node.raw[1]!).nonce, 1);
+  const second = (await anvil.provider.getTransaction(await sending))!;
+  assert.deepEqual([second.from, second.nonce], [ACCOUNT, 1]);
 });
 
-test('transaction requests with bad fields are named', async (t) => {
+test('transaction requests with bad fields, or a summary that describes another transaction, are refused by name', async (t) => {
   const { wallet } = await unlockedWallet(t);
-  assert.throws(() => wallet.requestTransaction({ account: ACCOUNT, chainId: 31337, tx: { to: '0x12', data: '0x' }, summary: SUMMARY }), /tx\.to: must be an Ethereum address/);
-  assert.throws(() => wallet.requestTransaction({ account: ACCOUNT, chainId: 31337, tx: { to: REGISTRY, data: 'abc' }, summary: SUMMARY }), /tx\.data: must be 0x-prefixed hex/);
-  assert.throws(() => wallet.requestTransaction({ account: ACCOUNT, chainId: 0, tx: { to: REGISTRY, data: '0x' }, summary: SUMMARY }), /chainId: must be a positive integer/);
-  assert.throws(() => wallet.requestTransaction({ account: ACCOUNT, chainId: 1, tx: { to: REGISTRY, data: '0x', value: -1n }, summary: SUMMARY }), /tx\.value: must not be negative/);
-  assert.throws(() => wallet.requestTransaction({ account: ACCOUNT, chainId: 1, tx: { to: REGISTRY, data: '0x' }, summary: { ...SUMMARY, title: '' } }), /summary: title/);
+  const ask = (tx: { to: string | null; data: string; value?: bigint }, summary: unknown, chainId = 31337) =>
+    () => wallet.requestTransaction({ account: ACCOUNT, chainId, tx, summary: summary as TransactionSummary });
+  assert.throws(ask({ to: '0x12', data: '0x' }, callSummary()), /tx\.to: must be an Ethereum address/);
+  assert.throws(ask({ to: TARGET, data: 'abc' }, callSummary()), /tx\.data: must be 0x-prefixed hex/);
+  assert.throws(ask({ to: TARGET, data: '0x' }, callSummary(), 0), /chainId: must be a positive integer/);
+  assert.throws(ask({ to: TARGET, data: '0x', value: -1n }, callSummary()), /tx\.value: must not be negative/);
+  assert.throws(ask({ to: TARGET, data: CALLDATA }, { ...callSummary(), function: '' }), /summary\.function: /);
+  assert.throws(ask({ to: TARGET, data: CALLDATA }, callSummary({ chainId: 1 })), /summary\.chainId does not match the transaction \(1 vs 31337\)/);
+  assert.throws(ask({ to: TARGET, data: CALLDATA }, callSummary({ to: ACCOUNT })), /summary\.address does not match/);
+  assert.throws(ask({ to: TARGET, data: CALLDATA, value: 1n }, callSummary()), /summary\.valueWei does not match the transaction \(0 vs 1\)/);
+  assert.throws(ask({ to: TARGET, data: `0xa9059cbb${CALLDATA.slice(10)}` }, callSummary()), /summary\.signature does not match the transaction \(grantRole\(bytes32,address\) has selector 0x2f2ff15d, the calldata starts 0xa9059cbb\)/);
+  assert.throws(ask({ to: null, data: CREATION }, { ...callSummary(), address: null }), /summary\.function does not match the transaction \(a contract creation is a constructor call\)/);
+  assert.deepEqual(wallet.listRequests(), []);
 });
 
 /** Every run of three or more consecutive words of a phrase: a leak of part of it counts too. */
@@ -223,8 +225,8 @@ test('secret hygiene: after every flow, failures included, no phrase, key or pas
   const db = openDatabase(join(dir, 'studio.db'));
   t.after(() => db.close());
   const audit = new AuditLog(db);
-  const node = await startStubNode(t, 31337);
-  const otherChain = await startStubNode(t, 5);
+  const anvil = await startAnvil(t, 31337);
+  const otherChain = await startAnvil(t, 5);
 
   // Known secrets: a phrase from fixed entropy, a raw key, the keystore's own password, the wallet password.
   const phrase = Mnemonic.fromEntropy(`0x${'5a'.repeat(16)}`).phrase;
@@ -260,7 +262,7 @@ test('secret hygiene: after every flow, failures included, no phrase, key or pas
       scryptN: 2 ** 10,
       audit,
       requestTtlMs: 60_000,
-      providerFor: () => new JsonRpcProvider(node.url, undefined, { cacheTimeout: -1 }),
+      providerFor: () => anvil.provider,
       onEvent: (name, payload) => void events.push(`${name} ${JSON.stringify(payload)}`),
     });
     t.after(() => wallet.close());
@@ -328,11 +330,14 @@ test('secret hygiene: after every flow, failures included, no phrase, key or pas
     await rpc('wallet.approve', { id: declined.id });
     await expectFailure('typed data with a bad address', () => wallet.requestTypedData({ ...mail712(accounts[0]!.address), message: { ...mail712('').message, to: { name: 'x', wallet: rawKey } } }));
 
-    const tx = wallet.requestTransaction({ account: accounts[2]!.address, chainId: 31337, tx: { to: REGISTRY, data: CALLDATA, value: 1n }, summary: SUMMARY });
-    await rpc('wallet.approve', { id: tx.id });
-    assert.equal(node.raw.length, 1, 'the transaction reached the node');
-    const wrongChain = wallet.requestTransaction({ account: accounts[3]!.address, chainId: 31337, tx: { to: REGISTRY, data: CALLDATA }, summary: SUMMARY });
-    await expectFailure('approve on the wrong chain', () => wallet.approve({ id: wrongChain.id, provider: providerFor(t, otherChain) }));
+    await anvil.provider.send('anvil_setBalance', [accounts[2]!.address, '0xde0b6b3a7640000']);
+    const tx = wallet.requestTransaction({ account: accounts[2]!.address, chainId: 31337, tx: { to: TARGET, data: CALLDATA, value: 1n }, summary: callSummary({ valueWei: '1' }) });
+    const { txHash } = (await rpc('wallet.approve', { id: tx.id })) as { txHash: string };
+    assert.equal((await anvil.provider.waitForTransaction(txHash))!.status, 1, 'the transaction was mined');
+    const wrongChain = wallet.requestTransaction({ account: accounts[3]!.address, chainId: 31337, tx: { to: TARGET, data: CALLDATA }, summary: callSummary() });
+    await expectFailure('approve on the wrong chain', () => wallet.approve({ id: wrongChain.id, provider: otherChain.provider }));
+    const unfunded = wallet.requestTransaction({ account: accounts[4]!.address, chainId: 31337, tx: { to: TARGET, data: CALLDATA }, summary: callSummary() });
+    await expectFailure('approve without funds for gas', () => wallet.approve({ id: unfunded.id }));
     await expectFailure('signTypedData declined', () => wallet.signTypedData({ ...mail712(accounts[4]!.address), origin: 'test', confirm: () => false }));
     await rpc('wallet.listRequests', {});
     await rpc('wallet.status', {});

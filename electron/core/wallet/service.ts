@@ -1,6 +1,7 @@
 import { randomBytes, randomInt } from 'node:crypto';
 import { inspect } from 'node:util';
 import {
+  FunctionFragment,
   HDNodeWallet,
   Mnemonic,
   Wallet,
@@ -74,17 +75,21 @@ export interface WalletServiceOptions {
 export interface TransactionRequestInput {
   account: string;
   chainId: number;
-  tx: { to: string; data: string; value?: bigint | string };
+  /** `to` is null for a contract creation. */
+  tx: { to: string | null; data: string; value?: bigint | string };
   summary: TransactionSummary;
   origin?: string;
   /** Used to broadcast on approval; its chain id must equal chainId. */
   provider?: Provider;
 }
 
-/** What the chain module sends through: every transaction becomes a request and waits for approval. */
+/**
+ * What the chain module sends through (core/chain's TxSender): every transaction becomes a request
+ * and waits for approval; send resolves with the hash once it is broadcast.
+ */
 export interface TxSender {
   readonly address: string;
-  send(tx: { chainId: number; to: string; data: string; value?: bigint | string; summary: TransactionSummary }): Promise<string>;
+  send(tx: { chainId: number; to: string | null; data: string; value?: bigint; summary: TransactionSummary }): Promise<string>;
 }
 
 interface Unlocked {
@@ -103,11 +108,51 @@ interface PendingCreate {
 interface RequestRecord {
   view: SigningRequest;
   typed?: { domain: TypedDataDomain; types: TypedDataTypes; message: Record<string, unknown>; digest: string };
-  tx?: { to: string; data: string; value: bigint };
+  tx?: { to: string | null; data: string; value: bigint };
   provider?: Provider;
   timer: NodeJS.Timeout;
   busy: boolean;
   waiters: Array<{ resolve: (r: ApprovalResult) => void; reject: (e: unknown) => void }>;
+}
+
+/** Asks the node itself: a provider with a static network would answer getNetwork from its config. */
+async function chainIdOf(provider: Provider): Promise<bigint> {
+  try {
+    const asJsonRpc = provider as Provider & { send?: (method: string, params: unknown[]) => Promise<unknown> };
+    if (typeof asJsonRpc.send === 'function') return BigInt(String(await asJsonRpc.send('eth_chainId', [])));
+    return (await provider.getNetwork()).chainId;
+  } catch (e) {
+    throw new AppError('NOT_AVAILABLE', `The network did not say which chain it is (${failureReason(e)}); nothing was sent.`);
+  }
+}
+
+/**
+ * The decoded summary is what the person approves, so it must describe this very transaction:
+ * same chain, contract address and value, and a function whose selector starts the calldata.
+ */
+function checkSummary({ summary, chainId, to, data, value }: { summary: unknown; chainId: number; to: string | null; data: string; value: bigint }): TransactionSummary {
+  const parsed = TransactionSummary.safeParse(summary);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AppError('BAD_INPUT', `summary.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`);
+  }
+  const s = parsed.data;
+  const mismatch = (field: string, what: string) => new AppError('BAD_INPUT', `summary.${field} does not match the transaction (${what}); it would show the user something else than what is signed.`);
+  if (s.chainId !== chainId) throw mismatch('chainId', `${s.chainId} vs ${chainId}`);
+  if ((s.address === null ? null : getAddress(s.address)) !== to) throw mismatch('address', `${s.address ?? 'creation'} vs ${to ?? 'creation'}`);
+  if (BigInt(s.valueWei) !== value) throw mismatch('valueWei', `${s.valueWei} vs ${value}`);
+  if (to !== null) {
+    let selector: string;
+    try {
+      selector = FunctionFragment.from(s.signature).selector;
+    } catch {
+      throw new AppError('BAD_INPUT', `summary.signature: "${s.signature.slice(0, 100)}" is not a function signature.`);
+    }
+    if (!data.toLowerCase().startsWith(selector)) throw mismatch('signature', `${s.signature} has selector ${selector}, the calldata starts ${data.slice(0, 10)}`);
+  } else if (s.function !== 'constructor') {
+    throw mismatch('function', 'a contract creation is a constructor call');
+  }
+  return s;
 }
 
 const hexId = (prefix: 'wsrc' | 'wreq' | 'wnew') => `${prefix}_${randomBytes(8).toString('hex')}`;
@@ -294,11 +339,13 @@ export class WalletService {
 
   requestTransaction(input: TransactionRequestInput): SigningRequest {
     const account = this.#knownAccount(input.account);
-    let to: string;
-    try {
-      to = getAddress(input.tx.to);
-    } catch {
-      throw new AppError('BAD_INPUT', 'tx.to: must be an Ethereum address.');
+    let to: string | null = null;
+    if (input.tx.to !== null) {
+      try {
+        to = getAddress(input.tx.to);
+      } catch {
+        throw new AppError('BAD_INPUT', 'tx.to: must be an Ethereum address (or null for a contract creation).');
+      }
     }
     if (!/^0x([0-9a-fA-F]{2})*$/.test(input.tx.data)) throw new AppError('BAD_INPUT', 'tx.data: must be 0x-prefixed hex bytes.');
     if (!Number.isSafeInteger(input.chainId) || input.chainId <= 0) throw new AppError('BAD_INPUT', 'chainId: must be a positive integer.');
@@ -309,8 +356,7 @@ export class WalletService {
       throw new AppError('BAD_INPUT', 'tx.value: must be an amount of wei (a whole number).');
     }
     if (value < 0n) throw new AppError('BAD_INPUT', 'tx.value: must not be negative.');
-    const summary = TransactionSummary.safeParse(input.summary);
-    if (!summary.success) throw new AppError('BAD_INPUT', `summary: ${summary.error.issues[0]?.path.join('.') ?? ''} ${summary.error.issues[0]?.message ?? ''}`.trim());
+    const summary = checkSummary({ summary: input.summary, chainId: input.chainId, to, data: input.tx.data, value });
     return this.#addRequest(
       {
         kind: 'transaction',
@@ -318,7 +364,7 @@ export class WalletService {
         chainId: input.chainId,
         contract: to,
         origin: input.origin ?? 'transaction',
-        transaction: { to, data: input.tx.data.toLowerCase(), valueWei: value.toString(), summary: summary.data },
+        transaction: { to, data: input.tx.data.toLowerCase(), valueWei: value.toString(), summary },
         typedData: null,
       },
       { tx: { to, data: input.tx.data, value }, provider: input.provider },
@@ -352,9 +398,9 @@ export class WalletService {
       } else {
         const provider = record.provider ?? input.provider ?? (await this.#opts.providerFor?.(record.view.chainId!)) ?? null;
         if (!provider) throw new AppError('NOT_AVAILABLE', `No network is configured for chain ${record.view.chainId}; the transaction was not sent.`);
-        const network = await provider.getNetwork();
-        if (network.chainId !== BigInt(record.view.chainId!)) {
-          throw new AppError('CONFLICT', `The connected network is chain ${network.chainId}, but the request is for chain ${record.view.chainId}; refusing to send it there.`);
+        const actual = await chainIdOf(provider);
+        if (actual !== BigInt(record.view.chainId!)) {
+          throw new AppError('CONFLICT', `The connected network is chain ${actual}, but the request is for chain ${record.view.chainId}; refusing to send it there.`);
         }
         const tx = record.tx!;
         const sent = await signer.connect(provider).sendTransaction({ to: tx.to, data: tx.data, value: tx.value, chainId: record.view.chainId! });
@@ -365,7 +411,7 @@ export class WalletService {
           chainId: record.view.chainId,
           to: tx.to,
           valueWei: tx.value.toString(),
-          title: record.view.transaction?.summary.title,
+          call: `${record.view.transaction?.summary.contract}.${record.view.transaction?.summary.function}`,
           txHash: sent.hash,
         });
       }
