@@ -12,11 +12,13 @@
 export type SuffixArrayStage = 'lms-sorted' | 'reduced-solved' | 'done';
 
 /**
- * The suffix array of `text` (values in [0, upper]): the start positions of its suffixes in
+ * The suffix array of `text` (values in [0, upper], upper < 2^31): the start positions of its suffixes in
  * lexicographic order, a shorter suffix before a longer one it prefixes.
  */
 export function buildSuffixArray(text: Uint32Array | Int32Array, upper: number, onStage?: (stage: SuffixArrayStage) => void): Int32Array {
-  const sa = saIs(text, text.length, upper, onStage);
+  // One element type through every level of the recursion keeps saIs monomorphic for V8.
+  const s = text instanceof Int32Array ? text : new Int32Array(text.buffer, text.byteOffset, text.length);
+  const sa = saIs(s, s.length, upper, onStage);
   onStage?.('done');
   return sa;
 }
@@ -35,7 +37,7 @@ function naive(s: ArrayLike<number>, n: number): Int32Array {
   return Int32Array.from(idx);
 }
 
-function saIs(s: Uint32Array | Int32Array, n: number, upper: number, onStage?: (stage: SuffixArrayStage) => void): Int32Array {
+function saIs(s: Int32Array, n: number, upper: number, onStage?: (stage: SuffixArrayStage) => void): Int32Array {
   if (n === 0) return new Int32Array(0);
   if (n === 1) return Int32Array.of(0);
   if (n === 2) return s[0]! < s[1]! ? Int32Array.of(0, 1) : Int32Array.of(1, 0);
@@ -103,7 +105,7 @@ function saIs(s: Uint32Array | Int32Array, n: number, upper: number, onStage?: (
  * The reduced problem: each LMS suffix named by the rank of its LMS substring among distinct
  * ones. Its own function so the n-sized LMS map is garbage before the recursion allocates.
  */
-function nameLmsSubstrings(s: Uint32Array | Int32Array, n: number, sa: Int32Array, lms: Int32Array) {
+function nameLmsSubstrings(s: Int32Array, n: number, sa: Int32Array, lms: Int32Array) {
   const m = lms.length;
   const lmsMap = new Int32Array(n + 1).fill(-1);
   for (let k = 0; k < m; k++) lmsMap[lms[k]!] = k;
