@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { test, type TestContext } from 'node:test';
 import { HDNodeWallet, Mnemonic, Wallet, encryptKeystoreJson, hexlify, scrypt, verifyTypedData } from 'ethers';
 import { AppError } from '../../electron/shared/errors';
 import { walletMethods, type WalletEventName } from '../../electron/shared/wallet';
+import { guarded } from '../../electron/core/rpc/wallet-handlers';
 import { checkKeystoreKdf } from '../../electron/core/wallet/keystore-limits';
 import { useNativeScrypt } from '../../electron/core/wallet/native-scrypt';
 import { APPROVE_WITHOUT_ASKING, WalletService, type WalletServiceOptions } from '../../electron/core/wallet/service';
@@ -371,4 +372,29 @@ test("the native scrypt ethers is routed to gives the same key as ethers' own Ja
   const native = await scrypt(passwd, salt, 2 ** 12, 8, 1, 64);
   const javascript = hexlify(await scrypt._(passwd, salt, 2 ** 12, 8, 1, 64));
   assert.equal(native, javascript);
+});
+
+test('wallet handlers pass AppErrors through and replace any other error by its kind alone', async () => {
+  const leaky = guarded('wallet.unlock', () => {
+    throw new TypeError(`cannot use ${KEY}`);
+  });
+  assert.throws(() => leaky({ password: PASSWORD }), (e: unknown) => {
+    assert.ok(e instanceof AppError);
+    assert.equal(e.code, 'INTERNAL');
+    assert.equal(e.message, 'wallet.unlock failed unexpectedly (TypeError); details are withheld because they may contain key material. This is a bug.');
+    return true;
+  });
+  const leakyAsync = guarded('wallet.import', async () => Promise.reject(new Error(DEV_PHRASE)));
+  await rejectsWith(Promise.resolve(leakyAsync({ kind: 'mnemonic', mnemonic: DEV_PHRASE, password: PASSWORD })), 'INTERNAL', /^wallet\.import failed unexpectedly \(Error\)/);
+  const named = guarded('wallet.lock', () => {
+    throw new AppError('UNAUTHORIZED', 'Wrong wallet password.');
+  });
+  assert.throws(() => named({}), /^AppError: Wrong wallet password\.$/);
+});
+
+test('a wallet folder that cannot be written is a storage error naming the path', async (t) => {
+  const base = tempDir(t, 'dstudio-wallet-');
+  writeFileSync(join(base, 'blocker'), '');
+  const wallet = new WalletService({ dir: join(base, 'blocker', 'wallet'), scryptN: TEST_SCRYPT_N });
+  await rejectsWith(wallet.import({ kind: 'privateKey', privateKey: KEY, password: PASSWORD }), 'STORAGE', /blocker\/wallet\/wsrc_[0-9a-f]{16}\.json: cannot be written \(ENOTDIR\)/);
 });

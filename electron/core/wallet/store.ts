@@ -54,8 +54,10 @@ export class WalletStore {
   }
 
   writeIndex(index: WalletIndex): void {
-    mkdirSync(this.dir, { recursive: true });
-    writeFileAtomic(this.indexPath, [Buffer.from(`${JSON.stringify(index, null, 2)}\n`)]);
+    this.#write(this.indexPath, () => {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      writeFileAtomic(this.indexPath, [Buffer.from(`${JSON.stringify(index, null, 2)}\n`)]);
+    });
   }
 
   readKeystore(source: WalletSource): string {
@@ -69,9 +71,19 @@ export class WalletStore {
 
   /** Keystore files are written owner-only: they are encrypted, but need not be readable by others. */
   writeKeystore(file: string, json: string): void {
-    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
     const path = join(this.dir, file);
-    writeFileAtomic(path, [Buffer.from(json)]);
-    chmodSync(path, 0o600);
+    this.#write(path, () => {
+      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      writeFileAtomic(path, [Buffer.from(json)]);
+      chmodSync(path, 0o600);
+    });
+  }
+
+  #write(path: string, write: () => void): void {
+    try {
+      write();
+    } catch (e) {
+      throw new AppError('STORAGE', `${path}: cannot be written (${(e as NodeJS.ErrnoException).code ?? 'error'}).`);
+    }
   }
 }
