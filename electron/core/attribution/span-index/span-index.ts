@@ -6,10 +6,9 @@ import { AppError } from '../../../shared/errors.js';
 import { assertLittleEndian, infoOf, Manifest, MANIFEST_FILE, SEPARATOR, type SpanIndexInfo } from './format.js';
 import { readU32Range } from './u32-file.js';
 
-const QueryTokens = z.union([z.instanceof(Uint32Array), z.array(z.number().int().nonnegative().lt(SEPARATOR))]);
+const QueryTokenArray = z.array(z.number().int().nonnegative().lt(SEPARATOR));
 
-const SpanQuery = z.object({
-  tokens: QueryTokens,
+const SpanQueryOptions = z.object({
   /** Spans shorter than this many tokens are not reported. */
   minLength: z.number().int().min(1).default(8),
   /** Records listed per span, most occurrences first. */
@@ -17,7 +16,10 @@ const SpanQuery = z.object({
   /** Occurrences looked up per span to count records; past it `recordsComplete` is false. */
   maxOccurrencesScanned: z.number().int().positive().default(100_000),
 });
-export type SpanQuery = z.input<typeof SpanQuery>;
+export interface SpanQuery extends z.input<typeof SpanQueryOptions> {
+  /** The answer's token ids (the tokenizer the index was built with). */
+  tokens: Uint32Array | readonly number[];
+}
 
 export interface RecordCount {
   recordIndex: number;
@@ -162,10 +164,11 @@ export class SpanIndex {
    * those shorter than minLength. With the records they occur in and how often.
    */
   findSpans(input: SpanQuery): { spans: SpanMatch[] } {
-    const parsed = SpanQuery.safeParse(input);
+    const { tokens, ...options } = input;
+    const parsed = SpanQueryOptions.safeParse(options);
     if (!parsed.success) throw new AppError('BAD_INPUT', `Invalid span query: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
     const { minLength, maxRecordsPerSpan, maxOccurrencesScanned } = parsed.data;
-    const q = parseTokens(parsed.data.tokens);
+    const q = parseTokens(tokens);
     const lengths = this.longestMatches(q);
     const spans: SpanMatch[] = [];
     for (let i = 0; i < q.length; i++) {
@@ -212,9 +215,9 @@ function parseTokens(input: Uint32Array | readonly number[]): Uint32Array {
     if (input.includes(SEPARATOR)) throw new AppError('BAD_INPUT', `Query token ${input.indexOf(SEPARATOR)} is ${SEPARATOR}, which is not a token id.`);
     return input;
   }
-  const parsed = QueryTokens.safeParse(input);
+  const parsed = QueryTokenArray.safeParse(input);
   if (!parsed.success) throw new AppError('BAD_INPUT', `Query tokens must be token ids: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
-  return Uint32Array.from(parsed.data as readonly number[]);
+  return Uint32Array.from(parsed.data);
 }
 
 /** Compares the suffix at p with pattern q[from, from+len): <0, 0 (the suffix starts with it), >0. */
