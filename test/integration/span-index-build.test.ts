@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, test } from 'node:test';
+import { build } from 'esbuild';
 import { SpanIndex, SpanIndexWriter } from '../../electron/core/attribution/span-index/index';
 import { mulberry32 } from '../../electron/core/common/prng';
 import { isAppError } from '../../electron/shared/errors';
@@ -59,6 +60,7 @@ test('a build killed with its process leaves nothing that opens, and the next bu
   const dir = join(root, 'killed');
   const writerUrl = pathToFileURL(join(process.cwd(), 'electron/core/attribution/span-index/index.ts')).href;
   const code = `
+    import { readFileSync } from 'node:fs';
     import { SpanIndexWriter } from ${JSON.stringify(writerUrl)};
     const w = await SpanIndexWriter.create({ dir: ${JSON.stringify(dir)}, shardTokens: 100000 });
     for (let r = 0; r < 2000; r++) w.addDocument({ recordIndex: r, tokens: new Uint32Array(200).map((_, i) => (r * 7 + i * 13) % 5000) });
@@ -93,4 +95,38 @@ test('a worker that dies or is missing fails the build cleanly', async () => {
   w.addDocument({ recordIndex: 0, tokens: [1, 2, 3] });
   await assert.rejects(w.finish(), (e) => isAppError(e) && e.code === 'NOT_AVAILABLE' && /no-such-worker\.js/.test(e.message));
   assert.deepEqual(staging(), []);
+});
+
+test('a bundled host (esbuild CJS, as the desktop build makes it) builds the same index through DATANET_SPAN_INDEX_WORKER', async () => {
+  const docs = Array.from({ length: 300 }, (_, r) => ({ recordIndex: r, tokens: Array.from({ length: 50 + (r % 40) }, (_, i) => (r * 31 + i * i) % 700) }));
+  const docsFile = join(root, 'docs.json');
+  writeFileSync(docsFile, JSON.stringify(docs));
+  const hostSource = join(root, 'host.ts');
+  writeFileSync(hostSource, `
+    import { readFileSync } from 'node:fs';
+    import { SpanIndexWriter } from ${JSON.stringify(join(process.cwd(), 'electron/core/attribution/span-index/index.ts'))};
+    (async () => {
+      const w = await SpanIndexWriter.create({ dir: process.argv[2]!, shardTokens: 5000 });
+      for (const d of JSON.parse(readFileSync(${JSON.stringify(docsFile)}, 'utf8'))) w.addDocument(d);
+      await w.finish();
+    })().catch((e) => { console.error(e); process.exit(1); });`);
+  const common = { bundle: true, platform: 'node', target: 'node20', format: 'cjs', logLevel: 'error', logOverride: { 'empty-import-meta': 'silent' } } as const;
+  await build({ ...common, entryPoints: [hostSource], outfile: join(root, 'bundle/host.cjs') });
+  await build({ ...common, entryPoints: ['electron/core/attribution/span-index/build-worker.ts'], outfile: join(root, 'bundle/span-index-worker.cjs') });
+
+  const bundledDir = join(root, 'bundled');
+  const r = spawnSync(process.execPath, [join(root, 'bundle/host.cjs'), bundledDir], {
+    env: { ...process.env, DATANET_SPAN_INDEX_WORKER: join(root, 'bundle/span-index-worker.cjs') }, encoding: 'utf8',
+  });
+  assert.equal(r.status, 0, r.stderr);
+
+  const sourceDir = join(root, 'from-source');
+  const w = await SpanIndexWriter.create({ dir: sourceDir, shardTokens: 5000 });
+  for (const d of docs) w.addDocument(d);
+  await w.finish();
+  const manifest = (d: string) => JSON.parse(readFileSync(join(d, 'manifest.json'), 'utf8')) as { shards: unknown[]; tokens: unknown };
+  assert.ok(manifest(bundledDir).shards.length > 1);
+  assert.deepEqual(manifest(bundledDir).shards, manifest(sourceDir).shards);
+  assert.deepEqual(manifest(bundledDir).tokens, manifest(sourceDir).tokens);
+  await SpanIndex.open(bundledDir, { verify: true });
 });

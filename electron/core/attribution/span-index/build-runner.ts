@@ -35,8 +35,7 @@ import(workerData.tsx.api).then(({ tsImport }) => tsImport(workerData.tsx.entry,
  * build-worker.ts as its own entry point), otherwise build-worker.ts/.js beside this file.
  */
 function startWorker(input: WorkerInput, override?: string): Worker {
-  const self = fileURLToPath(import.meta.url);
-  const path = override ?? process.env.DATANET_SPAN_INDEX_WORKER ?? join(dirname(self), `build-worker${extname(self)}`);
+  const path = override ?? process.env.DATANET_SPAN_INDEX_WORKER ?? besideThisModule();
   if (!existsSync(path)) throw new AppError('NOT_AVAILABLE', `The span index build worker ${path} is missing (bundled hosts set DATANET_SPAN_INDEX_WORKER).`);
   const options = { stdout: false, stderr: false };
   if (extname(path) !== '.ts') return new Worker(path, { ...options, workerData: { input } satisfies WorkerData });
@@ -86,6 +85,12 @@ export function buildShards(opts: BuildShardsOptions): Promise<ShardEntry[]> {
     worker.on('error', (e) => settle(() => reject(new AppError('INTERNAL', `The span index build worker failed: ${e.message}`))));
     worker.on('exit', (code) => settle(() => reject(new AppError('INTERNAL', `The span index build worker exited (code ${code}) before finishing.`))));
   });
+}
+
+/** Only read when no path is given: in a CJS bundle import.meta.url is undefined. */
+function besideThisModule(): string {
+  const self = fileURLToPath(import.meta.url);
+  return join(dirname(self), `build-worker${extname(self)}`);
 }
 
 const cancelled = () => new AppError('CANCELLED', 'The span index build was cancelled.');
