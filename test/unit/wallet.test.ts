@@ -398,3 +398,18 @@ test('a wallet folder that cannot be written is a storage error naming the path'
   const wallet = new WalletService({ dir: join(base, 'blocker', 'wallet'), scryptN: TEST_SCRYPT_N });
   await rejectsWith(wallet.import({ kind: 'privateKey', privateKey: KEY, password: PASSWORD }), 'STORAGE', /blocker\/wallet\/wsrc_[0-9a-f]{16}\.json: cannot be written \(ENOTDIR\)/);
 });
+
+test('unlocking at the default scrypt cost leaves the event loop free: other calls run while the key is derived', async (t) => {
+  // The default N = 2^17 on purpose: the derivation must take long enough for other work to be due.
+  const dir = join(tempDir(t, 'dstudio-wallet-'), 'wallet');
+  const wallet = new WalletService({ dir });
+  t.after(() => wallet.close());
+  await wallet.import({ kind: 'privateKey', privateKey: KEY, password: PASSWORD });
+  wallet.lock();
+  let otherWorkRan = false;
+  const other = setImmediate(() => (otherWorkRan = true));
+  const ranBeforeUnlockFinished = await wallet.unlock({ password: PASSWORD }).then(() => otherWorkRan);
+  clearImmediate(other);
+  assert.equal(ranBeforeUnlockFinished, true, "with ethers' JavaScript scrypt the loop is held until the key is derived");
+  assert.equal(JSON.parse(readFileSync(join(dir, readdirSync(dir).find((f) => f.startsWith('wsrc_'))!), 'utf8')).Crypto.kdfparams.n, 2 ** 17);
+});
