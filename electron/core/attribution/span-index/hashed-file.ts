@@ -1,5 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { AppError } from '../../../shared/errors.js';
 
 /**
  * A file written front to back with its sha256 computed on the way, buffered in large chunks.
@@ -63,7 +64,12 @@ export class HashedFileWriter {
   private writeOut(data: Uint8Array): void {
     this.hash.update(data);
     let off = 0;
-    while (off < data.byteLength) off += writeSync(this.fd, data, off, data.byteLength - off);
+    try {
+      while (off < data.byteLength) off += writeSync(this.fd, data, off, data.byteLength - off);
+    } catch (e) {
+      // A full disk is the usual cause; say which file it was.
+      throw new AppError('STORAGE', `Could not write ${this.path}: ${(e as Error).message}`);
+    }
     this.written += data.byteLength;
   }
 }
