@@ -15,6 +15,7 @@ import { SettingsScreen } from './features/settings/SettingsScreen';
 import { TrainScreen } from './features/train/TrainScreen';
 import { ModelsScreen } from './features/models/ModelsScreen';
 import { PlaygroundScreen } from './features/playground/PlaygroundScreen';
+import { AttributionScreen } from './features/attribution/AttributionScreen';
 import { NotAvailable } from './features/unavailable/NotAvailable';
 
 function NoConnection() {
@@ -56,6 +57,8 @@ export function App() {
           <ModelsScreen />
         ) : route.section === 'playground' ? (
           <PlaygroundScreen />
+        ) : route.section === 'attribution' ? (
+          <AttributionScreen />
         ) : route.section === 'train' ? (
           <TrainScreen />
         ) : route.section === 'settings' ? (

@@ -58,8 +58,8 @@ test('create a datanet and records in the UI; after restarting serve they are st
   await screenshot(page, '02-datanet-records');
 
   // Sections that have not landed say so plainly.
-  await page.getByRole('link', { name: /Attribution/ }).click();
-  assert.match(await page.getByTestId('not-available').innerText(), /Attribution is not available yet/);
+  await page.getByRole('link', { name: /Proposals/ }).click();
+  await page.getByTestId('not-available').getByText('Proposals is not available yet').waitFor();
   await screenshot(page, '03-not-available');
 
   // Restart serve on the same workspace: a new token, the same data. (The old tab would keep

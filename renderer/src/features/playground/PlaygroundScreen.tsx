@@ -1,4 +1,4 @@
-import { MessageSquarePlus, Send, Square } from 'lucide-react';
+import { Fingerprint, MessageSquarePlus, Send, Square } from 'lucide-react';
 import { useEffect, useRef, useState } from 'react';
 import { toast } from 'sonner';
 import type { Conversation, ConversationMessage } from '../../../../electron/shared/conversations';
@@ -8,6 +8,7 @@ import type { Adapter } from '../../../../electron/shared/training';
 import { client } from '../../api';
 import { Button, EmptyState, PageHeader, errorMessage } from '../../components/ui';
 import { useApp } from '../../store/app';
+import { AttributionPanel, type AttributionSource } from '../attribution/AttributionPanel';
 
 type Side = 'base' | 'adapter';
 interface Turn {
@@ -44,6 +45,7 @@ export function PlaygroundScreen() {
   const [pending, setPending] = useState<Partial<Record<Side, string>>>({});
   const jobs = useApp((s) => s.jobs);
   const done = useRef(new Set<string>());
+  const [attributing, setAttributing] = useState<AttributionSource | null>(null);
 
   useEffect(() => {
     void client?.call('models.list', {}).then((r) => {
@@ -99,6 +101,16 @@ export function PlaygroundScreen() {
       toast.error(errorMessage(e));
     }
     setPending(started);
+  };
+
+  /** Which records and contributors an adapter's answer came from, in the panel beside the chat. */
+  const attribute = async (prompt: string, answer: string) => {
+    if (!current.adapterId) return;
+    try {
+      setAttributing(await client!.call('attribution.attribute', { adapterId: current.adapterId, prompt, answer, source: 'playground' }));
+    } catch (e) {
+      toast.error(errorMessage(e));
+    }
   };
 
   const turns = turnsOf(current.messages);
@@ -164,31 +176,43 @@ export function PlaygroundScreen() {
           ))}
         </select>
       </div>
-      <div className="chat" data-testid="chat">
-        {turns.length === 0 ? <div className="muted chat-hint">Ask something. With an adapter chosen and “side by side” on, both answer.</div> : null}
-        {turns.map((t, i) => {
-          const last = i === turns.length - 1;
-          return (
-            <div className="turn" key={i}>
-              <div className="bubble user">{t.user}</div>
-              <div className={`answers cols-${sides.length}`}>
-                {sides.map((side) => {
-                  const answer = t.answers[side];
-                  const live = last && pending[side] ? jobs[pending[side]!] : undefined;
-                  return (
-                    <div className="answer" key={side} data-testid={`answer-${side}`}>
-                      <div className="answer-head">
-                        <span className={`badge ${side === 'adapter' ? 'flag-signed' : ''}`}>{label(side)}</span>
-                        {answer?.tokensPerSecond !== undefined ? <span className="muted small">{answer.tokensPerSecond.toFixed(1)} tokens/s</span> : null}
+      <div className="playground-body">
+        <div className="chat" data-testid="chat">
+          {turns.length === 0 ? <div className="muted chat-hint">Ask something. With an adapter chosen and “side by side” on, both answer.</div> : null}
+          {turns.map((t, i) => {
+            const last = i === turns.length - 1;
+            return (
+              <div className="turn" key={i}>
+                <div className="bubble user">{t.user}</div>
+                <div className={`answers cols-${sides.length}`}>
+                  {sides.map((side) => {
+                    const answer = t.answers[side];
+                    const live = last && pending[side] ? jobs[pending[side]!] : undefined;
+                    return (
+                      <div className="answer" key={side} data-testid={`answer-${side}`}>
+                        <div className="answer-head">
+                          <span className={`badge ${side === 'adapter' ? 'flag-signed' : ''}`}>{label(side)}</span>
+                          <span className="answer-tools">
+                            {answer?.tokensPerSecond !== undefined ? <span className="muted small">{answer.tokensPerSecond.toFixed(1)} tokens/s</span> : null}
+                            {side === 'adapter' && answer?.content.trim() ? (
+                              <Button variant="ghost" className="btn-small" onClick={() => void attribute(t.user, answer.content)} title="Which records and contributors this answer came from">
+                                <Fingerprint size={13} /> Attribute
+                              </Button>
+                            ) : null}
+                          </span>
+                        </div>
+                        <div className="bubble assistant">{answer?.content ?? live?.progress.message ?? (live ? '…' : '')}</div>
                       </div>
-                      <div className="bubble assistant">{answer?.content ?? live?.progress.message ?? (live ? '…' : '')}</div>
-                    </div>
-                  );
-                })}
+                    );
+                  })}
+                </div>
               </div>
-            </div>
-          );
-        })}
+            );
+          })}
+        </div>
+        {attributing ? (
+          <AttributionPanel key={'jobId' in attributing ? attributing.jobId : attributing.attribution.receipt.digest} source={attributing} onClose={() => setAttributing(null)} />
+        ) : null}
       </div>
       <form
         className="composer"
