@@ -210,6 +210,21 @@ test('a cancelled build leaves nothing behind', async () => {
   await assert.rejects(SpanIndex.open(dir), (e) => isAppError(e) && e.code === 'NOT_FOUND');
 });
 
+test('a writer dropped after an error is superseded by the next build of the same folder', async () => {
+  const dir = freshDir();
+  const dropped = await SpanIndexWriter.create({ dir });
+  dropped.addDocument({ recordIndex: 0, tokens: [1, 2, 3] });
+  const staging = () => readdirSync(root).filter((n) => n.startsWith(`.${dir.split('/').pop()}.building-`));
+  assert.equal(staging().length, 1);
+  const w = await SpanIndexWriter.create({ dir });
+  assert.equal(staging().length, 1, 'the dropped build\'s staging folder is gone');
+  assert.throws(() => dropped.addDocument({ recordIndex: 1, tokens: [4] }), (e) => isAppError(e) && e.code === 'CONFLICT' && /aborted/.test(e.message));
+  w.addDocument({ recordIndex: 5, tokens: [7, 8, 9] });
+  await w.finish();
+  assert.deepEqual(staging(), []);
+  assert.deepEqual((await SpanIndex.open(dir)).findSpans({ tokens: [7, 8, 9], minLength: 2 }).spans[0]!.records, [{ recordIndex: 5, count: 1 }]);
+});
+
 test('bad input is refused with an error that says which record, token or option', async () => {
   const dir = freshDir();
   const w = await SpanIndexWriter.create({ dir });

@@ -36,6 +36,8 @@ export interface FinishOptions {
 
 const SEPARATOR_WORD = Uint32Array.of(SEPARATOR);
 const STAGING_MARK = '.building-';
+/** This process's writers not yet finished or aborted, by target folder. */
+const pending = new Map<string, SpanIndexWriter>();
 
 /**
  * Streams a snapshot's tokenized records to disk, then builds the suffix arrays in a worker.
@@ -70,10 +72,17 @@ export class SpanIndexWriter {
     const dir = resolve(parsed.data.dir);
     if (existsSync(dir)) throw new AppError('CONFLICT', `${dir} already exists: a span index is built into a new folder.`);
     mkdirSync(dirname(dir), { recursive: true });
+    // A newer build of the same folder supersedes one still taking documents (perhaps dropped
+    // after an error without abort()); one already sorting is left to finish.
+    const earlier = pending.get(dir);
+    if (earlier?.state === 'finishing') throw new AppError('CONFLICT', `${dir} is being built already.`);
+    earlier?.abort();
     removeStaleStaging(dir);
     const staging = join(dirname(dir), `.${basename(dir)}${STAGING_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
     mkdirSync(staging);
-    return new SpanIndexWriter(dir, staging, parsed.data.shardTokens, parsed.data.workerPath);
+    const writer = new SpanIndexWriter(dir, staging, parsed.data.shardTokens, parsed.data.workerPath);
+    pending.set(dir, writer);
+    return writer;
   }
 
   /**
@@ -134,6 +143,7 @@ export class SpanIndexWriter {
       renameSync(this.staging, this.dir);
       fsyncDir(dirname(this.dir));
       this.state = 'done';
+      if (pending.get(this.dir) === this) pending.delete(this.dir);
       opts.onProgress?.(this.position, this.position, 'done');
       return infoOf(this.dir, manifest, manifestBytes.length);
     } catch (e) {
@@ -148,6 +158,7 @@ export class SpanIndexWriter {
     this.state = 'aborted';
     this.tokens.discard();
     rmSync(this.staging, { recursive: true, force: true });
+    if (pending.get(this.dir) === this) pending.delete(this.dir);
   }
 
   private toU32(tokens: readonly number[], recordIndex: number): Uint32Array {
@@ -187,15 +198,16 @@ function fsyncDir(path: string): void {
   }
 }
 
-/** Staging folders of builds whose process is gone (killed, power cut) are removed. */
+/** Removes the staging folders of builds whose process is gone (killed, power cut). */
 function removeStaleStaging(dir: string): void {
   const prefix = `.${basename(dir)}${STAGING_MARK}`;
   for (const name of readdirSync(dirname(dir))) {
     if (!name.startsWith(prefix)) continue;
+    const path = join(dirname(dir), name);
     const pid = Number(name.slice(prefix.length).split('-')[0]);
-    // This process's own builds may still be running; so may another live process's.
+    // This process's own writers are in `pending`; another live process may still be building.
     if (!Number.isInteger(pid) || pid === process.pid || isAlive(pid)) continue;
-    rmSync(join(dirname(dir), name), { recursive: true, force: true });
+    rmSync(path, { recursive: true, force: true });
   }
 }
 
