@@ -411,5 +411,45 @@ test('unlocking at the default scrypt cost leaves the event loop free: other cal
   const ranBeforeUnlockFinished = await wallet.unlock({ password: PASSWORD }).then(() => otherWorkRan);
   clearImmediate(other);
   assert.equal(ranBeforeUnlockFinished, true, "with ethers' JavaScript scrypt the loop is held until the key is derived");
+
+  // A lock that comes in while an unlock is deriving its key wins.
+  wallet.lock();
+  const unlocking = wallet.unlock({ password: PASSWORD });
+  await new Promise((r) => setImmediate(r));
+  wallet.lock();
+  await rejectsWith(unlocking, 'CANCELLED', /locked while it was being unlocked/);
+  assert.equal(wallet.status().locked, true);
   assert.equal(JSON.parse(readFileSync(join(dir, readdirSync(dir).find((f) => f.startsWith('wsrc_'))!), 'utf8')).Crypto.kdfparams.n, 2 ** 17);
+});
+
+test('typed data built in code (bigint chain id, readonly type lists) is accepted, summarised as JSON and signed', async (t) => {
+  const { wallet } = makeWallet(t);
+  const [account] = (await wallet.import({ kind: 'mnemonic', mnemonic: DEV_PHRASE, password: PASSWORD })).accounts;
+  const types = { Claim: [{ name: 'amount', type: 'uint256' }, { name: 'to', type: 'address' }] } as const;
+  const domain = { name: 'Rewards', chainId: 31337n, verifyingContract: '0xcccccccccccccccccccccccccccccccccccccccc' };
+  const message = { amount: 10n ** 18n, to: DEV_ADDRESSES[1] };
+  const request = wallet.requestTypedData({ account: account!.address, domain, types, primaryType: 'Claim', message });
+  assert.deepEqual(JSON.parse(JSON.stringify(request.typedData)), {
+    primaryType: 'Claim',
+    domain: { name: 'Rewards', version: null, chainId: 31337, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' },
+    fields: [
+      { name: 'amount', type: 'uint256', value: '1000000000000000000' },
+      { name: 'to', type: 'address', value: DEV_ADDRESSES[1] },
+    ],
+    purpose: null,
+  });
+  const { signature } = await wallet.approve({ id: request.id });
+  assert.equal(verifyTypedData(domain, { Claim: [...types.Claim] }, message, signature!), DEV_ADDRESSES[0]);
+  assert.throws(() => wallet.requestTypedData({ account: account!.address, domain: { chainId: -1 }, types, primaryType: 'Claim', message }), /domain\.chainId: must be a positive integer/);
+  assert.throws(() => wallet.requestTypedData({ account: account!.address, domain: { verifyingContract: '0x1' }, types, primaryType: 'Claim', message }), /domain\.verifyingContract: must be an Ethereum address/);
+});
+
+test('a phrase account whose address was imported before as a single key is skipped, not duplicated', async (t) => {
+  const { wallet } = makeWallet(t);
+  const second = HDNodeWallet.fromPhrase(DEV_PHRASE, undefined, "m/44'/60'/0'/0/1");
+  await wallet.import({ kind: 'privateKey', privateKey: second.privateKey, password: PASSWORD });
+  await wallet.import({ kind: 'mnemonic', mnemonic: DEV_PHRASE, password: PASSWORD });
+  const added = await wallet.addAccount({});
+  assert.deepEqual([added.address, added.index], [DEV_ADDRESSES[2], 2]);
+  assert.equal(new Set(wallet.listAccounts().map((a) => a.address)).size, 3);
 });

@@ -18,7 +18,6 @@ import {
   TransactionSummary,
   type ApprovalResult,
   type SigningRequest,
-  type TypedDataInput,
   type WalletAccount,
   type WalletEventName,
   type WalletEventPayload,
@@ -29,7 +28,7 @@ import { checkKeystoreKdf } from './keystore-limits';
 import { useNativeScrypt } from './native-scrypt';
 import { failureReason, parseMnemonic, parsePrivateKey } from './secrets';
 import { WalletStore, type WalletIndex, type WalletSource } from './store';
-import { summarizeTypedData, type TypedDataTypes } from './typed-data';
+import { summarizeTypedData, type TypedDataRequest, type TypedDataTypes } from './typed-data';
 
 /** ethers' default and the keystore v3 norm: about a second per unlock on a laptop. */
 export const DEFAULT_SCRYPT_N = 2 ** 17;
@@ -171,6 +170,8 @@ export class WalletService {
   #unlocked: Unlocked | null = null;
   #lockTimer: NodeJS.Timeout | null = null;
   #locksAt: string | null = null;
+  /** Bumped by every lock, so work that began while unlocked cannot reopen a wallet locked meanwhile. */
+  #lockGeneration = 0;
   readonly #pendingCreates = new Map<string, PendingCreate>();
   readonly #requests = new Map<string, RequestRecord>();
   #queue: Promise<unknown> = Promise.resolve();
@@ -203,7 +204,10 @@ export class WalletService {
     return this.#serial(async () => {
       const index = this.#store.readIndex();
       if (index.sources.length === 0) throw new AppError('NOT_FOUND', 'There is no wallet yet: create or import one first.');
-      this.#unlocked = await this.#decryptAll(index, input.password);
+      const generation = this.#lockGeneration;
+      const unlocked = await this.#decryptAll(index, input.password);
+      if (generation !== this.#lockGeneration) throw new AppError('CANCELLED', 'The wallet was locked while it was being unlocked; unlock it again.');
+      this.#unlocked = unlocked;
       this.#touch(index);
       this.#emit('wallet.changed', { change: 'unlocked' });
       return this.status();
@@ -263,11 +267,12 @@ export class WalletService {
         if (words[position - 1] !== word) throw new AppError('BAD_INPUT', `words: word ${position} does not match the phrase; check what you wrote down.`);
       }
       const index = this.#store.readIndex();
+      const generation = this.#lockGeneration;
       const unlocked = await this.#checkPassword(index, input.password);
       const [account] = await this.#addPhraseSource(index, unlocked, pending.mnemonic, input.password, input.label);
       clearTimeout(pending.timer);
       this.#pendingCreates.delete(input.pendingId);
-      this.#finishAdd(index, unlocked, 'created', account!);
+      this.#finishAdd(index, unlocked, generation, 'created', account!);
       return account!;
     });
   }
@@ -282,12 +287,13 @@ export class WalletService {
     const secret = await this.#parseImport(input);
     return this.#serial(async () => {
       const index = this.#store.readIndex();
+      const generation = this.#lockGeneration;
       const unlocked = await this.#checkPassword(index, input.password);
       const accounts =
         secret.mnemonic !== undefined
           ? await this.#addPhraseSource(index, unlocked, secret.mnemonic, input.password, input.label)
           : await this.#addKeySource(index, unlocked, secret.key!, input.kind, input.password, input.label);
-      this.#finishAdd(index, unlocked, 'imported', accounts[0]!);
+      this.#finishAdd(index, unlocked, generation, 'imported', accounts[0]!);
       return { accounts };
     });
   }
@@ -302,7 +308,9 @@ export class WalletService {
       if (!source) throw new AppError('NOT_FOUND', input.sourceId ? `sourceId: ${input.sourceId} is not in this wallet.` : 'There is no recovery phrase in this wallet to derive accounts from.');
       const base = unlocked.hdBases.get(source.id);
       if (!base) throw new AppError('BAD_INPUT', `sourceId: ${source.id} holds a single key; only a recovery phrase has more accounts.`);
-      const signer = base.deriveChild(source.nextIndex);
+      // An index whose address is already here (imported before as a single key) is skipped.
+      let signer = base.deriveChild(source.nextIndex);
+      while (index.accounts.some((a) => a.address === signer.address)) signer = base.deriveChild(++source.nextIndex);
       const account = this.#accountRow(index, signer.address, source, source.nextIndex, input.label);
       source.nextIndex += 1;
       index.accounts.push(account);
@@ -320,9 +328,9 @@ export class WalletService {
     return [...this.#requests.values()].map((r) => r.view);
   }
 
-  requestTypedData(input: TypedDataInput & { origin?: string }): SigningRequest {
+  requestTypedData(input: TypedDataRequest & { account: string; origin?: string }): SigningRequest {
     const account = this.#knownAccount(input.account);
-    const { types, digest, summary } = summarizeTypedData(input);
+    const { domain, types, digest, summary } = summarizeTypedData(input);
     return this.#addRequest(
       {
         kind: 'typedData',
@@ -333,7 +341,7 @@ export class WalletService {
         transaction: null,
         typedData: summary,
       },
-      { typed: { domain: input.domain, types, message: input.message, digest } },
+      { typed: { domain, types, message: input.message, digest } },
     );
   }
 
@@ -380,6 +388,8 @@ export class WalletService {
     const signer = unlocked.signers.get(record.view.account.toLowerCase());
     if (!signer) throw new AppError('NOT_FOUND', `account: ${record.view.account} has no key in this wallet.`);
     record.busy = true;
+    // Approved in time: the expiry no longer applies while it is signed and broadcast.
+    clearTimeout(record.timer);
     try {
       let result: ApprovalResult;
       if (record.typed) {
@@ -446,7 +456,7 @@ export class WalletService {
    * Signs typed data for code inside core (receipts, contributions): a request is made and shown;
    * `confirm` decides it when given (CLI --yes, tests), otherwise the person at the UI does.
    */
-  async signTypedData(input: TypedDataInput & { origin: string; confirm?: ConfirmRequest }): Promise<string> {
+  async signTypedData(input: TypedDataRequest & { account: string; origin: string; confirm?: ConfirmRequest }): Promise<string> {
     const request = this.requestTypedData(input);
     const result = await this.#decide(request, input.confirm);
     return result.signature!;
@@ -521,6 +531,7 @@ export class WalletService {
    * key material is gone once the garbage collector reclaims it; nothing else holds it.
    */
   #lockNow(change: 'locked' | 'autoLocked'): void {
+    this.#lockGeneration += 1;
     if (this.#lockTimer) clearTimeout(this.#lockTimer);
     this.#lockTimer = null;
     this.#locksAt = null;
@@ -666,9 +677,9 @@ export class WalletService {
   }
 
   /** After a create or import the wallet is unlocked: the password was just proven. */
-  #finishAdd(index: WalletIndex, unlocked: Unlocked, change: 'created' | 'imported', account: WalletAccount): void {
-    // If an auto-lock emptied the open state while the keystore was being written, stay locked.
-    if (unlocked.signers.size === index.accounts.length) {
+  #finishAdd(index: WalletIndex, unlocked: Unlocked, generation: number, change: 'created' | 'imported', account: WalletAccount): void {
+    // Locked (by hand or by the timer) while the keystore was being written: it stays locked.
+    if (generation === this.#lockGeneration) {
       this.#unlocked = unlocked;
       this.#touch(index);
     }
@@ -691,7 +702,8 @@ export class WalletService {
   }
 
   #finish(id: string, state: 'approved' | 'rejected' | 'expired' | 'failed', reason: string | null, result?: ApprovalResult): SigningRequest {
-    const record = this.#requests.get(id)!;
+    const record = this.#requests.get(id);
+    if (!record) throw new AppError('NOT_FOUND', `id: request ${id} is unknown, or was already decided or expired.`);
     clearTimeout(record.timer);
     this.#requests.delete(id);
     record.view = { ...record.view, state, reason };
