@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { SpanIndex, SpanIndexWriter, type SpanMatch } from '../../electron/core/attribution/span-index/index';
+import { SpanIndex, SpanIndexCache, SpanIndexWriter, type SpanMatch } from '../../electron/core/attribution/span-index/index';
 import { buildSuffixArray } from '../../electron/core/attribution/span-index/suffix-array';
 import { mulberry32 } from '../../electron/core/common/prng';
 import { isAppError } from '../../electron/shared/errors';
@@ -223,6 +223,26 @@ test('a writer dropped after an error is superseded by the next build of the sam
   await w.finish();
   assert.deepEqual(staging(), []);
   assert.deepEqual((await SpanIndex.open(dir)).findSpans({ tokens: [7, 8, 9], minLength: 2 }).spans[0]!.records, [{ recordIndex: 5, count: 1 }]);
+});
+
+test('the cache reuses an open index until its folder is rebuilt, and keeps the most recent ones', async () => {
+  const cache = new SpanIndexCache(2);
+  const [a, b, c] = [freshDir(), freshDir(), freshDir()];
+  await build([{ recordIndex: 0, tokens: [1, 2, 3] }], undefined, a);
+  await build([{ recordIndex: 0, tokens: [4, 5, 6] }], undefined, b);
+  await build([{ recordIndex: 0, tokens: [7, 8, 9] }], undefined, c);
+  const first = await cache.get(a);
+  assert.equal(await cache.get(a), first);
+  rmSync(a, { recursive: true });
+  await assert.rejects(cache.get(a), (e) => isAppError(e) && e.code === 'NOT_FOUND');
+  await build([{ recordIndex: 0, tokens: [1, 2, 3, 1, 2, 3] }], undefined, a);
+  const rebuilt = await cache.get(a);
+  assert.notEqual(rebuilt, first);
+  assert.equal(rebuilt.count([1, 2]), 2);
+  await cache.get(b);
+  await cache.get(c); // a is now the least recently used of three
+  assert.notEqual(await cache.get(a), rebuilt);
+  assert.equal(await cache.get(a), await cache.get(a));
 });
 
 test('bad input is refused with an error that says which record, token or option', async () => {
