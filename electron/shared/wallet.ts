@@ -166,6 +166,8 @@ export const walletMethods = {
       .strict(),
     output: WalletAccount,
   },
+  /** Forgets a pending phrase (the create dialog was closed); unknown or expired ids are fine. */
+  'wallet.cancelCreate': { input: z.object({ pendingId: PendingCreateId }).strict(), output: z.object({ cancelled: z.boolean() }) },
   'wallet.import': {
     input: z.discriminatedUnion('kind', [
       z.object({ kind: z.literal('mnemonic'), mnemonic: z.string().max(1000), password: NewPassword, label: Label.optional() }).strict(),

@@ -107,6 +107,16 @@ test('create: the phrase is returned once, wrong confirmation words are refused,
   assert.equal(added.address, HDNodeWallet.fromPhrase(begun.mnemonic, undefined, "m/44'/60'/0'/0/1").address);
 });
 
+test('a pending phrase can be discarded', async (t) => {
+  const { wallet } = makeWallet(t);
+  const begun = wallet.beginCreate();
+  assert.deepEqual(wallet.cancelCreate({ pendingId: begun.pendingId }), { cancelled: true });
+  assert.deepEqual(wallet.cancelCreate({ pendingId: begun.pendingId }), { cancelled: false });
+  const words = begun.mnemonic.split(' ');
+  const right = begun.confirmPositions.map((position) => ({ position, word: words[position - 1]! }));
+  await rejectsWith(wallet.confirmCreate({ pendingId: begun.pendingId, words: right, password: PASSWORD }), 'NOT_FOUND', /unknown or has expired/);
+});
+
 test('a pending phrase expires', async (t) => {
   const { wallet } = makeWallet(t, { pendingCreateTtlMs: 20 });
   const begun = wallet.beginCreate();

@@ -36,6 +36,7 @@ export function createWalletHandlers(wallet: WalletService): WalletHandlers {
     'wallet.listAccounts': guarded('wallet.listAccounts', () => ({ items: wallet.listAccounts() })),
     'wallet.beginCreate': guarded('wallet.beginCreate', () => wallet.beginCreate()),
     'wallet.confirmCreate': guarded('wallet.confirmCreate', (i) => wallet.confirmCreate(i)),
+    'wallet.cancelCreate': guarded('wallet.cancelCreate', (i) => wallet.cancelCreate(i)),
     'wallet.import': guarded('wallet.import', (i) => wallet.import(i)),
     'wallet.addAccount': guarded('wallet.addAccount', (i) => wallet.addAccount(i)),
     'wallet.unlock': guarded('wallet.unlock', (i) => wallet.unlock(i)),

@@ -254,6 +254,14 @@ export class WalletService {
     return { pendingId, mnemonic: mnemonic.phrase, confirmPositions, expiresAt: isoIn(ttl) };
   }
 
+  cancelCreate(input: { pendingId: string }): { cancelled: boolean } {
+    const pending = this.#pendingCreates.get(input.pendingId);
+    if (!pending) return { cancelled: false };
+    clearTimeout(pending.timer);
+    this.#pendingCreates.delete(input.pendingId);
+    return { cancelled: true };
+  }
+
   async confirmCreate(input: { pendingId: string; words: Array<{ position: number; word: string }>; password: string; label?: string }): Promise<WalletAccount> {
     return this.#serial(async () => {
       const pending = this.#pendingCreates.get(input.pendingId);
