@@ -1,0 +1,173 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import type { JsonRpcProvider } from 'ethers';
+import { AppError } from '../../shared/errors';
+import { writeFileAtomic } from '../common/atomic-file';
+import { DEVNET_CHAIN_ID } from './networks';
+import { createRpcProvider } from './rpc';
+
+/**
+ * anvil's first dev account, unlocked on the devnet (its key is public and well known). The devnet
+ * deploys and mints with it through eth_sendTransaction, so the app never holds a key of its own
+ * for the devnet; the user's wallet is funded from it.
+ */
+export const DEVNET_FUNDER = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
+
+const PLATFORM_PACKAGES: Record<string, string> = {
+  'linux-x64': '@foundry-rs/anvil-linux-amd64',
+  'linux-arm64': '@foundry-rs/anvil-linux-arm64',
+  'darwin-x64': '@foundry-rs/anvil-darwin-amd64',
+  'darwin-arm64': '@foundry-rs/anvil-darwin-arm64',
+  'win32-x64': '@foundry-rs/anvil-win32-amd64',
+};
+
+/**
+ * The anvil binary from the npm package's platform-specific dependency (what @foundry-rs/anvil's
+ * own bin.mjs runs). DATANET_STUDIO_ANVIL overrides it, e.g. for the packaged app's unpacked copy.
+ */
+export function anvilBinaryPath(): string {
+  const override = process.env.DATANET_STUDIO_ANVIL;
+  if (override) {
+    if (!existsSync(override)) throw new AppError('NOT_AVAILABLE', `DATANET_STUDIO_ANVIL points at ${override}, which does not exist.`);
+    return override;
+  }
+  const pkg = PLATFORM_PACKAGES[`${process.platform}-${process.arch}`];
+  if (!pkg) throw new AppError('NOT_AVAILABLE', `anvil has no build for ${process.platform}-${process.arch}; configure a network by RPC URL instead of the devnet.`);
+  const binary = process.platform === 'win32' ? 'anvil.exe' : 'anvil';
+  for (const base of [import.meta.url, join(process.cwd(), 'package.json')]) {
+    try {
+      if (base) return createRequire(base).resolve(`${pkg}/bin/${binary}`);
+    } catch {
+      // Not resolvable from there; try the next base.
+    }
+  }
+  throw new AppError('NOT_AVAILABLE', `The devnet needs anvil from ${pkg}, which is not installed. Run \`npm install\` (it comes with @foundry-rs/anvil).`);
+}
+
+export interface Devnet {
+  url: string;
+  port: number;
+  chainId: number;
+  provider: JsonRpcProvider;
+  /** Where the chain state is kept between runs. */
+  stateFile: string;
+  /** Writes the current chain state to stateFile (atomically), so a crash loses nothing before it. */
+  persist(): Promise<void>;
+  /** Persists, then stops anvil. */
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/**
+ * Starts anvil on 127.0.0.1 with the chain state kept in `dir`/state.json. The state is loaded at
+ * start and written by persist()/stop() through anvil_dumpState and an atomic file write, not by
+ * anvil's own exit dump, so a crash mid-write cannot leave a torn state file.
+ */
+export async function startDevnet({
+  dir,
+  chainId = DEVNET_CHAIN_ID,
+  signal,
+}: {
+  dir: string;
+  chainId?: number;
+  signal?: AbortSignal;
+}): Promise<Devnet> {
+  const binary = anvilBinaryPath();
+  mkdirSync(dir, { recursive: true });
+  const stateFile = join(dir, 'state.json');
+  const port = await freePort();
+  const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--silent'];
+  if (existsSync(stateFile)) args.push('--load-state', stateFile);
+  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.once('error', () => undefined);
+
+  const url = `http://127.0.0.1:${port}`;
+  const provider = createRpcProvider({ url, chainId });
+  try {
+    await waitUntilAnswering({ provider, child, exited, signal, stderr: () => stderr });
+  } catch (e) {
+    provider.destroy();
+    child.kill('SIGKILL');
+    throw e;
+  }
+
+  let stopped = false;
+  const persist = async () => {
+    const dump = String(await provider.send('anvil_dumpState', []));
+    writeFileAtomic(stateFile, [gunzipSync(Buffer.from(dump.slice(2), 'hex'))]);
+  };
+  return {
+    url,
+    port,
+    chainId,
+    provider,
+    stateFile,
+    persist,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        if (child.exitCode === null) await persist();
+      } finally {
+        provider.destroy();
+        child.kill('SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
+
+async function waitUntilAnswering({
+  provider,
+  child,
+  exited,
+  signal,
+  stderr,
+}: {
+  provider: JsonRpcProvider;
+  child: ChildProcess;
+  exited: Promise<number | null>;
+  signal?: AbortSignal;
+  stderr: () => string;
+}): Promise<void> {
+  let exitCode: number | null | undefined;
+  void exited.then((c) => (exitCode = c));
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (signal?.aborted) throw new AppError('CANCELLED', 'Starting the devnet was cancelled.');
+    if (exitCode !== undefined || child.exitCode !== null) {
+      throw new AppError('NOT_AVAILABLE', `anvil exited (code ${exitCode ?? child.exitCode}) before answering: ${stderr().trim() || 'no output'}`);
+    }
+    try {
+      await provider.send('eth_chainId', []);
+      return;
+    } catch {
+      if (Date.now() > deadline) throw new AppError('NOT_AVAILABLE', `anvil did not answer within 30 s: ${stderr().trim() || 'no output'}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/** Gives `address` native currency for gas on the devnet (anvil_setBalance; devnet only). */
+export async function fundOnDevnet({ devnet, address, wei }: { devnet: Devnet; address: string; wei: bigint }): Promise<void> {
+  await devnet.provider.send('anvil_setBalance', [address, `0x${wei.toString(16)}`]);
+}
