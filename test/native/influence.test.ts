@@ -32,7 +32,7 @@ const EXAMPLES: TrainingExample[] = SUBJECTS.map((s, i) => ({ kind: 'instruction
 function options(modelPath: string, extra: Partial<TrainingOptionsInput> = {}): TrainingOptionsInput {
   return {
     modelPath, examples: EXAMPLES, evalExamples: [EXAMPLES[0]!], rank: 4, alpha: 8, targets: ['q', 'k', 'v', 'o', 'gate', 'up', 'down'],
-    learningRate: 5e-3, epochs: 3, gradAccum: 2, seqLen: 64, seed: 3, threads: 2, pack: true,
+    learningRate: 5e-3, epochs: 3, gradAccum: 2, seqLen: 64, seed: 3, threads: 1, pack: true,
     adapterPath: fresh('adapter.gguf'), influence: { checkpoints: 3, dim: 512, seed: 17 }, ...extra,
   };
 }
@@ -90,7 +90,7 @@ test('training writes TracIn sketches next to the adapter, reports the sketch ph
 
 test('an answer equal to a training example ranks that example first', async () => {
   const { influencePath } = await trainedOnce();
-  const scorer = await openInfluenceScorer({ modelPath: modelPath(), influencePath, threads: 2 });
+  const scorer = await openInfluenceScorer({ modelPath: modelPath(), influencePath, threads: 1 });
   try {
     const firsts: number[] = [];
     for (let j = 0; j < EXAMPLES.length; j++) {
@@ -105,7 +105,7 @@ test('an answer equal to a training example ranks that example first', async () 
     await scorer.close();
   }
   // The one-shot form gives the same scores as the scorer.
-  const one = await scoreInfluence({ modelPath: modelPath(), influencePath, query: EXAMPLES[4]!, threads: 2 });
+  const one = await scoreInfluence({ modelPath: modelPath(), influencePath, query: EXAMPLES[4]!, threads: 1 });
   assert.equal(one.scores.indexOf(Math.max(...one.scores)), 4);
 });
 
@@ -114,7 +114,7 @@ test('held-out examples are listed and score zero', async () => {
   const r = await (await startTraining(options(modelPath(), { evalExamples: undefined, evalFraction: 0.2, epochs: 1 }))).result;
   const h = readInfluenceHeader(r.influencePath!);
   assert.equal(h.heldOut.length, 4);
-  const s = await scoreInfluence({ modelPath: modelPath(), influencePath: r.influencePath!, query: EXAMPLES[h.heldOut[0]!]!, threads: 2 });
+  const s = await scoreInfluence({ modelPath: modelPath(), influencePath: r.influencePath!, query: EXAMPLES[h.heldOut[0]!]!, threads: 1 });
   for (const i of h.heldOut) assert.equal(s.scores[i], 0);
   assert.deepEqual(s.heldOut, h.heldOut);
   assert.ok(s.scores.some((x) => x !== 0));
@@ -128,7 +128,7 @@ test('a damaged or foreign influence file is refused with an error naming it', a
   b[b.length - 5]! ^= 0xff;
   writeFileSync(flipped, b);
   assert.throws(() => readInfluenceFile(flipped), (e: Error) => e.message.includes(flipped) && /checksum/.test(e.message));
-  await assert.rejects(scoreInfluence({ modelPath: modelPath(), influencePath: flipped, query: EXAMPLES[0]!, threads: 2 }),
+  await assert.rejects(scoreInfluence({ modelPath: modelPath(), influencePath: flipped, query: EXAMPLES[0]!, threads: 1 }),
     (e: Error & { code?: string }) => e.code === 'BAD_INPUT' && e.message.includes(flipped));
 
   const truncated = fresh('truncated.influence');
@@ -136,12 +136,12 @@ test('a damaged or foreign influence file is refused with an error naming it', a
   assert.throws(() => readInfluenceFile(truncated), (e: Error) => e.message.includes(truncated) && /bytes where the header implies/.test(e.message));
   const foreign = fresh('foreign.influence');
   writeFileSync(foreign, 'GGUF not an influence file');
-  await assert.rejects(scoreInfluence({ modelPath: modelPath(), influencePath: foreign, query: EXAMPLES[0]!, threads: 2 }),
+  await assert.rejects(scoreInfluence({ modelPath: modelPath(), influencePath: foreign, query: EXAMPLES[0]!, threads: 1 }),
     (e: Error) => e.message.includes(foreign) && /magic/.test(e.message));
   assert.throws(() => readInfluenceHeader(fresh('missing.influence')), /cannot read the influence file/);
   // Another base model (other LoRA shapes) is refused by the child before scoring anything.
   const other = ensureModel({ ...TINY, nFf: 384, arch: 'llama', baseType: 'F32' });
-  await assert.rejects(scoreInfluence({ modelPath: other, influencePath, query: EXAMPLES[0]!, threads: 2 }), /LoRA tensors do not match/);
+  await assert.rejects(scoreInfluence({ modelPath: other, influencePath, query: EXAMPLES[0]!, threads: 1 }), /LoRA tensors do not match/);
 });
 
 test('cancelling during the sketch phase stops the run and writes neither adapter nor influence file', async () => {
