@@ -22,6 +22,8 @@ await Promise.all([
   build({ ...common, entryPoints: ['electron/main/core-host.ts'], outfile: 'out/main/core-host.cjs' }),
   // The training child process (core forks it; a GGML abort there cannot take the app down).
   build({ ...common, entryPoints: ['electron/core/training/runner.ts'], outfile: 'out/main/training-runner.cjs' }),
+  // The span index's suffix sorting runs in a worker thread.
+  build({ ...common, entryPoints: ['electron/core/attribution/span-index/build-worker.ts'], outfile: 'out/main/span-index-worker.cjs' }),
   // Sandboxed preloads can require only 'electron': everything else is bundled in.
   build({ ...common, entryPoints: ['electron/preload/preload.ts'], outfile: 'out/preload/preload.cjs', external: ['electron'], minify: true }),
 ]);

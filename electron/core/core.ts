@@ -1,5 +1,5 @@
 import type { AppInfo } from '../shared/app';
-import type { EventName } from '../shared/contract';
+import type { EventName, Input, MethodName, Output } from '../shared/contract';
 import type { Envelope } from '../shared/errors';
 import type { Job } from '../shared/jobs';
 import { AuditLog } from './audit/log';
@@ -16,10 +16,14 @@ import { ConversationStore } from './inference/conversations';
 import { AttributionService } from './attribution/service';
 import { EventBus } from './events';
 import { APPROVE_WITHOUT_ASKING, WalletService } from './wallet/service';
+import type { Provider } from 'ethers';
+import { AppChain } from './chain/app-chain';
+import { RewardEpochs } from './rewards/epochs';
+import { RewardsService } from './rewards/service';
 import type { TypedDataSigner } from './attribution/receipts';
 import { JobManager } from './jobs/manager';
 import { createHandlers } from './rpc/handlers';
-import { createRouter } from './rpc/router';
+import { createRouter, unwrap } from './rpc/router';
 import { prepareWorkspace, type WorkspacePaths } from './workspace/workspace';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -46,6 +50,8 @@ export interface Services {
   conversations: ConversationStore;
   attribution: AttributionService;
   wallet: WalletService;
+  chain: AppChain;
+  rewards: RewardsService;
   nearDup: NearDupRegistry;
   actor: string;
 }
@@ -79,7 +85,15 @@ export function openCore(options: CoreOptions): Core {
       if (services.attribution.settings().autoIndex) services.attribution.buildIndex(a.id);
     },
   });
-  const wallet = new WalletService({ dir: paths.wallet, audit, actor: LOCAL_ACTOR, onEvent: (name, payload) => events.emit(name, payload) });
+  const wallet: WalletService = new WalletService({
+    dir: paths.wallet,
+    audit,
+    actor: LOCAL_ACTOR,
+    onEvent: (name, payload) => events.emit(name, payload),
+    providerFor: (chainId): Provider | null => chain.providerFor(chainId),
+  });
+  const chain: AppChain = new AppChain({ db, audit, actor: LOCAL_ACTOR, jobs, paths, wallet, snapshots, training });
+  const attribution = new AttributionService({ db, audit, actor: LOCAL_ACTOR, jobs, training, snapshots, receiptSigner: () => receiptSigner(wallet) });
   const services: Services = {
     paths,
     host: options.host,
@@ -95,8 +109,10 @@ export function openCore(options: CoreOptions): Core {
     inference: new InferenceService({ jobs, models, training, snapshots }),
     serving: new ServingService({ db, models, training }),
     conversations: new ConversationStore(db),
-    attribution: new AttributionService({ db, audit, actor: LOCAL_ACTOR, jobs, training, snapshots, receiptSigner: () => receiptSigner(wallet) }),
+    attribution,
     wallet,
+    chain,
+    rewards: new RewardsService({ audit, actor: LOCAL_ACTOR, jobs, attribution, chain, wallet, epochs: new RewardEpochs({ db, audit, actor: LOCAL_ACTOR }) }),
     nearDup,
     actor: LOCAL_ACTOR,
   };
@@ -114,6 +130,7 @@ export function openCore(options: CoreOptions): Core {
       closed = true;
       await services.jobs.shutdown();
       await services.serving.stop();
+      await chain.close();
       wallet.close();
       db.close();
     },
@@ -141,4 +158,9 @@ function receiptSigner(wallet: WalletService): TypedDataSigner | null {
       confirm: APPROVE_WITHOUT_ASKING,
     }),
   });
+}
+
+/** A typed call that throws the error envelope it gets (CLI steps and tests that must succeed). */
+export async function callOrThrow<M extends MethodName>(core: Core, method: M, input: Input<M>): Promise<Output<M>> {
+  return unwrap(await core.call(method, input)) as Output<M>;
 }

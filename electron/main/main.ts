@@ -35,9 +35,12 @@ function startCoreHost(workspaceDir: string) {
       ...process.env,
       DATANET_STUDIO_MIGRATIONS: join(__dirname, 'migrations'),
       DATANET_TRAINING_RUNNER: join(__dirname, 'training-runner.cjs'),
+      DATANET_SPAN_INDEX_WORKER: join(__dirname, 'span-index-worker.cjs'),
       // Native files cannot load from inside the asar archive: they are unpacked beside it.
       DATANET_NATIVE_DIR: join(app.getAppPath().replace(/app\.asar$/, 'app.asar.unpacked'), 'native'),
-      ...(app.isPackaged ? { DATANET_STUDIO_CATALOG: join(process.resourcesPath, 'catalog', 'models.json') } : {}),
+      ...(app.isPackaged
+        ? { DATANET_STUDIO_CATALOG: join(process.resourcesPath, 'catalog', 'models.json'), DATANET_STUDIO_CONTRACTS: join(process.resourcesPath, 'contracts', 'contracts.json') }
+        : {}),
     },
   });
   coreHost.on('message', (m: CoreHostMessage) => {

@@ -11,6 +11,8 @@ import { servingMethods } from './serving';
 import { conversationMethods } from './conversations';
 import { attributionMethods } from './attribution';
 import { walletEvents, walletMethods } from './wallet';
+import { chainMethods } from './chain';
+import { rewardsMethods } from './rewards';
 
 /** The whole contract: method name → input/output schemas. Every host and client uses this map. */
 export const methods = {
@@ -25,6 +27,8 @@ export const methods = {
   ...conversationMethods,
   ...attributionMethods,
   ...walletMethods,
+  ...chainMethods,
+  ...rewardsMethods,
   ...auditMethods,
 } as const;
 

@@ -3,9 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
-import { openCore, type Core } from '../../electron/core/core';
-import { unwrap } from '../../electron/core/rpc/router';
-import type { Input, MethodName, Output } from '../../electron/shared/contract';
+import { callOrThrow, openCore, type Core } from '../../electron/core/core';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -24,6 +22,4 @@ export function testCore(t: TestContext, dir = tempDir(t)): Core {
 }
 
 /** A typed call that throws the error envelope it gets (for steps that must succeed). */
-export async function call<M extends MethodName>(core: Core, method: M, input: Input<M>): Promise<Output<M>> {
-  return unwrap(await core.call(method, input)) as Output<M>;
-}
+export const call = callOrThrow;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { StandardMerkleTree } from '@openzeppelin/merkle-tree';
-import { buildTree, proofFor, rootFromProof } from '../../electron/core/common/merkle';
-import { REWARD_LEAF_TYPES, rewardLeafHash, splitPool, type CountedReceipt } from '../../electron/core/rewards/epochs';
+import { buildRewardTree, claimProofMatchesRoot } from '../../electron/core/chain/reward-tree';
+import { splitPool, type CountedReceipt } from '../../electron/core/rewards/epochs';
 import type { ReceiptFile } from '../../electron/shared/receipts';
 
 const A = '0x1111111111111111111111111111111111111111';
@@ -19,31 +19,30 @@ test('the pool is split by usage × basis points, floored, never above the pool'
   const leaves = splitPool([counted(100, [A, B], [7500, 2500]), counted(300, [B], [10_000])], 1_000_000n);
   // A: 100·7500 = 750k; B: 100·2500 + 300·10000 = 3.25M; total 4M.
   assert.deepEqual(leaves, [
-    { index: 0, account: A, amount: '187500' },
-    { index: 1, account: B, amount: '812500' },
+    { account: A, amount: 187_500n },
+    { account: B, amount: 812_500n },
   ]);
   const odd = splitPool([counted(1, [A, B, C], [3334, 3333, 3333])], 10n);
-  assert.ok(odd.reduce((a, l) => a + BigInt(l.amount), 0n) <= 10n);
+  assert.ok(odd.reduce((a, l) => a + l.amount, 0n) <= 10n);
 });
 
 test('the workspace owner (no address) earns no leaf and its part is not handed to others; zero amounts are dropped', () => {
   const leaves = splitPool([counted(10, [OWNER, A], [9999, 1])], 100n);
   assert.deepEqual(leaves, [], 'A earned 0.01% of 100 units, which floors to nothing');
   assert.deepEqual(splitPool([counted(10, [OWNER], [10_000])], 100n), []);
-  assert.deepEqual(splitPool([counted(10, [OWNER, A], [5000, 5000])], 100n).map((l) => [l.account, l.amount]), [[A, '50']]);
+  assert.deepEqual(splitPool([counted(10, [OWNER, A], [5000, 5000])], 100n).map((l) => [l.account, l.amount]), [[A, 50n]]);
 });
 
 test('reward roots and proofs match OpenZeppelin StandardMerkleTree', () => {
-  const leaves = splitPool(
+  const entries = splitPool(
     Array.from({ length: 9 }, (_, i) => counted(10 + i, [[A, B, C][i % 3]!], [10_000])),
     10n ** 21n,
   );
-  const oz = StandardMerkleTree.of(leaves.map((l) => [l.index, l.account, l.amount]), [...REWARD_LEAF_TYPES]);
-  const ours = buildTree(leaves.map(rewardLeafHash));
-  assert.equal(ours.root, oz.root);
-  for (const [i, l] of leaves.entries()) {
-    const proof = proofFor(ours, rewardLeafHash(l));
-    assert.deepEqual(proof, oz.getProof(i));
-    assert.equal(rootFromProof(rewardLeafHash(l), proof), oz.root);
+  const tree = buildRewardTree({ epoch: 1, entries });
+  const oz = StandardMerkleTree.of(tree.claims.map((c) => [c.index, c.account, c.amount]), ['uint256', 'address', 'uint256']);
+  assert.equal(tree.root, oz.root);
+  for (const c of tree.claims) {
+    assert.deepEqual(c.proof, oz.getProof(c.index));
+    assert.ok(claimProofMatchesRoot({ claim: c, root: oz.root }));
   }
 });

@@ -19,6 +19,7 @@ import type { TrainingRuns } from '../training/app-runs';
 import { writeFileAtomic } from '../common/atomic-file';
 import { nowIso } from '../common/ids';
 import { readInfluenceHeader } from '../training/influence-file';
+import { SpanIndexCache } from './span-index/cache';
 import { makeReceipt, newSalt, paramsHash, saltedTextHash, sha256Hex, verifyReceipt, type TypedDataSigner } from './receipts';
 import { combineRecordScores, contributorShares, influenceRecordScores, spanRecordScores, type MethodScores } from './shares';
 
@@ -71,6 +72,9 @@ export function recordTexts(c: RecordContent): string[] {
 export const spanIndexDir = (adapter: Adapter) => adapter.file.replace(/\.gguf$/, '') + '.spans';
 
 export class AttributionService {
+  /** Opening a 10M-token index costs ~0.4 s, so opened indexes are kept between answers. */
+  private readonly indexes = new SpanIndexCache();
+
   constructor(private readonly d: AttributionDeps) {}
 
   settings(): AttributionSettings {
@@ -131,14 +135,20 @@ export class AttributionService {
           const { loadModel } = await import('../inference/engine.js');
           const model = await loadModel(adapter.baseModelPath);
           const { SpanIndexWriter } = await import('./span-index/index.js');
+          this.indexes.forget(dir);
           rmSync(dir, { recursive: true, force: true });
           const writer = await SpanIndexWriter.create({ dir });
-          for (const [i, r] of records.entries()) {
-            for (const text of recordTexts(r.content)) writer.addDocument({ recordIndex: i, tokens: Uint32Array.from(model.tokenize(text, false)) });
-            if (i % 64 === 0) {
-              ctx.throwIfCancelled();
-              ctx.progress(i, records.length, `Tokenizing record ${i + 1} of ${records.length}`);
+          try {
+            for (const [i, r] of records.entries()) {
+              for (const text of recordTexts(r.content)) writer.addDocument({ recordIndex: i, tokens: Uint32Array.from(model.tokenize(text, false)) });
+              if (i % 64 === 0) {
+                ctx.throwIfCancelled();
+                ctx.progress(i, records.length, `Tokenizing record ${i + 1} of ${records.length}`);
+              }
             }
+          } catch (e) {
+            writer.abort();
+            throw e;
           }
           const info = await writer.finish({
             signal: ctx.signal,
@@ -204,8 +214,7 @@ export class AttributionService {
     const index = this.indexRow(a.adapter.id);
     if (a.methods.includes('span') && index?.state === 'ready' && a.answer.length > 0) {
       const t0 = performance.now();
-      const { SpanIndex } = await import('./span-index/index.js');
-      const idx = await SpanIndex.open(index.dir);
+      const idx = await this.indexes.get(index.dir);
       const tokens = model.tokenize(a.answer, false);
       answerTokens = tokens.length;
       const found = idx.findSpans({ tokens: Uint32Array.from(tokens), minLength: settings.minSpanTokens, maxRecordsPerSpan: 20 });

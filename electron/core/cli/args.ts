@@ -1,6 +1,7 @@
 import type { ParseArgsConfig } from 'node:util';
 import type { Input, MethodName } from '../../shared/contract';
 import type { Job } from '../../shared/jobs';
+import type { Core } from '../core';
 
 /** The command table's types and the argument helpers every command file uses. */
 export class UsageError extends Error {}
@@ -15,8 +16,8 @@ export interface Command {
   summary: string;
   options?: Options;
   positionals?: string[];
-  /** Which contract method the command calls and with what input. */
-  request(args: { values: Values; positionals: string[] }): { method: MethodName; input: Input<MethodName> };
+  /** Which contract method the command calls and with what input (every command but interactive ones). */
+  request?(args: { values: Values; positionals: string[] }): { method: MethodName; input: Input<MethodName> };
   /** Human-readable rendering of the result (the --json output is the result itself). */
   human(value: unknown): string;
   /** Keep running after printing the result, until Ctrl-C or SIGTERM (servers). */
@@ -25,6 +26,14 @@ export interface Command {
   failed?(value: unknown): boolean;
   /** The method starts a job: wait for it and report its result. */
   job?: { human(job: Job): string; failed?(job: Job): boolean };
+  /**
+   * The command signs with the wallet: it is unlocked first (password from --password-file or
+   * $DATANET_STUDIO_WALLET_PASSWORD, never from the command line), and each signing request is
+   * shown decoded and confirmed at the terminal unless --yes was given.
+   */
+  signs?: boolean;
+  /** A command that needs more than one call (e.g. a confirmation typed by the user); returns the result. */
+  interactive?(args: { core: Core; values: Values; positionals: string[]; ask(question: string): Promise<string>; say(s: string): void }): Promise<unknown>;
 }
 
 export const str = (v: Values, key: string): string | undefined => (typeof v[key] === 'string' ? (v[key] as string) : undefined);

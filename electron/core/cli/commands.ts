@@ -9,6 +9,7 @@ import type { ServingStatus, UsageRow } from '../../shared/serving';
 import type { Adapter, TrainingRunInfo } from '../../shared/training';
 import { shortTime, table } from './format';
 import { ATTRIBUTION_COMMANDS } from './attribution-commands';
+import { CHAIN_COMMANDS } from './chain-commands';
 import { UsageError, int, num, positional, required, str, type Command, type Values } from './args';
 
 export { UsageError, type Command } from './args';
@@ -679,4 +680,4 @@ COMMANDS.push({
   },
 });
 
-COMMANDS.push(...ATTRIBUTION_COMMANDS);
+COMMANDS.push(...ATTRIBUTION_COMMANDS, ...CHAIN_COMMANDS);

@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
+import type { SigningRequest } from '../../shared/wallet';
 import type { Job } from '../../shared/jobs';
 import { openCore, type Core } from '../core';
 import { defaultWorkspaceDir } from '../workspace/workspace';
@@ -12,7 +15,11 @@ export interface CliIo {
   err(s: string): void;
   /** Whether stderr is a terminal (progress bars redraw in place). */
   isTty: boolean;
+  /** Reads one line typed by the user (confirmations); null at end of input. */
+  readLine?(): Promise<string | null>;
 }
+
+const SIGNING_OPTIONS = { 'password-file': { type: 'string' }, yes: { type: 'boolean' } } as const;
 
 const GLOBAL_OPTIONS = { workspace: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
 
@@ -60,7 +67,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   try {
     parsed = parseArgs({
       args: argv,
-      options: { ...GLOBAL_OPTIONS, ...(command.options ?? {}) },
+      options: { ...GLOBAL_OPTIONS, ...(command.signs ? SIGNING_OPTIONS : {}), ...(command.options ?? {}) },
       allowPositionals: true,
       strict: true,
     });
@@ -72,9 +79,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   const positionals = parsed.positionals.slice(command.name.split(' ').length);
-  let request;
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  let request = null;
+  let password: string | null = null;
   try {
-    request = command.request({ values: parsed.values as Record<string, string | boolean | string[] | undefined>, positionals });
+    if (command.request) request = command.request({ values, positionals });
+    if (command.signs) password = walletPassword(values);
   } catch (e) {
     if (e instanceof UsageError) return usage(e.message, command);
     throw e;
@@ -90,8 +100,34 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     else io.err(`error: ${message}`);
     return EXIT.failed;
   }
+  const stopConfirming = command.signs && values.yes !== true ? confirmAtTerminal(core, io) : () => {};
   try {
-    const result = await core.call(request.method, request.input);
+    if (password !== null) {
+      const unlocked = await core.call('wallet.unlock', { password });
+      if (!unlocked.ok) {
+        if (wantsJson) io.out(JSON.stringify(unlocked));
+        else io.err(`error (${unlocked.error.code}): ${unlocked.error.message}`);
+        return EXIT.failed;
+      }
+    }
+    if (command.interactive) {
+      const lines = io.readLine ?? stdinLines();
+      const value = await command.interactive({
+        core,
+        values,
+        positionals,
+        say: (text) => io.err(text),
+        ask: async (question) => {
+          io.err(question);
+          const line = await lines();
+          if (line === null) throw new UsageError('the input ended before the question was answered');
+          return line.trim();
+        },
+      });
+      io.out(wantsJson ? JSON.stringify(value, null, 2) : command.human(value));
+      return EXIT.ok;
+    }
+    const result = await core.call(request!.method, request!.input);
     if (!result.ok) {
       if (wantsJson) io.out(JSON.stringify(result));
       else io.err(`error (${result.error.code}): ${result.error.message}`);
@@ -108,10 +144,87 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     else io.err(`${job.title}: ${job.state}${job.error ? ` — ${job.error.message}` : ''}`);
     if (job.state === 'cancelled') return EXIT.interrupted;
     if (job.state !== 'succeeded' || command.job.failed?.(job)) return EXIT.failed;
+    if (command.hold) await untilStopped();
     return EXIT.ok;
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    if (wantsJson) io.out(JSON.stringify({ ok: false, error: { code: 'USAGE', message: e.message } }));
+    else io.err(`error: ${e.message}`);
+    return EXIT.failed;
   } finally {
+    stopConfirming();
     await core.close();
   }
+}
+
+/** The wallet password for signing commands: from a file or the environment, never from argv (ps shows argv). */
+function walletPassword(values: Record<string, unknown>): string | null {
+  const file = values['password-file'];
+  if (typeof file === 'string') {
+    try {
+      return readFileSync(file, 'utf8').split(/\r?\n/)[0]!;
+    } catch (e) {
+      throw new UsageError(`--password-file: cannot read ${file}: ${(e as Error).message}`);
+    }
+  }
+  const env = process.env.DATANET_STUDIO_WALLET_PASSWORD;
+  // Without one the wallet stays locked; a step that needs a signature then says so.
+  return env || null;
+}
+
+let sharedLines: (() => Promise<string | null>) | null = null;
+/** Lines of standard input, read on demand (one reader for the whole process). */
+function stdinLines(): () => Promise<string | null> {
+  if (sharedLines) return sharedLines;
+  const rl = createInterface({ input: process.stdin, terminal: false });
+  const it = rl[Symbol.asyncIterator]();
+  sharedLines = async () => {
+    const next = await it.next();
+    return next.done ? null : next.value;
+  };
+  return sharedLines;
+}
+
+/**
+ * Shows each signing request decoded, as the desktop's dialog does, and asks y/N. Without a
+ * terminal to ask on, the request is rejected: the CLI signs only what a person confirmed, or
+ * what --yes confirmed in advance.
+ */
+function confirmAtTerminal(core: Core, io: CliIo): () => void {
+  return core.onEvent((name, payload) => {
+    if (name !== 'wallet.request') return;
+    const r = payload as SigningRequest;
+    if (r.state !== 'pending') return;
+    void (async () => {
+      io.err(describeRequest(r));
+      const interactive = io.readLine !== undefined || process.stdin.isTTY === true;
+      if (!interactive) {
+        await core.call('wallet.reject', { id: r.id, reason: 'no terminal to confirm on; run again with --yes to approve in advance' });
+        return;
+      }
+      io.err('Sign this? [y/N] ');
+      const answer = await (io.readLine ?? stdinLines())();
+      if (answer?.trim().toLowerCase() === 'y') await core.call('wallet.approve', { id: r.id });
+      else await core.call('wallet.reject', { id: r.id, reason: 'declined at the terminal' });
+    })();
+  });
+}
+
+export function describeRequest(r: SigningRequest): string {
+  const lines = [`Signing request from ${r.origin}: account ${r.account}, chain ${r.chainId ?? 'none'}`];
+  if (r.transaction) {
+    const s = r.transaction.summary;
+    lines.push(`  transaction: ${s.contract}${s.address ? ` at ${s.address}` : ''} — ${s.signature}`);
+    for (const a of s.args) lines.push(`    ${a.name} (${a.type}) = ${JSON.stringify(a.value)}`);
+    if (s.valueWei !== '0') lines.push(`    value: ${s.valueWei} wei`);
+  }
+  if (r.typedData) {
+    const t = r.typedData;
+    lines.push(`  typed data: ${t.primaryType} for ${t.domain.name ?? '?'} v${t.domain.version ?? '?'}${t.domain.verifyingContract ? ` at ${t.domain.verifyingContract}` : ''}`);
+    for (const f of t.fields) lines.push(`    ${f.name} = ${f.value}`);
+    if (t.purpose) lines.push(`  purpose (as the app states it): ${t.purpose}`);
+  }
+  return lines.join('\n');
 }
 
 /** The leading words of the command line ("datanet show dn_…"), skipping global options before them. */

@@ -9,16 +9,14 @@ import type { ReceiptFile } from '../../shared/receipts';
 import type { AuditLog } from '../audit/log';
 import type { Db } from '../db/open';
 import { nowIso } from '../common/ids';
-import { buildTree, proofFor, standardLeaf } from '../common/merkle';
+import { buildTree, standardLeaf } from '../common/merkle';
 import { WORKSPACE_OWNER } from '../datanets/snapshots';
+import { buildRewardTree, type RewardTree } from '../chain/reward-tree';
+import type { RewardClaim } from '../chain/contracts';
 
-export const REWARD_LEAF_TYPES = ['uint256', 'address', 'uint256'] as const;
-export const RECEIPT_LEAF_TYPES = ['bytes32'] as const;
-
-export interface RewardLeaf {
-  index: number;
+export interface RewardEntry {
   account: string;
-  amount: string;
+  amount: bigint;
 }
 
 export interface EpochRow {
@@ -44,8 +42,8 @@ export interface CountedReceipt {
   usageTokens: number;
 }
 
-export const rewardLeafHash = (l: RewardLeaf) => standardLeaf(REWARD_LEAF_TYPES, [l.index, l.account, l.amount]);
-export const receiptLeafHash = (digest: string) => standardLeaf(RECEIPT_LEAF_TYPES, [digest]);
+/** A receipts root commits to the receipts' EIP-712 digests, in the same tree layout. */
+export const receiptLeafHash = (digest: string) => standardLeaf(['bytes32'], [digest]);
 
 /**
  * Splits `pool` among contributors by Σ usage × basis points over the receipts. Amounts are
@@ -53,7 +51,7 @@ export const receiptLeafHash = (digest: string) => standardLeaf(RECEIPT_LEAF_TYP
  * contributor address (the workspace owner's own) cannot claim: their part of the pool is not
  * handed to the others, it stays with the funder too.
  */
-export function splitPool(receipts: readonly CountedReceipt[], pool: bigint): RewardLeaf[] {
+export function splitPool(receipts: readonly CountedReceipt[], pool: bigint): RewardEntry[] {
   const weights = new Map<string, bigint>();
   for (const r of receipts) {
     const { contributors, sharesBps } = r.receipt.receipt;
@@ -67,10 +65,11 @@ export function splitPool(receipts: readonly CountedReceipt[], pool: bigint): Re
   return [...weights]
     .filter(([account]) => account.toLowerCase() !== WORKSPACE_OWNER)
     .sort(([a], [b]) => (a.toLowerCase() < b.toLowerCase() ? -1 : 1))
-    .map(([account, w]) => ({ account, amount: ((pool * w) / total).toString() }))
-    .filter((l) => l.amount !== '0')
-    .map((l, index) => ({ index, ...l }));
+    .map(([account, w]) => ({ account, amount: (pool * w) / total }))
+    .filter((l) => l.amount > 0n);
 }
+
+const entriesOf = (tree: RewardTree) => tree.claims.map((c) => ({ index: c.index, account: c.account, amount: c.amount.toString() }));
 
 export class RewardEpochs {
   constructor(private readonly d: { db: Db; audit: AuditLog; actor: string }) {}
@@ -79,14 +78,16 @@ export class RewardEpochs {
   close(i: { pool: bigint; receipts: readonly CountedReceipt[] }): EpochRow {
     if (i.pool <= 0n) throw new AppError('BAD_INPUT', 'pool: the reward pool must be a positive amount of token base units.');
     if (i.receipts.length === 0) throw new AppError('CONFLICT', 'There are no new receipts to close an epoch over. Attribute some answers first.');
-    const leaves = splitPool(i.receipts, i.pool);
-    if (leaves.length === 0) {
+    const entries = splitPool(i.receipts, i.pool);
+    if (entries.length === 0) {
       throw new AppError('CONFLICT', `None of the ${i.receipts.length} new receipts credits a contributor with an address, so there is nothing to reward.`);
     }
     const epoch = ((this.d.db.prepare('SELECT MAX(epoch) AS m FROM reward_epochs').get() as { m: number | null }).m ?? 0) + 1;
-    const root = buildTree(leaves.map(rewardLeafHash)).root;
+    const tree = buildRewardTree({ epoch, entries });
+    const root = tree.root;
     const receiptsRoot = buildTree(i.receipts.map((r) => receiptLeafHash(r.digest))).root;
-    const total = leaves.reduce((a, l) => a + BigInt(l.amount), 0n).toString();
+    const total = tree.total.toString();
+    const leaves = entriesOf(tree);
     const usage = i.receipts.reduce((a, r) => a + r.usageTokens, 0);
     const db = this.d.db;
     db.transaction(() => {
@@ -112,16 +113,20 @@ export class RewardEpochs {
     return this.d.db.prepare('SELECT * FROM reward_epochs ORDER BY epoch DESC').all() as EpochRow[];
   }
 
-  leaves(epoch: number): RewardLeaf[] {
-    return JSON.parse(this.get(epoch).leaves) as RewardLeaf[];
+  /** The epoch's tree, rebuilt from its stored entries (and checked against the stored root). */
+  tree(epoch: number): RewardTree {
+    const row = this.get(epoch);
+    const stored = JSON.parse(row.leaves) as { account: string; amount: string }[];
+    const tree = buildRewardTree({ epoch, entries: stored.map((e) => ({ account: e.account, amount: BigInt(e.amount) })) });
+    if (tree.root !== row.root) throw new AppError('STORAGE', `Reward epoch ${epoch}'s stored entries no longer give its root ${row.root}.`);
+    return tree;
   }
 
-  /** The leaf and Merkle proof an account claims an epoch's reward with. */
-  claimProof(epoch: number, account: string): { leaf: RewardLeaf; proof: string[] } {
-    const leaves = this.leaves(epoch);
-    const leaf = leaves.find((l) => l.account.toLowerCase() === account.toLowerCase());
-    if (!leaf) throw new AppError('NOT_FOUND', `Account ${account} has no reward in epoch ${epoch}.`);
-    return { leaf, proof: proofFor(buildTree(leaves.map(rewardLeafHash)), rewardLeafHash(leaf)) };
+  /** The claim (index, amount, Merkle proof) an account claims an epoch's reward with. */
+  claimFor(epoch: number, account: string): RewardClaim {
+    const claim = this.tree(epoch).claims.find((c) => c.account.toLowerCase() === account.toLowerCase());
+    if (!claim) throw new AppError('NOT_FOUND', `Account ${account} has no reward in epoch ${epoch}.`);
+    return claim;
   }
 
   markPublished(i: { epoch: number; chainId: number; distributor: string; publishTx: string; anchorTx: string }): EpochRow {

@@ -12,12 +12,15 @@ import { schemaVersion } from '../db/migrate';
 import type { Handlers } from './router';
 import { attributionHandlers } from './attribution-handlers';
 import { createWalletHandlers } from './wallet-handlers';
+import { chainHandlers, rewardsHandlers } from './chain-handlers';
 
 /** Contract method → implementation. Inputs arrive parsed; outputs are checked by the router. */
 export function createHandlers(s: Services): Handlers {
   return {
     ...attributionHandlers(s),
     ...createWalletHandlers(s.wallet),
+    ...chainHandlers(s),
+    ...rewardsHandlers(s),
     'app.getInfo': () => ({
       name: 'Datanet Studio',
       version: s.version,
