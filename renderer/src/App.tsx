@@ -16,6 +16,9 @@ import { TrainScreen } from './features/train/TrainScreen';
 import { ModelsScreen } from './features/models/ModelsScreen';
 import { PlaygroundScreen } from './features/playground/PlaygroundScreen';
 import { AttributionScreen } from './features/attribution/AttributionScreen';
+import { WalletScreen } from './features/wallet/WalletScreen';
+import { ConfirmRequestDialog } from './features/wallet/ConfirmRequestDialog';
+import { connectWalletStore } from './store/wallet';
 import { NotAvailable } from './features/unavailable/NotAvailable';
 
 function NoConnection() {
@@ -38,10 +41,12 @@ export function App() {
   useEffect(() => {
     const offApp = connectAppStore();
     const offDatanets = connectDatanetsStore();
+    const offWallet = connectWalletStore();
     void useDatanets.getState().loadDatanets();
     return () => {
       offApp();
       offDatanets();
+      offWallet();
     };
   }, []);
 
@@ -59,6 +64,8 @@ export function App() {
           <PlaygroundScreen />
         ) : route.section === 'attribution' ? (
           <AttributionScreen />
+        ) : route.section === 'wallet' ? (
+          <WalletScreen />
         ) : route.section === 'train' ? (
           <TrainScreen />
         ) : route.section === 'settings' ? (
@@ -69,6 +76,8 @@ export function App() {
       </main>
       <StatusBar />
       <CommandPalette />
+      {/* Signing requests can come from any screen (or the API), so their confirmation is global. */}
+      <ConfirmRequestDialog />
       {dialog === 'createDatanet' ? <CreateDatanetDialog open onOpenChange={(o) => openDialog(o ? 'createDatanet' : null)} /> : null}
       <Toaster theme={theme} position="bottom-right" offset={40} />
     </div>
