@@ -52,6 +52,10 @@ export interface Devnet {
   url: string;
   port: number;
   chainId: number;
+  /** anvil's process id. */
+  pid: number;
+  /** Settles with anvil's exit code when it exits, whether stopped or crashed. */
+  exited: Promise<number | null>;
   provider: JsonRpcProvider;
   /** Where the chain state is kept between runs. */
   stateFile: string;
@@ -74,16 +78,19 @@ async function freePort(): Promise<number> {
 
 /**
  * Starts anvil on 127.0.0.1 with the chain state kept in `dir`/state.json. The state is loaded at
- * start and written by persist()/stop() through anvil_dumpState and an atomic file write, not by
- * anvil's own exit dump, so a crash mid-write cannot leave a torn state file.
+ * start and written after each new block, on persist() and on stop(), through anvil_dumpState and
+ * an atomic file write rather than anvil's own exit dump: a crash mid-write cannot tear the file.
  */
 export async function startDevnet({
   dir,
   chainId = DEVNET_CHAIN_ID,
+  autosaveMs = 1000,
   signal,
 }: {
   dir: string;
   chainId?: number;
+  /** How often a new block is looked for and, when one came, the state saved. */
+  autosaveMs?: number;
   signal?: AbortSignal;
 }): Promise<Devnet> {
   const binary = anvilBinaryPath();
@@ -111,22 +118,53 @@ export async function startDevnet({
   }
 
   let stopped = false;
+  let saving: Promise<void> | null = null;
+  let savedBlock = Number(BigInt(await provider.send('eth_blockNumber', [])));
   const persist = async () => {
-    const dump = String(await provider.send('anvil_dumpState', []));
-    writeFileAtomic(stateFile, [gunzipSync(Buffer.from(dump.slice(2), 'hex'))]);
+    // One dump at a time: the autosave and an explicit persist() must not interleave their writes.
+    while (saving) await saving;
+    saving = (async () => {
+      const block = Number(BigInt(await provider.send('eth_blockNumber', [])));
+      const dump = String(await provider.send('anvil_dumpState', []));
+      writeFileAtomic(stateFile, [gunzipSync(Buffer.from(dump.slice(2), 'hex'))]);
+      savedBlock = block;
+    })();
+    try {
+      await saving;
+    } finally {
+      saving = null;
+    }
   };
+  // Every mined block is saved within autosaveMs, so even a crash of the app keeps the chain.
+  const autosave = setInterval(() => {
+    if (stopped || saving) return;
+    provider
+      .send('eth_blockNumber', [])
+      .then((hex: string) => (Number(BigInt(hex)) !== savedBlock && !stopped ? persist() : undefined))
+      .catch(() => undefined);
+  }, autosaveMs);
+  autosave.unref();
+  void exited.then(() => {
+    // anvil is gone (stopped or crashed): no more saves, and no requests to a closed port.
+    stopped = true;
+    clearInterval(autosave);
+    provider.destroy();
+  });
   return {
     url,
     port,
     chainId,
+    pid: child.pid!,
+    exited,
     provider,
     stateFile,
     persist,
     async stop() {
       if (stopped) return;
       stopped = true;
+      clearInterval(autosave);
       try {
-        if (child.exitCode === null) await persist();
+        await persist();
       } finally {
         provider.destroy();
         child.kill('SIGTERM');
