@@ -232,6 +232,7 @@ export async function startTraining(
   }
   const baseModelSha256 = opts.provenance.baseModelSha256 ?? (await sha256File(opts.modelPath));
   const { train, eval: evalRows, heldOut, perExample } = await prepareRows(opts, deps);
+  const heldSet = new Set(heldOut);
   if (train.length === 0) throw new AppError('BAD_INPUT', 'No training rows with response tokens.');
   const config = {
     rank: opts.rank, alpha: opts.alpha, dropout: opts.dropout, targets: [...opts.targets].sort(), learningRate: opts.learningRate, minLrRatio: opts.minLrRatio,
@@ -256,7 +257,7 @@ export async function startTraining(
     ...(opts.influence && perExample ? {
       influence: {
         checkpoints: opts.influence.checkpoints, dim: opts.influence.dim, seed: opts.influence.seed, path: influencePath(opts),
-        rows: perExample, heldOut, unscored: perExample.flatMap((r, i) => (r === null && !heldOut.includes(i) ? [i] : [])),
+        rows: perExample, heldOut, unscored: perExample.flatMap((r, i) => (r === null && !heldSet.has(i) ? [i] : [])),
         seqLen: opts.seqLen, baseModelSha256,
       },
     } : {}),
