@@ -106,8 +106,8 @@ export function openCore(options: CoreOptions): Core {
     snapshots,
     training,
     models,
-    inference: new InferenceService({ jobs, models, training, snapshots }),
-    serving: new ServingService({ db, models, training }),
+    inference: new InferenceService({ jobs, models, training, snapshots, onAnswer: (a) => attribution.receiptForAnswer({ ...a, source: 'playground' }) }),
+    serving: new ServingService({ db, models, training, onAnswer: (a) => attribution.receiptForAnswer({ ...a, source: 'api' }) }),
     conversations: new ConversationStore(db),
     attribution,
     wallet,
@@ -131,6 +131,7 @@ export function openCore(options: CoreOptions): Core {
       await services.jobs.shutdown();
       await services.serving.stop();
       await chain.close();
+      await attribution.close();
       wallet.close();
       db.close();
     },

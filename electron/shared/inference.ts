@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { Hash32 } from './common';
 import { JobRef } from './jobs';
 import { SnapshotId } from './curation';
 import { ModelId } from './models';
@@ -23,6 +24,8 @@ export const ChatAnswer = z.object({
   tokensPerSecond: z.number(),
   modelPath: z.string(),
   adapterId: AdapterId.nullable(),
+  /** The attribution receipt of an adapter's answer, when automatic receipts are on. */
+  receiptDigest: Hash32.nullable().optional(),
 });
 export type ChatAnswer = z.infer<typeof ChatAnswer>;
 

@@ -12,6 +12,8 @@ import { ensureModel, TINY } from '../fixtures/models/generate.js';
 import { CONTRIBUTORS, PLANTED, factAnswer, factQuestion, factsSnapshot } from '../fixtures/datanets/facts';
 import { REPO_ROOT, call, tempDir, testCore } from '../helpers/workspace';
 import { nativeTrainer } from './helpers/native.js';
+import OpenAI from 'openai';
+import type { ChatAnswer } from '../../electron/shared/inference';
 
 const SETTINGS = { rank: 8, alpha: 16, learningRate: 5e-3, warmupSteps: 2, epochs: 3, gradAccum: 2, seqLen: 96, seed: 7, evalFraction: 0, influenceCheckpoints: 2 };
 
@@ -99,4 +101,38 @@ test('an answer repeating a planted fact is attributed to its record and contrib
   const bad = cli(['receipt', 'verify', file]);
   assert.equal(bad.status, 1, bad.stdout);
   assert.match(bad.stdout, /INVALID receipt[\s\S]*digest/);
+});
+
+test('answers served through the API and the playground get receipts when automatic receipts are on, once per answer', async (t) => {
+  nativeTrainer();
+  const core = testCore(t);
+  const { snapshot } = await factsSnapshot(core);
+  const model = (await core.waitForJob((await call(core, 'models.import', { path: ensureModel({ ...TINY, arch: 'llama', baseType: 'F32' }), storage: 'reference' })).jobId)).result as ModelInfo;
+  const trained = await core.waitForJob((await call(core, 'training.start', { modelId: model.id, snapshotId: snapshot.id, settings: { ...SETTINGS, epochs: 1, influenceCheckpoints: 1 } })).jobId);
+  const { adapter } = trained.result as { adapter: Adapter };
+  await indexReady(core, adapter.id);
+
+  // Playground: the chat job's answer carries its receipt; attributing it again reuses it.
+  const chat = await core.waitForJob((await call(core, 'inference.chat', { adapterId: adapter.id, messages: [{ role: 'user', content: factQuestion('king') }], maxTokens: 12, temperature: 0 })).jobId);
+  const answer = chat.result as ChatAnswer;
+  assert.match(answer.receiptDigest ?? '', /^0x[0-9a-f]{64}$/);
+  const again = await attribute(core, { adapterId: adapter.id, prompt: factQuestion('king'), answer: answer.text });
+  assert.equal(again.receipt.digest, answer.receiptDigest, 'the same answer attributed the same way keeps its receipt');
+
+  // API: the receipt is made after the response, in the background.
+  const api = await call(core, 'serving.start', {});
+  const client = new OpenAI({ baseURL: `${api.url}/v1`, apiKey: api.token!, maxRetries: 0 });
+  await client.chat.completions.create({ model: adapter.id, messages: [{ role: 'user', content: factQuestion('moon') }], max_tokens: 12, temperature: 0 });
+  let listed = await call(core, 'attribution.listReceipts', { adapterId: adapter.id });
+  for (let i = 0; i < 300 && !listed.items.some((r) => r.source === 'api'); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    listed = await call(core, 'attribution.listReceipts', { adapterId: adapter.id });
+  }
+  assert.deepEqual(listed.items.map((r) => r.source).sort(), ['api', 'playground']);
+
+  // Off: no receipt for the next answer.
+  await call(core, 'attribution.setSettings', { autoReceipts: false });
+  const quiet = await core.waitForJob((await call(core, 'inference.chat', { adapterId: adapter.id, messages: [{ role: 'user', content: factQuestion('river') }], maxTokens: 8, temperature: 0 })).jobId);
+  assert.equal((quiet.result as ChatAnswer).receiptDigest, null);
+  assert.equal((await call(core, 'attribution.listReceipts', { adapterId: adapter.id })).total, 2);
 });

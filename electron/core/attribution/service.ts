@@ -20,6 +20,7 @@ import { writeFileAtomic } from '../common/atomic-file';
 import { nowIso } from '../common/ids';
 import { readInfluenceHeader } from '../training/influence-file';
 import { SpanIndexCache } from './span-index/cache';
+import type { InfluenceScorer } from '../training/influence';
 import { makeReceipt, newSalt, paramsHash, saltedTextHash, sha256Hex, verifyReceipt, type TypedDataSigner } from './receipts';
 import { combineRecordScores, contributorShares, influenceRecordScores, spanRecordScores, type MethodScores } from './shares';
 
@@ -74,6 +75,8 @@ export const spanIndexDir = (adapter: Adapter) => adapter.file.replace(/\.gguf$/
 export class AttributionService {
   /** Opening a 10M-token index costs ~0.4 s, so opened indexes are kept between answers. */
   private readonly indexes = new SpanIndexCache();
+  /** The influence scorer of the adapter attributed last: a runner child that keeps its file loaded. */
+  private scorer: { influencePath: string; scorer: Promise<InfluenceScorer> } | null = null;
 
   constructor(private readonly d: AttributionDeps) {}
 
@@ -196,10 +199,56 @@ export class AttributionService {
     });
   }
 
-  /** Attributes an answer already made (API and playground answers come here too). */
+  private async scorerFor(modelPath: string, influencePath: string): Promise<InfluenceScorer> {
+    if (this.scorer?.influencePath !== influencePath) {
+      const previous = this.scorer;
+      const { openInfluenceScorer } = await import('../training/index.js');
+      this.scorer = { influencePath, scorer: openInfluenceScorer({ modelPath, influencePath }) };
+      this.scorer.scorer.catch(() => (this.scorer = null));
+      if (previous) void previous.scorer.then((x) => x.close()).catch(() => {});
+    }
+    return this.scorer!.scorer;
+  }
+
+  /**
+   * The receipt an answer served by the API or the playground gets when automatic receipts are on
+   * (null when off). Never throws: a failed attribution must not fail the answer; it is logged
+   * without the prompt or answer text.
+   */
+  async receiptForAnswer(a: { adapterId: string; prompt: string; answer: string; usageTokens: number; source: ReceiptSummary['source'] }): Promise<string | null> {
+    if (!this.settings().autoReceipts) return null;
+    try {
+      const adapter = this.d.training.getAdapter(a.adapterId);
+      const r = await this.attributeAnswer({ adapter, prompt: a.prompt, answer: a.answer, methods: ['span', 'influence'], source: a.source, usageTokens: a.usageTokens });
+      return r.receipt.digest;
+    } catch (e) {
+      console.error(`[attribution] no receipt for an answer of ${a.adapterId}: ${(e as Error).message.split('\n')[0]}`);
+      return null;
+    }
+  }
+
+  async close(): Promise<void> {
+    const s = this.scorer;
+    this.scorer = null;
+    if (s) await s.scorer.then((x) => x.close()).catch(() => {});
+  }
+
+  /**
+   * Attributes an answer already made (API and playground answers come here too). The same
+   * answer attributed the same way again gets its existing receipt, so usage is counted once.
+   */
   async attributeAnswer(a: { adapter: Adapter; prompt: string; answer: string; methods: readonly ('span' | 'influence')[]; source: ReceiptSummary['source']; usageTokens: number; signal?: AbortSignal }): Promise<Attribution> {
     const started = performance.now();
     const settings = this.settings();
+    const existing = this.d.db
+      .prepare(`SELECT digest, receipt FROM receipts WHERE adapter_id = ? AND prompt = ? AND answer = ? ORDER BY created_at`)
+      .all(a.adapter.id, a.prompt, a.answer) as { digest: string; receipt: string }[];
+    const index = this.indexRow(a.adapter.id);
+    const influencePath = influenceFile(a.adapter);
+    const usable = a.methods.filter((m) => (m === 'span' ? index?.state === 'ready' : existsSync(influencePath)));
+    const wantedMethod = `${usable.join('+') || 'none'}/v1`;
+    const same = existing.find((r) => (JSON.parse(r.receipt) as { receipt: { method: string } }).receipt.method === wantedMethod);
+    if (same) return this.getReceipt(same.digest);
     const records = this.d.snapshots.records(a.adapter.snapshotId);
     const methodScores: MethodScores[] = [];
     const used: ('span' | 'influence')[] = [];
@@ -211,10 +260,9 @@ export class AttributionService {
     const model = await loadModel(a.adapter.baseModelPath);
     let answerTokens = 0;
 
-    const index = this.indexRow(a.adapter.id);
-    if (a.methods.includes('span') && index?.state === 'ready' && a.answer.length > 0) {
+    if (usable.includes('span') && a.answer.length > 0) {
       const t0 = performance.now();
-      const idx = await this.indexes.get(index.dir);
+      const idx = await this.indexes.get(index!.dir);
       const tokens = model.tokenize(a.answer, false);
       answerTokens = tokens.length;
       const found = idx.findSpans({ tokens: Uint32Array.from(tokens), minLength: settings.minSpanTokens, maxRecordsPerSpan: 20 });
@@ -230,16 +278,9 @@ export class AttributionService {
       used.push('span');
       spanMs = performance.now() - t0;
     }
-    const influencePath = influenceFile(a.adapter);
-    if (a.methods.includes('influence') && existsSync(influencePath)) {
+    if (usable.includes('influence')) {
       const t0 = performance.now();
-      const { scoreInfluence } = await import('../training/index.js');
-      const r = await scoreInfluence({
-        modelPath: a.adapter.baseModelPath,
-        influencePath,
-        query: { kind: 'instruction', instruction: a.prompt, response: a.answer },
-        signal: a.signal,
-      });
+      const r = await (await this.scorerFor(a.adapter.baseModelPath, influencePath)).score({ kind: 'instruction', instruction: a.prompt, response: a.answer }, a.signal);
       if (r.scores.length !== records.length) {
         throw new AppError('CONFLICT', `The influence sketches of ${a.adapter.id} cover ${r.scores.length} records but its snapshot has ${records.length}.`);
       }

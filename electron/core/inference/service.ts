@@ -17,7 +17,16 @@ interface Choice {
 
 /** Chat and evaluation as jobs, on registered models and adapters. node-llama-cpp loads on first use. */
 export class InferenceService {
-  constructor(private readonly d: { jobs: JobManager; models: ModelRegistry; training: TrainingRuns; snapshots: SnapshotStore }) {}
+  constructor(
+    private readonly d: {
+      jobs: JobManager;
+      models: ModelRegistry;
+      training: TrainingRuns;
+      snapshots: SnapshotStore;
+      /** An adapter's answer was made: its attribution receipt's digest, or null. */
+      onAnswer?: (a: { adapterId: string; prompt: string; answer: string; usageTokens: number }) => Promise<string | null>;
+    },
+  ) {}
 
   /** The model file and adapter a request names; an adapter alone means the base it was trained on. */
   private resolve(c: Choice) {
@@ -47,7 +56,9 @@ export class InferenceService {
             ctx.progress(text.length, null, text);
           },
         });
-        return { ...r, modelPath, adapterId: adapter?.id ?? null };
+        const prompt = i.messages.at(-1)!.content;
+        const receiptDigest = adapter && this.d.onAnswer && r.text ? await this.d.onAnswer({ adapterId: adapter.id, prompt, answer: r.text, usageTokens: r.completionTokens }) : null;
+        return { ...r, modelPath, adapterId: adapter?.id ?? null, receiptDigest };
       },
     });
   }

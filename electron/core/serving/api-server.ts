@@ -17,6 +17,8 @@ export interface ApiBackend {
   /** Throws when the name is unknown. */
   resolve(name: string): ServedModel;
   meter(model: ServedModel, promptTokens: number, completionTokens: number): void;
+  /** An answer was sent (after the response): the backend may attribute it. */
+  answered?(model: ServedModel, exchange: { prompt: string; answer: string; completionTokens: number }): void;
 }
 
 export interface ApiServer {
@@ -137,6 +139,8 @@ async function generate(
     ? await chat({ ...common, messages: (body as ChatCompletionRequest).messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: textOf(m.content) })) })
     : await complete({ ...common, prompt: (body as CompletionRequest).prompt });
   backend.meter(model, r.promptTokens, r.completionTokens);
+  const prompt = chatMode ? textOf((body as ChatCompletionRequest).messages.at(-1)?.content ?? '') : String((body as CompletionRequest).prompt);
+  setImmediate(() => backend.answered?.(model, { prompt, answer: r.text, completionTokens: r.completionTokens }));
   const finish = r.completionTokens >= maxTokens ? 'length' : 'stop';
   const usage = { prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, total_tokens: r.promptTokens + r.completionTokens };
   if (body.stream) {

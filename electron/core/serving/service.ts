@@ -16,7 +16,20 @@ const MODEL = /^mdl_[0-9a-f]{16}$/;
 export class ServingService implements ApiBackend {
   private server: ApiServer | null = null;
 
-  constructor(private readonly d: { db: Db; models: ModelRegistry; training: TrainingRuns }) {}
+  constructor(
+    private readonly d: {
+      db: Db;
+      models: ModelRegistry;
+      training: TrainingRuns;
+      /** An adapter answered through the API: attribution makes its receipt (in the background). */
+      onAnswer?: (a: { adapterId: string; prompt: string; answer: string; usageTokens: number }) => Promise<unknown>;
+    },
+  ) {}
+
+  answered(model: ServedModel, exchange: { prompt: string; answer: string; completionTokens: number }): void {
+    if (!model.adapterId || !exchange.answer || !this.d.onAnswer) return;
+    void this.d.onAnswer({ adapterId: model.adapterId, prompt: exchange.prompt, answer: exchange.answer, usageTokens: exchange.completionTokens });
+  }
 
   listModels() {
     const seconds = (iso: string) => Math.floor(Date.parse(iso) / 1000);
