@@ -42,7 +42,7 @@ import {
   type ClaimProofFile,
   type RewardTree,
 } from '../../electron/core/chain/reward-tree';
-import { sendTransaction } from '../../electron/core/chain/transactions';
+import { sendTransaction, waitForReceipt } from '../../electron/core/chain/transactions';
 
 const DEV_MNEMONIC = Mnemonic.fromPhrase('test test test test test test test test test test test junk');
 const devKey = (i: number) => HDNodeWallet.fromMnemonic(DEV_MNEMONIC, `m/44'/60'/0'/0/${i}`);
@@ -171,7 +171,7 @@ test('close an epoch; claim once; a second claim of the same leaf and a wrong pr
   await rejects(send(aliceSender, encodeClaim({ deployment, claim: aliceClaim })), new RegExp(`AlreadyClaimed\\(epoch=1, index=${aliceClaim.index}\\)`));
   // The same second claim sent past the dry run (fixed gas limit) is mined and reverts on chain.
   const raw = await alice.connect(devnet.provider).sendTransaction({ ...encodeClaim({ deployment, claim: aliceClaim }), gasLimit: 200_000n });
-  const receipt = await raw.wait().catch((e: { receipt?: { status: number } }) => e.receipt);
+  const receipt = await waitForReceipt({ provider: devnet.provider, hash: raw.hash, timeoutMs: 20_000 });
   assert.equal(receipt?.status, 0);
   assert.equal(await tokenBalance(deployment, devnet.provider, alice.address), 700n, 'no second payout');
 

@@ -23,6 +23,20 @@ function revertError(what: string, e: unknown): AppError {
 }
 
 /**
+ * Polls for the receipt. ethers' waitForTransaction watches for new blocks instead, and on anvil,
+ * which mines instantly, it could miss the one block that held the transaction and wait forever.
+ */
+export async function waitForReceipt({ provider, hash, timeoutMs }: { provider: JsonRpcProvider; hash: string; timeoutMs: number }): Promise<TransactionReceipt | null> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const receipt = await provider.getTransactionReceipt(hash);
+    if (receipt) return receipt;
+    if (Date.now() > deadline) return null;
+    await new Promise((r) => setTimeout(r, provider.pollingInterval));
+  }
+}
+
+/**
  * Checks the chain id, dry-runs the transaction from the sender (so a revert is explained by its
  * custom error before anything is signed), hands it to the sender, and waits for the receipt.
  */
@@ -48,13 +62,8 @@ export async function sendTransaction({
     throw revertError(what, e);
   }
   const hash = await sender.send(tx);
-  let receipt: TransactionReceipt | null;
-  try {
-    receipt = await provider.waitForTransaction(hash, 1, timeoutMs);
-  } catch (e) {
-    throw new AppError('NOT_AVAILABLE', `Transaction ${hash} (${what}) was sent but not mined within ${Math.round(timeoutMs / 1000)} s: ${(e as Error).message}`);
-  }
-  if (!receipt) throw new AppError('NOT_AVAILABLE', `Transaction ${hash} (${what}) has no receipt.`);
+  const receipt = await waitForReceipt({ provider, hash, timeoutMs });
+  if (!receipt) throw new AppError('NOT_AVAILABLE', `Transaction ${hash} (${what}) was sent but not mined within ${Math.round(timeoutMs / 1000)} s.`);
   if (receipt.status !== 1) throw new AppError('CONFLICT', `Transaction ${hash} (${what}) reverted on chain.`);
   return { hash, blockNumber: receipt.blockNumber, contractAddress: receipt.contractAddress, receipt };
 }
