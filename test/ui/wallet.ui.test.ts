@@ -144,4 +144,24 @@ test('create a wallet in the UI (phrase shown once, words confirmed), lock and u
   await activity.getByText('rejected', { exact: true }).waitFor();
   assert.ok(other.events.some((e) => e.name === 'wallet.request' && (e.payload as SigningRequest).id === second.id && (e.payload as SigningRequest).state === 'rejected'));
   await screenshot(page, '34-wallet-activity');
+
+  // No network yet, so no balance column; with the local devnet (real anvil) running, balances show.
+  assert.equal(await accounts.getByRole('columnheader', { name: 'Balance' }).count(), 0);
+  const { jobId } = await other.call<{ jobId: string }>('chain.startDevnet', {});
+  const finished = await waitForEvent(other.events, (e) => e.name === 'jobs.finished' && (e.payload as { id: string }).id === jobId, 180_000);
+  assert.equal((finished.payload as { state: string }).state, 'succeeded', JSON.stringify(finished.payload));
+  await page.getByRole('button', { name: 'Refresh balances' }).click();
+  await accounts.getByRole('columnheader', { name: 'Balance' }).waitFor();
+  await accounts.getByText(/^\d+\.\d+ native · \d+\.\d+ \w+$/).waitFor();
+  await screenshot(page, '35-wallet-balances');
 });
+
+async function waitForEvent<E>(events: E[], match: (e: E) => boolean, timeoutMs: number): Promise<E> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const found = events.find(match);
+    if (found) return found;
+    if (Date.now() > until) throw new Error(`no matching event in ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -1,6 +1,7 @@
-import { Copy, KeyRound, Lock, Plus, Unlock, Upload, Wallet } from 'lucide-react';
-import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { Copy, KeyRound, Lock, Plus, RefreshCw, Unlock, Upload, Wallet } from 'lucide-react';
+import { useEffect, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
+import type { Output } from '../../../../electron/shared/contract';
 import type { SigningRequest, WalletAccount, WalletStatus } from '../../../../electron/shared/wallet';
 import { client } from '../../api';
 import { Button, EmptyState, Field, PageHeader, errorMessage, formatTime } from '../../components/ui';
@@ -9,13 +10,48 @@ import { CreateWalletDialog } from './CreateWalletDialog';
 import { ImportWalletDialog } from './ImportWalletDialog';
 import { chainName, requestTitle } from './format';
 
-/**
- * Keys on this machine: accounts, lock state, auto-lock, and what was signed. `balanceOf` is where
- * the chain screens plug in balances once a network is connected; without it the column is hidden.
- */
-export function WalletScreen({ balanceOf }: { balanceOf?: (account: WalletAccount) => ReactNode }) {
+type Balance = Output<'chain.balances'> | { error: string };
+
+type Balances = { network: string; of: Record<string, Balance> } | null;
+
+/** Balances on the selected network, or null while no network is ready (the wallet itself never needs one). */
+async function fetchBalances(accounts: WalletAccount[]): Promise<Balances> {
+  const chain = await client!.call('chain.status', {}).catch(() => null);
+  if (!chain?.ready) return null;
+  const entries = await Promise.all(
+    accounts.map(async (a): Promise<[string, Balance]> => [a.address, await client!.call('chain.balances', { account: a.address }).catch((e: unknown) => ({ error: errorMessage(e) }))]),
+  );
+  return { network: chain.network.name, of: Object.fromEntries(entries) };
+}
+
+function useBalances(accounts: WalletAccount[]) {
+  const [balances, setBalances] = useState<Balances>(null);
+  const [asked, setAsked] = useState(0);
+  useEffect(() => {
+    let live = true;
+    void fetchBalances(accounts).then((b) => live && setBalances(b));
+    return () => {
+      live = false;
+    };
+  }, [accounts, asked]);
+  return { balances, refresh: () => setAsked((n) => n + 1) };
+}
+
+function BalanceCell({ balance }: { balance: Balance | undefined }) {
+  if (!balance) return <>…</>;
+  if ('error' in balance) return <span title={balance.error}>—</span>;
+  return (
+    <>
+      {balance.native} <span className="muted">native</span> · {balance.token} <span className="muted">{balance.tokenSymbol}</span>
+    </>
+  );
+}
+
+/** Keys on this machine: accounts (with balances when a network is connected), lock state, auto-lock, and what was signed. */
+export function WalletScreen() {
   const { status, accounts, pending, activity, load, setDismissed } = useWallet();
   const [dialog, setDialog] = useState<'create' | 'import' | null>(null);
+  const { balances, refresh } = useBalances(accounts);
 
   useEffect(() => {
     void load();
@@ -107,7 +143,13 @@ export function WalletScreen({ balanceOf }: { balanceOf?: (account: WalletAccoun
       <section className="card">
         <div className="card-head">
           <h2>Accounts</h2>
-          <span className="muted small">{accounts.length} account{accounts.length === 1 ? '' : 's'}</span>
+          <span className="muted small">
+            {accounts.length} account{accounts.length === 1 ? '' : 's'}
+            {balances ? ` · balances on ${balances.network}` : ' · balances show when a network is connected'}
+            <button type="button" className="icon-btn" aria-label="Refresh balances" onClick={refresh}>
+              <RefreshCw size={12} />
+            </button>
+          </span>
         </div>
         <table className="table compact" data-testid="wallet-accounts">
           <thead>
@@ -116,7 +158,7 @@ export function WalletScreen({ balanceOf }: { balanceOf?: (account: WalletAccoun
               <th>Label</th>
               <th>Source</th>
               <th>Path</th>
-              {balanceOf ? <th className="num">Balance</th> : null}
+              {balances ? <th className="num">Balance</th> : null}
               <th>Added</th>
             </tr>
           </thead>
@@ -132,7 +174,11 @@ export function WalletScreen({ balanceOf }: { balanceOf?: (account: WalletAccoun
                 <td>{a.label}</td>
                 <td>{a.kind === 'mnemonic' ? 'recovery phrase' : a.kind === 'privateKey' ? 'private key' : 'keystore file'}</td>
                 <td className="mono">{a.hdPath ?? '—'}</td>
-                {balanceOf ? <td className="num">{balanceOf(a)}</td> : null}
+                {balances ? (
+                  <td className="num">
+                    <BalanceCell balance={balances.of[a.address]} />
+                  </td>
+                ) : null}
                 <td>{formatTime(a.createdAt)}</td>
               </tr>
             ))}
