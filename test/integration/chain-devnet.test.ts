@@ -13,7 +13,6 @@ import { DeploymentStore, devnetSender, ensureDevnetDeployment, loadNetworkDeplo
 import { DEVNET_FUNDER, fundOnDevnet, startDevnet } from '../../electron/core/chain/devnet';
 import { readChainEvents } from '../../electron/core/chain/events';
 import { NetworkStore, assertChainId } from '../../electron/core/chain/networks';
-import { ChainService } from '../../electron/core/chain/service';
 import { createRpcProvider, isLoopbackUrl, recordRpcRequests } from '../../electron/core/chain/rpc';
 import { sendTransaction } from '../../electron/core/chain/transactions';
 import { outboundActivity } from '../../electron/core/net/outbound';
@@ -91,30 +90,6 @@ test('the devnet saves each new block, so a crash keeps what was mined', async (
   assert.equal((await ensureDevnetDeployment({ devnet, store })).deployed, false);
   const registry = new Contract(deployment.addresses.DatanetRegistry, contractInterface('DatanetRegistry'), devnet.provider);
   assert.equal(await registry.getFunction('datanetOwner')(datanetId), DEVNET_FUNDER);
-});
-
-test('the workspace chain service starts one devnet for concurrent callers and finds it again after closing', async (t) => {
-  const { dir, stopLater } = workdir(t);
-  const chain = new ChainService({ workspaceDir: dir });
-  stopLater({ stop: () => chain.close() });
-  assert.equal(chain.devnetStatus().running, false);
-  const [a, b] = await Promise.all([chain.connect({ networkId: 'devnet' }), chain.connect({ networkId: 'devnet' })]);
-  assert.equal(a.provider, b.provider, 'one devnet, not two');
-  assert.deepEqual(a.deployment, b.deployment);
-  const status = chain.devnetStatus();
-  assert.equal(status.running, true);
-  assert.match(status.url!, /^http:\/\/127\.0\.0\.1:\d+$/);
-  await assert.rejects(chain.connect({ networkId: 'nope' }), isAppError('NOT_FOUND', /No network "nope"/));
-  await chain.close();
-  assert.equal(chain.devnetStatus().running, false);
-  assert.ok(existsSync(join(dir, 'chain', 'devnet', 'state.json')));
-  assert.ok(existsSync(join(dir, 'chain', 'deployments.json')));
-
-  const reopened = new ChainService({ workspaceDir: dir });
-  stopLater({ stop: () => reopened.close() });
-  const again = await reopened.startDevnet();
-  assert.equal(again.deployed, false);
-  assert.deepEqual(again.deployment.addresses, a.deployment.addresses);
 });
 
 test('a user account is funded for gas on the devnet', async (t) => {
