@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
-import { verifyTypedData } from 'ethers';
+import { Wallet, verifyTypedData } from 'ethers';
 import WebSocket from 'ws';
 import type { AuditEntry } from '../../electron/shared/audit';
 import type { SigningRequest } from '../../electron/shared/wallet';
@@ -93,6 +93,19 @@ test('create a wallet in the UI (phrase shown once, words confirmed), lock and u
   await status.getByRole('heading', { name: 'Unlocked', exact: true }).waitFor();
   await screenshot(page, '32-wallet-unlocked');
 
+  // Import a private key into the same wallet (its password, not a new one).
+  const imported = Wallet.createRandom();
+  await page.getByRole('button', { name: 'Import', exact: true }).click();
+  const importDialog = page.getByRole('dialog', { name: 'Import a wallet' });
+  await importDialog.getByRole('tab', { name: 'Private key' }).click();
+  await importDialog.getByRole('textbox', { name: 'Private key' }).fill(imported.privateKey);
+  await importDialog.getByLabel('Wallet password').fill(PASSWORD);
+  await importDialog.getByLabel('Account label').fill('Imported key');
+  await importDialog.getByRole('button', { name: 'Import', exact: true }).click();
+  await importDialog.waitFor({ state: 'detached', timeout: 60_000 });
+  await accounts.getByText(imported.address).waitFor();
+  assert.equal(await accounts.locator('tbody tr').count(), 2);
+
   // Lock, then a wrong password is refused and the right one unlocks.
   await page.getByRole('button', { name: 'Lock', exact: true }).click();
   await status.getByRole('heading', { name: 'Locked', exact: true }).waitFor();
@@ -152,7 +165,9 @@ test('create a wallet in the UI (phrase shown once, words confirmed), lock and u
   assert.equal((finished.payload as { state: string }).state, 'succeeded', JSON.stringify(finished.payload));
   await page.getByRole('button', { name: 'Refresh balances' }).click();
   await accounts.getByRole('columnheader', { name: 'Balance' }).waitFor();
-  await accounts.getByText(/^\d+\.\d+ native · \d+\.\d+ \w+$/).waitFor();
+  const balanceCells = accounts.getByText(/^\d+\.\d+ native · \d+\.\d+ \w+$/);
+  await balanceCells.first().waitFor();
+  assert.equal(await balanceCells.count(), 2, 'each account has its balance');
   await screenshot(page, '35-wallet-balances');
 });
 
