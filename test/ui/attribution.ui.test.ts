@@ -89,6 +89,13 @@ test('attribute an adapter answer in the playground: spans, records, shares and 
   await page.keyboard.press('Escape');
   await recordDialog.waitFor({ state: 'detached' });
 
+  // By keyboard: focusing the other span and pressing Enter pins it, with its own records.
+  await page.mouse.move(0, 0);
+  await marks.last().focus();
+  await page.keyboard.press('Enter');
+  await spanRecords.getByText(/Chlorophyll/).waitFor();
+  assert.match(await spanRecords.innerText(), /0b0b/i, 'the grass record is by Bob');
+
   // The records list names both contributors; shares are percentages that sum to 100.
   const recordsTable = panel.getByTestId('attributed-records');
   assert.ok((await recordsTable.locator('tbody tr').count()) >= 2);
