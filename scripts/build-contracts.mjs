@@ -3,6 +3,7 @@
 // resources/contracts/build/contracts.json: ABI and creation bytecode of each of our contracts.
 // OpenZeppelin imports resolve from node_modules. When the sources, the compiler and the settings
 // are unchanged since the last build, the output is kept as is, so `npm run build` stays fast.
+// Options: --force (compile even when up to date), --out FILE (write elsewhere, e.g. in tests).
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -12,7 +13,8 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const sourceDir = join(root, 'resources/contracts');
-const outFile = join(sourceDir, 'build/contracts.json');
+const outArg = process.argv.indexOf('--out');
+const outFile = outArg > 0 && process.argv[outArg + 1] ? resolve(process.argv[outArg + 1]) : join(sourceDir, 'build/contracts.json');
 const force = process.argv.includes('--force');
 
 const settings = {
