@@ -1,54 +1,30 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect } from 'node:util';
 import { test, type TestContext } from 'node:test';
-import { HDNodeWallet, JsonRpcProvider, Mnemonic, Wallet, encryptKeystoreJson, verifyTypedData } from 'ethers';
+import { HDNodeWallet, Mnemonic, Wallet, encryptKeystoreJson, verifyTypedData } from 'ethers';
 import { AppError } from '../../electron/shared/errors';
 import { walletMethods, type SigningRequest, type TransactionSummary } from '../../electron/shared/wallet';
 import { AuditLog } from '../../electron/core/audit/log';
 import { openDatabase } from '../../electron/core/db/open';
 import { describeIssues } from '../../electron/core/rpc/router';
 import { createWalletHandlers } from '../../electron/core/rpc/wallet-handlers';
+import { fundOnDevnet, startDevnet, type Devnet } from '../../electron/core/chain/devnet';
 import { APPROVE_WITHOUT_ASKING, WalletService, type AuditSink } from '../../electron/core/wallet/service';
 import { tempDir } from '../helpers/workspace';
 
-interface Anvil {
-  url: string;
-  provider: JsonRpcProvider;
-}
-
-/** A real anvil (npm @foundry-rs/anvil's binary) on a free loopback port, stopped when the test ends. */
-async function startAnvil(t: TestContext, chainId: number): Promise<Anvil> {
-  const binary = createRequire(import.meta.url).resolve(`@foundry-rs/anvil-${process.platform}-${process.arch === 'x64' ? 'amd64' : process.arch}/bin/anvil`);
-  const port = await new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-  const child = spawn(binary, ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--silent'], { stdio: 'ignore' });
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+/** A real anvil through the chain module's devnet (npm @foundry-rs/anvil), stopped when the test ends. */
+async function startAnvil(t: TestContext, chainId: number): Promise<Devnet> {
+  // Its own folder, removed only after stop() has written the chain state into it.
+  const dir = mkdtempSync(join(tmpdir(), 'dstudio-devnet-'));
+  const devnet = await startDevnet({ dir, chainId });
   t.after(async () => {
-    child.kill('SIGTERM');
-    await exited;
+    await devnet.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
-  const url = `http://127.0.0.1:${port}`;
-  // ethers caches identical calls for 250 ms by default, which would hand two quick sends one nonce.
-  const provider = new JsonRpcProvider(url, undefined, { cacheTimeout: -1, polling: false });
-  t.after(() => provider.destroy());
-  for (let i = 0; ; i++) {
-    try {
-      await provider.send('eth_chainId', []);
-      return { url, provider };
-    } catch (e) {
-      if (i > 300) throw e;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
+  return devnet;
 }
 
 const PASSWORD = 'correct horse battery';
@@ -330,7 +306,7 @@ test('secret hygiene: after every flow, failures included, no phrase, key or pas
     await rpc('wallet.approve', { id: declined.id });
     await expectFailure('typed data with a bad address', () => wallet.requestTypedData({ ...mail712(accounts[0]!.address), message: { ...mail712('').message, to: { name: 'x', wallet: rawKey } } }));
 
-    await anvil.provider.send('anvil_setBalance', [accounts[2]!.address, '0xde0b6b3a7640000']);
+    await fundOnDevnet({ devnet: anvil, address: accounts[2]!.address, wei: 10n ** 18n });
     const tx = wallet.requestTransaction({ account: accounts[2]!.address, chainId: 31337, tx: { to: TARGET, data: CALLDATA, value: 1n }, summary: callSummary({ valueWei: '1' }) });
     const { txHash } = (await rpc('wallet.approve', { id: tx.id })) as { txHash: string };
     assert.equal((await anvil.provider.waitForTransaction(txHash))!.status, 1, 'the transaction was mined');
