@@ -92,7 +92,7 @@ export function ReceiptsPanel({ adapters }: { adapters: Adapter[] }) {
                   <th>Top contributor</th>
                   <th className="num wide-only">Contributors</th>
                   <th className="num wide-only">Tokens</th>
-                  <th>Created</th>
+                  <th className="wide-only">Created</th>
                 </tr>
               </thead>
               <tbody>
@@ -120,7 +120,7 @@ export function ReceiptsPanel({ adapters }: { adapters: Adapter[] }) {
                       <td className="mono">{r.topContributor ? `${shortAddress(r.topContributor)} · ${percentOfBps(r.topBps ?? 0)}` : '—'}</td>
                       <td className="num wide-only">{r.contributors}</td>
                       <td className="num wide-only">{r.usageTokens.toLocaleString()}</td>
-                      <td>{formatTime(r.createdAt)}</td>
+                      <td className="wide-only">{formatTime(r.createdAt)}</td>
                     </tr>
                   );
                 })}
