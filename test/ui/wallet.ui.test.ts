@@ -106,6 +106,14 @@ test('create a wallet in the UI (phrase shown once, words confirmed), lock and u
   await accounts.getByText(imported.address).waitFor();
   assert.equal(await accounts.locator('tbody tr').count(), 2);
 
+  // Auto-lock is a wallet setting kept in the workspace.
+  await status.getByLabel('Auto-lock after (minutes)').fill('7');
+  await status.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('The wallet locks itself after 7 minutes without signing').waitFor();
+  await page.reload();
+  await status.getByLabel('Auto-lock after (minutes)').waitFor();
+  assert.equal(await status.getByLabel('Auto-lock after (minutes)').inputValue(), '7');
+
   // Lock, then a wrong password is refused and the right one unlocks.
   await page.getByRole('button', { name: 'Lock', exact: true }).click();
   await status.getByRole('heading', { name: 'Locked', exact: true }).waitFor();
