@@ -237,7 +237,8 @@ test('lock and unlock: a wrong password is a clear error and leaves it locked; l
 });
 
 test('auto-lock fires after the idle time, and a signature restarts the countdown', async (t) => {
-  const { wallet, dir, events } = makeWallet(t, { autoLockMs: 400 });
+  // 1.5 s: long enough that a busy machine still signs before it locks, short enough to wait for.
+  const { wallet, dir, events } = makeWallet(t, { autoLockMs: 1500 });
   const [account] = (await wallet.import({ kind: 'mnemonic', mnemonic: DEV_PHRASE, password: PASSWORD })).accounts;
   const before = wallet.status().locksAt!;
   await new Promise((r) => setTimeout(r, 20));
