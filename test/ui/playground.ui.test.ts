@@ -34,8 +34,8 @@ test('chat with the base model and an adapter side by side; the conversation is 
   await page.getByRole('button', { name: 'Send' }).click();
   const base = page.getByTestId('answer-base').last();
   const tuned = page.getByTestId('answer-adapter').last();
-  await base.getByText(/tokens\/s/).waitFor({ timeout: 60_000 });
-  await tuned.getByText(/tokens\/s/).waitFor({ timeout: 60_000 });
+  await base.getByText(/tokens\/s/).waitFor({ timeout: 150_000 });
+  await tuned.getByText(/tokens\/s/).waitFor({ timeout: 150_000 });
   assert.match(await base.innerText(), /Tiny llama/);
   assert.match(await tuned.innerText(), new RegExp(adapter.id));
   assert.ok((await tuned.locator('.bubble').innerText()).trim().length > 0);

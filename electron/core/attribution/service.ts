@@ -78,7 +78,13 @@ export class AttributionService {
   /** The influence scorer of the adapter attributed last: a runner child that keeps its file loaded. */
   private scorer: { influencePath: string; scorer: Promise<InfluenceScorer> } | null = null;
 
-  constructor(private readonly d: AttributionDeps) {}
+  /** Adapters whose index this process is building: a second build of one is refused. */
+  private readonly building = new Set<string>();
+
+  constructor(private readonly d: AttributionDeps) {
+    // Builds the app was in the middle of when it stopped left nothing that opens: say so.
+    d.db.prepare(`UPDATE attribution_indexes SET state = 'failed', error = 'interrupted: the app stopped during the build' WHERE state = 'building'`).run();
+  }
 
   settings(): AttributionSettings {
     const row = this.d.db.prepare('SELECT value FROM settings WHERE key = ?').get(SETTINGS_KEY) as { value: string } | undefined;
@@ -121,6 +127,7 @@ export class AttributionService {
   /** A job: tokenizes the adapter's snapshot with its base model and builds the span index beside the adapter. */
   buildIndex(adapterId: string): Job {
     const adapter = this.d.training.getAdapter(adapterId);
+    if (this.building.has(adapterId)) throw new AppError('CONFLICT', `The span index of ${adapterId} is being built already.`);
     const dir = spanIndexDir(adapter);
     const setState = this.d.db.prepare(
       `INSERT INTO attribution_indexes (adapter_id, state, dir, tokens, bytes, error, built_at) VALUES (?, ?, ?, ?, ?, ?, ?)
@@ -128,6 +135,7 @@ export class AttributionService {
          error = excluded.error, built_at = excluded.built_at`,
     );
     setState.run(adapterId, 'building', dir, null, null, null, null);
+    this.building.add(adapterId);
     return this.d.jobs.start({
       kind: 'attribution.buildIndex',
       title: `Build the span index of ${adapterId}`,
@@ -163,6 +171,8 @@ export class AttributionService {
         } catch (e) {
           setState.run(adapterId, 'failed', dir, null, null, ctx.signal.aborted ? 'cancelled' : (e as Error).message, null);
           throw e;
+        } finally {
+          this.building.delete(adapterId);
         }
       },
     });

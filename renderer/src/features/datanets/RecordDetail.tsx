@@ -6,6 +6,9 @@ import { Button, formatTime, errorMessage } from '../../components/ui';
 import { useApp } from '../../store/app';
 import { useDatanets } from '../../store/datanets';
 
+// One shared empty list: a selector returning a new [] each time makes React re-render forever.
+const NO_SNAPSHOTS: never[] = [];
+
 export function recordPreview(r: DatanetRecord): string {
   const c = r.content;
   const t = c.kind === 'text' ? c.text : c.kind === 'instruction' ? c.instruction : (c.messages.find((m) => m.role === 'user')?.content ?? c.messages[0]!.content);
@@ -33,7 +36,7 @@ function Highlighted({ text, spans }: { text: string; spans: PiiSpan[] }) {
 
 /** The full record: content with PII highlighted, hashes, contributor, provenance, proofs. */
 export function RecordDetail({ record, onOpenRecord }: { record: DatanetRecord; onOpenRecord(id: string): void }) {
-  const snapshots = useDatanets((s) => (s.snapshots?.datanetId === record.datanetId ? s.snapshots.items : []));
+  const snapshots = useDatanets((s) => (s.snapshots?.datanetId === record.datanetId ? s.snapshots.items : NO_SNAPSHOTS));
   const names = useApp((s) => s.info?.nameDetection);
   const c = record.content;
   const spans = (field: string) => record.pii.filter((p) => p.field === field);
