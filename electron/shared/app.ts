@@ -10,7 +10,7 @@ export const SECTIONS = [
   { id: 'train', label: 'Train', available: true, summary: 'Fine-tune a base model with LoRA / QLoRA on a snapshot.' },
   { id: 'playground', label: 'Playground', available: true, summary: 'Chat with a base model and its adapters side by side.' },
   { id: 'attribution', label: 'Attribution', available: true, summary: 'See which records and contributors made an answer.' },
-  { id: 'rewards', label: 'Rewards', available: false, summary: 'Close reward epochs and claim contributor rewards.' },
+  { id: 'rewards', label: 'Rewards', available: true, summary: 'Close reward epochs and claim contributor rewards.' },
   { id: 'wallet', label: 'Wallet', available: true, summary: 'Keys, signatures and the network.' },
   { id: 'proposals', label: 'Proposals', available: false, summary: 'Propose, review and track models through their lifecycle.' },
   { id: 'settings', label: 'Settings', available: true, summary: 'Workspace, appearance and the audit log.' },

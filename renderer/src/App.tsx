@@ -17,6 +17,7 @@ import { ModelsScreen } from './features/models/ModelsScreen';
 import { PlaygroundScreen } from './features/playground/PlaygroundScreen';
 import { AttributionScreen } from './features/attribution/AttributionScreen';
 import { WalletScreen } from './features/wallet/WalletScreen';
+import { RewardsScreen } from './features/rewards/RewardsScreen';
 import { ConfirmRequestDialog } from './features/wallet/ConfirmRequestDialog';
 import { connectWalletStore } from './store/wallet';
 import { NotAvailable } from './features/unavailable/NotAvailable';
@@ -64,6 +65,8 @@ export function App() {
           <PlaygroundScreen />
         ) : route.section === 'attribution' ? (
           <AttributionScreen />
+        ) : route.section === 'rewards' ? (
+          <RewardsScreen />
         ) : route.section === 'wallet' ? (
           <WalletScreen />
         ) : route.section === 'train' ? (

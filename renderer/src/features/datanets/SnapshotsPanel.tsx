@@ -4,6 +4,7 @@ import { toast } from 'sonner';
 import { client } from '../../api';
 import { Button, EmptyState, formatTime, errorMessage } from '../../components/ui';
 import { useDatanets } from '../../store/datanets';
+import { PublishOnChain } from '../network/PublishOnChain';
 
 /** Immutable versions of the approved records, each with the Merkle root that commits to it. */
 export function SnapshotsPanel({ datanetId }: { datanetId: string }) {
@@ -46,6 +47,7 @@ export function SnapshotsPanel({ datanetId }: { datanetId: string }) {
               <th>Merkle root</th>
               <th>Taken</th>
               <th>ID</th>
+              <th>On chain</th>
             </tr>
           </thead>
           <tbody>
@@ -61,6 +63,9 @@ export function SnapshotsPanel({ datanetId }: { datanetId: string }) {
                 </td>
                 <td>{formatTime(s.createdAt)}</td>
                 <td className="mono muted">{s.id}</td>
+                <td>
+                  <PublishOnChain kind="snapshot" subject={s.id} name={`Snapshot v${s.version}`} />
+                </td>
               </tr>
             ))}
           </tbody>

@@ -11,6 +11,7 @@ import { Button, EmptyState, Field, PageHeader, formatTime, shortHash, errorMess
 import { useApp } from '../../store/app';
 import { useDatanets } from '../../store/datanets';
 import { connectTrainingStore, useTraining } from '../../store/training';
+import { PublishOnChain } from '../network/PublishOnChain';
 
 const DEFAULTS = TrainingSettings.parse({});
 
@@ -164,6 +165,7 @@ export function TrainScreen() {
                 <th>sha256</th>
                 <th>Created</th>
                 <th>Held-out evaluation (base → adapter)</th>
+                <th>On chain</th>
               </tr>
             </thead>
             <tbody>
@@ -179,6 +181,9 @@ export function TrainScreen() {
                   <td>{formatTime(a.createdAt)}</td>
                   <td>
                     <AdapterEvaluation adapter={a} />
+                  </td>
+                  <td>
+                    <PublishOnChain kind="adapter" subject={a.id} name={`Adapter ${a.id}`} />
                   </td>
                 </tr>
               ))}
