@@ -48,21 +48,33 @@ export function createRpcProvider({ url, chainId }: { url: string; chainId: numb
   }
   const loopback = isLoopbackUrl(url);
   const request = new FetchRequest(url);
+  // The devnet answers in milliseconds; a public node may be slow but not forever.
+  request.timeout = loopback ? 30_000 : 120_000;
   request.getUrlFunc = async (req, signal): Promise<GetUrlResponse> => {
     const body = req.body ? new TextDecoder().decode(req.body) : '';
     const record: RpcRequestRecord = { url: req.url, body, at: new Date().toISOString() };
     for (const l of listeners) l(record);
-    const init: RequestInit = { method: req.method, headers: Object.fromEntries(req), body: req.body ?? undefined };
     const abort = new AbortController();
     signal?.addListener(() => abort.abort());
-    init.signal = abort.signal;
-    const res = loopback ? await fetch(req.url, init) : await outboundFetch(req.url, { ...init, purpose: 'chain-rpc' });
-    return {
-      statusCode: res.status,
-      statusMessage: res.statusText,
-      headers: Object.fromEntries(res.headers.entries()),
-      body: new Uint8Array(await res.arrayBuffer()),
+    // ethers applies its request timeout only in its own fetch function, which this replaces.
+    const init: RequestInit = {
+      method: req.method,
+      headers: Object.fromEntries(req),
+      body: req.body ?? undefined,
+      signal: AbortSignal.any([abort.signal, AbortSignal.timeout(req.timeout)]),
     };
+    try {
+      const res = loopback ? await fetch(req.url, init) : await outboundFetch(req.url, { ...init, purpose: 'chain-rpc' });
+      return {
+        statusCode: res.status,
+        statusMessage: res.statusText,
+        headers: Object.fromEntries(res.headers.entries()),
+        body: new Uint8Array(await res.arrayBuffer()),
+      };
+    } catch (e) {
+      if ((e as Error).name === 'TimeoutError') throw new AppError('NOT_AVAILABLE', `The RPC endpoint ${parsed.origin} did not answer within ${req.timeout / 1000} s.`);
+      throw e;
+    }
   };
   return new JsonRpcProvider(request, Network.from(chainId), {
     staticNetwork: true,
