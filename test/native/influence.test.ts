@@ -8,12 +8,14 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { resolveChatWrapper } from 'node-llama-cpp';
 import {
-  openInfluenceScorer, readInfluenceFile, readInfluenceHeader, scoreInfluence, startTraining,
+  openInfluenceScorer, packRows, readInfluenceFile, readInfluenceHeader, scoreInfluence, startTraining, tokenizeExample,
   type TrainingExample, type TrainingOptionsInput, type TrainingProgress,
 } from '../../electron/core/training/index.js';
 import { ensureModel, TINY } from '../fixtures/models/generate.js';
 import { nativeTrainer } from './helpers/native.js';
+import { loadModel } from './helpers/llama.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'datanet-influence-'));
 let fileNo = 0;
@@ -107,6 +109,43 @@ test('an answer equal to a training example ranks that example first', async () 
   // The one-shot form gives the same scores as the scorer.
   const one = await scoreInfluence({ modelPath: modelPath(), influencePath, query: EXAMPLES[4]!, threads: 1 });
   assert.equal(one.scores.indexOf(Math.max(...one.scores)), 4);
+});
+
+test('scores equal exact TracIn (full LoRA gradients at the stored checkpoints) within the sketch error', async () => {
+  const { influencePath } = await trainedOnce();
+  const query: TrainingExample = { kind: 'instruction', instruction: 'tell me about the cat', response: 'a small animal that barks' };
+  const s = await scoreInfluence({ modelPath: modelPath(), influencePath, query, threads: 1 });
+  // Exact TracIn in this process: the same rows, the checkpoint parameters from the file, full gradients.
+  const { addon, backendsDir } = nativeTrainer();
+  const data = readInfluenceFile(influencePath);
+  const vocab = await loadModel(modelPath());
+  const wrapper = resolveChatWrapper(vocab);
+  const rowOf = (ex: TrainingExample) => packRows([tokenizeExample(vocab, wrapper, ex)], 64, false)[0]!;
+  const t = new addon.Trainer(modelPath(), { rank: 4, alpha: 8, targets: 0x7f, threads: 1 }, backendsDir);
+  try {
+    for (const ex of [...EXAMPLES, query]) { const r = rowOf(ex); t.addRow(0, r.tokens, r.labels, r.segments); }
+    const exact = new Array<number>(EXAMPLES.length).fill(0);
+    const bound = new Array<number>(EXAMPLES.length).fill(0);
+    data.header.checkpoints.forEach((c, ci) => {
+      data.params[ci]!.forEach((p, i) => t.setParam(i, p));
+      const grad = (row: number) => { t.computeGrad(row); return t.params().flatMap((_, i) => Array.from(t.getGrad(i))); };
+      const gq = grad(EXAMPLES.length);
+      const nq = Math.hypot(...gq);
+      EXAMPLES.forEach((_, i) => {
+        const gi = grad(i);
+        exact[i]! += c.weight * gi.reduce((a, x, k) => a + x * gq[k]!, 0);
+        // CountSketch sd of one inner product ≤ |x||y| sqrt(2 / dim): allow 4 sd per checkpoint.
+        bound[i]! += 4 * c.weight * nq * Math.hypot(...gi) * Math.sqrt(2 / data.header.dim);
+      });
+    });
+    const worst = Math.max(...exact.map((e, i) => Math.abs(s.scores[i]! - e) / bound[i]!));
+    const spread = Math.max(...exact) - Math.min(...exact);
+    console.log(`sketched vs exact TracIn: worst error ${worst.toFixed(3)} of the 4-sd bound; scores span ${spread.toExponential(2)}, bound ~${(bound.reduce((a, b) => a + b, 0) / bound.length).toExponential(2)}`);
+    exact.forEach((e, i) => assert.ok(Math.abs(s.scores[i]! - e) <= bound[i]!, `example ${i}: sketched ${s.scores[i]} vs exact ${e} (bound ${bound[i]})`));
+    assert.equal(s.scores.indexOf(Math.max(...s.scores)), exact.indexOf(Math.max(...exact)), 'same most influential example');
+  } finally {
+    t.free();
+  }
 });
 
 test('held-out examples are listed and score zero', async () => {
