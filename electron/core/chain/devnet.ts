@@ -168,7 +168,10 @@ export async function startDevnet({
       } finally {
         provider.destroy();
         child.kill('SIGTERM');
+        // The state is already saved, so an anvil that does not exit promptly loses nothing to a kill.
+        const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
         await exited;
+        clearTimeout(kill);
       }
     },
   };
