@@ -9,6 +9,7 @@
  * receipts). Only the wallet import happens in the UI, so the phrase's accounts are known first.
  */
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { HDNodeWallet, Mnemonic, formatUnits } from 'ethers';
 import type { Page } from 'playwright-core';
@@ -41,8 +42,8 @@ async function until(condition: () => Promise<boolean>, what: string, timeoutMs 
 }
 
 /** Approves the wallet's pending request after checking the dialog names what it sends; returns the summary text. */
-async function approve(page: Page, expected: RegExp): Promise<string> {
-  const dialog = page.getByRole('dialog', { name: 'Approve a transaction?' });
+async function approve(page: Page, expected: RegExp, kind: 'transaction' | 'signature' = 'transaction'): Promise<string> {
+  const dialog = page.getByRole('dialog', { name: `Approve a ${kind}?` });
   await dialog.waitFor({ timeout: 60_000 });
   const summary = await dialog.getByTestId('request-summary').innerText();
   assert.match(summary, expected);
@@ -105,6 +106,9 @@ test('import a wallet, start the devnet, publish a snapshot root, close an epoch
     await status.getByRole('button', { name: 'Unlock' }).click();
   }
   await status.getByRole('heading', { name: 'Unlocked', exact: true }).waitFor({ timeout: 60_000 });
+  // The phrase's second account, the other contributor.
+  await page.getByRole('button', { name: 'Add account' }).click();
+  await page.getByTestId('wallet-accounts').getByText(bo).waitFor({ timeout: 60_000 });
 
   // Rewards is a section now; the devnet starts from its notice, with progress, and shows its contracts.
   await page.getByRole('link', { name: /Rewards/ }).click();
@@ -135,14 +139,25 @@ test('import a wallet, start the devnet, publish a snapshot root, close an epoch
   await row.getByTestId('published-on').getByText(/Published on Local devnet/i).waitFor({ timeout: 60_000 });
   await screenshot(page, '42-rewards-published');
 
+  // The adapter is registered the same way, from the Train screen.
+  await page.getByRole('link', { name: /Train/ }).click();
+  const adapterCell = page.getByTestId(`publish-${adapter.id}`);
+  await adapterCell.getByRole('button', { name: 'Register on chain' }).click();
+  await page.getByRole('dialog', { name: 'Register the adapter?' }).getByRole('button', { name: 'Register on chain' }).click();
+  const registerSummary = await approve(page, /ModelRegistry\.registerAdapter/);
+  assert.ok(registerSummary.toLowerCase().includes(snapshot.root.toLowerCase()), 'the registration names the snapshot root it was trained on');
+  await adapterCell.getByTestId('published-on').getByText(/Published on Local devnet/i).waitFor({ timeout: 60_000 });
+
   // The chain's own events say the same root was published.
   await page.getByRole('link', { name: /Rewards/ }).click();
   await page.getByRole('tab', { name: 'Network' }).click();
   await page.getByRole('button', { name: 'Refresh', exact: true }).click();
   const activity = page.getByTestId('chain-activity');
   await activity.waitFor();
+  const rows = await activity.locator('tbody tr').allInnerTexts();
   const subjects = await activity.locator('[data-value]').evaluateAll((els) => els.map((e) => e.getAttribute('data-value')));
   assert.ok(subjects.includes(snapshot.root), `the snapshot root is in the chain's activity: ${subjects.join(', ')}`);
+  assert.deepEqual(new Set(rows.map((r) => r.split(/\s/)[0])), new Set(['datanet', 'snapshot', 'adapter']), rows.join('\n'));
 
   // Close an epoch of 1000 tokens over the three receipts; the devnet's operator publishes it (no dialog).
   await page.getByRole('tab', { name: 'Epochs' }).click();
@@ -178,4 +193,40 @@ test('import a wallet, start the devnet, publish a snapshot root, close an epoch
   assert.equal(Number(after) - Number(before), Number(formatUnits(BigInt(amountUnits), 18)), `balance ${before} → ${after} for a claim of ${amountUnits}`);
   assert.equal(await claimRow.getByRole('button', { name: 'Claim', exact: true }).count(), 0, 'a claimed reward has no Claim button');
   await screenshot(page, '45-rewards-claimed');
+
+  // bo's reward through a claim file: exported, signed by bo (the air-gapped half), submitted by ada.
+  await page.getByLabel('Wallet account').selectOption(bo);
+  const boRow = page.getByTestId('claim-1');
+  await boRow.getByTestId('claimed').getByText('unclaimed').waitFor({ timeout: 60_000 });
+  const boUnits = (await boRow.locator('td[title$="base units"]').getAttribute('title'))!.split(' ')[0]!;
+  await until(async () => (await balance.getAttribute('data-value')) !== null && (await page.getByTestId('token-balance').count()) === 1, "bo's balance is shown");
+  const boBefore = (await balance.getAttribute('data-value'))!;
+  const airGapped = page.getByTestId('air-gapped-claim');
+  const claimFile = await airGapped.getByLabel('Claim file', { exact: true }).inputValue();
+  const signedFile = await airGapped.getByLabel('Signed claim file', { exact: true }).inputValue();
+  assert.ok(claimFile.startsWith(workspace) && signedFile.endsWith('.signed.json'), `${claimFile} / ${signedFile}`);
+  await airGapped.getByRole('button', { name: 'Export claim file' }).click();
+  await until(async () => existsSync(claimFile), 'the claim file is written');
+  await airGapped.getByRole('button', { name: 'Sign claim file' }).click();
+  const signSummary = await approve(page, /Sign Claim/, 'signature');
+  assert.ok(signSummary.includes(bo), 'bo signs the claim');
+  await airGapped.getByText(/Signed claim written to/).waitFor({ timeout: 60_000 });
+  const signed = JSON.parse(readFileSync(signedFile, 'utf8')) as { kind: string; account: string; recipient: string; amount: string };
+  assert.deepEqual([signed.kind, signed.account.toLowerCase(), signed.recipient.toLowerCase(), signed.amount], ['datanet-studio/signed-reward-claim', bo.toLowerCase(), bo.toLowerCase(), boUnits]);
+  assert.equal(await airGapped.getByLabel('Submit from (pays the gas)').inputValue(), ada);
+  await airGapped.getByRole('button', { name: 'Submit signed claim' }).click();
+  const submitSummary = await approve(page, /RewardDistributor\.claimWithSignature/);
+  assert.ok(submitSummary.includes(ada), 'ada sends the signed claim');
+  await airGapped.getByText(/Claim submitted in transaction 0x[0-9a-f]{64}/).waitFor({ timeout: 60_000 });
+  await boRow.getByTestId('claimed').getByText('claimed', { exact: true }).waitFor({ timeout: 60_000 });
+  await until(async () => (await balance.getAttribute('data-value')) !== boBefore, "bo's balance is read again");
+  const boAfter = (await balance.getAttribute('data-value'))!;
+  assert.equal(Number(boAfter) - Number(boBefore), Number(formatUnits(BigInt(boUnits), 18)), `bo's balance ${boBefore} → ${boAfter} for ${boUnits}`);
+  await screenshot(page, '46-rewards-air-gapped');
+
+  // The same signed claim again is refused by the contract before anything is signed, and the screen says why.
+  assert.equal(await airGapped.getByLabel('Signed claim file to submit').inputValue(), signedFile, 'the paths stay after the claim');
+  await airGapped.getByRole('button', { name: 'Submit signed claim' }).click();
+  await airGapped.getByText(/AlreadyClaimed/).waitFor({ timeout: 60_000 });
+  assert.equal(await page.getByRole('dialog', { name: 'Approve a transaction?' }).count(), 0, 'no approval is asked for a transaction that would revert');
 });

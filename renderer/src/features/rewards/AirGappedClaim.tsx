@@ -16,9 +16,11 @@ import { AccountSelect } from '../network/AccountSelect';
  */
 export function AirGappedClaim({ account, claims }: { account: string; claims: RewardClaimInfo[] }) {
   const workspace = useApp((s) => s.info?.workspace ?? '');
-  const exportable = claims.filter((c) => c.claimed === false);
+  // Epochs published on this network; claimed ones stay listed so the paths of a claim just made stay put.
+  const exportable = claims.filter((c) => c.claimed !== null);
+  const unclaimed = exportable.filter((c) => c.claimed === false);
   const [chosenEpoch, setEpoch] = useState('');
-  const epoch = exportable.some((c) => String(c.epoch) === chosenEpoch) ? chosenEpoch : String(exportable[0]?.epoch ?? '');
+  const epoch = exportable.some((c) => String(c.epoch) === chosenEpoch) ? chosenEpoch : String((unclaimed[0] ?? exportable[0])?.epoch ?? '');
   // Paths default to the workspace folder, named after the epoch and account; edits hold until those change.
   const base = epoch && workspace ? `${workspace}/claim-epoch-${epoch}-${account.slice(2, 10).toLowerCase()}` : '';
   const [edits, setEdits] = useState<{ base: string; claim: string; signed: string } | null>(null);
@@ -73,13 +75,14 @@ export function AirGappedClaim({ account, claims }: { account: string; claims: R
       </div>
       <form className="form" onSubmit={exportClaim}>
         <h3>1. Export the claim</h3>
-        {exportable.length === 0 ? <div className="muted small">This account has no unclaimed reward in an epoch published on this network.</div> : null}
+        {unclaimed.length === 0 ? <div className="muted small">This account has no unclaimed reward in an epoch published on this network.</div> : null}
         <div className="form-row">
           <Field label="Epoch">
             <select aria-label="Epoch" value={epoch} onChange={(e) => setEpoch(e.target.value)} disabled={!exportable.length}>
               {exportable.map((c) => (
                 <option key={c.epoch} value={c.epoch}>
                   Epoch {c.epoch}
+                  {c.claimed ? ' (claimed)' : ''}
                 </option>
               ))}
             </select>
