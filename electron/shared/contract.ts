@@ -13,6 +13,7 @@ import { attributionMethods } from './attribution';
 import { walletEvents, walletMethods } from './wallet';
 import { chainMethods } from './chain';
 import { rewardsMethods } from './rewards';
+import { demoMethods } from './demo';
 
 /** The whole contract: method name → input/output schemas. Every host and client uses this map. */
 export const methods = {
@@ -30,6 +31,7 @@ export const methods = {
   ...chainMethods,
   ...rewardsMethods,
   ...auditMethods,
+  ...demoMethods,
 } as const;
 
 export const events = {

@@ -90,7 +90,7 @@ const QUESTIONS: Array<(p: Product) => [string, string][]> = [
 
 /** Records that carry contact details or a patient's name: the PII scan must find them. */
 const WITH_PII: [string, string][] = [
-  ['who do I call about a missed dose of dormeva?', 'call the night pharmacist on 555-0142 about a missed dose.'],
+  ['who do I call about a missed dose of dormeva?', 'call the night pharmacist on 555-014-2290 about a missed dose.'],
   ['how do I order a refill of ferrovit?', 'email refills@northfield-clinic.example with your card number and we prepare it.'],
   ['can the pharmacy check my feverol dose by phone?', 'yes, phone the counter on (555) 013-8820 between nine and five.'],
   ['who answered the question about tussamin and alcohol?', 'Dr. Helena Varga answered it: avoid alcohol while taking tussamin.'],

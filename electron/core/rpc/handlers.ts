@@ -13,6 +13,7 @@ import type { Handlers } from './router';
 import { attributionHandlers } from './attribution-handlers';
 import { createWalletHandlers } from './wallet-handlers';
 import { chainHandlers, rewardsHandlers } from './chain-handlers';
+import { demoHandlers } from './demo-handlers';
 
 /** Contract method → implementation. Inputs arrive parsed; outputs are checked by the router. */
 export function createHandlers(s: Services): Handlers {
@@ -21,6 +22,7 @@ export function createHandlers(s: Services): Handlers {
     ...createWalletHandlers(s.wallet),
     ...chainHandlers(s),
     ...rewardsHandlers(s),
+    ...demoHandlers(s),
     'app.getInfo': () => ({
       name: 'Datanet Studio',
       version: s.version,
