@@ -115,12 +115,25 @@ test('import a wallet, start the devnet, publish a snapshot root, close an epoch
   await page.getByRole('tab', { name: 'Network' }).click();
   await page.getByTestId('network-ready').getByText('stopped').waitFor();
   await page.getByTestId('chain-notice').getByRole('button', { name: 'Start devnet' }).click();
-  await page.getByTestId('network-ready').getByText('ready').waitFor({ timeout: 120_000 });
+  await page.getByTestId('network-ready').getByText('ready', { exact: true }).waitFor({ timeout: 120_000 });
   const networkFacts = await page.getByTestId('network-status').innerText();
   assert.match(networkFacts, /local devnet \(chain 31337\)/);
   assert.match(networkFacts, /http:\/\/127\.0\.0\.1:\d+/);
   assert.equal(await page.getByTestId('chain-notice').count(), 0, 'the notice goes once the devnet is ready');
   await screenshot(page, '40-rewards-network');
+
+  // A custom network by RPC address and chain id: selectable, but not ready while no contracts are known there.
+  const rpcUrl = /http:\/\/127\.0\.0\.1:\d+/.exec(networkFacts)![0];
+  await page.getByLabel('Network id').fill('mirror');
+  await page.getByLabel('Network name').fill('Mirror');
+  await page.getByLabel('RPC URL').fill(rpcUrl);
+  await page.getByLabel('Chain id').fill('31337');
+  await page.getByRole('button', { name: 'Add network' }).click();
+  await page.getByLabel('Selected network').selectOption('mirror');
+  await page.getByTestId('network-ready').getByText('not ready').waitFor();
+  await page.getByTestId('chain-notice').getByText('Mirror has no contracts known to this workspace.').waitFor();
+  await page.getByLabel('Selected network').selectOption('devnet');
+  await page.getByTestId('network-ready').getByText('ready', { exact: true }).waitFor();
 
   // Publish the snapshot root from ada: the datanet is registered, then the root published, each approved.
   await page.getByRole('link', { name: /Datanets/ }).click();
