@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { Address, Hash32 } from './common';
 import { JobRef } from './jobs';
 
-/** full: the demo as `npm run demo` runs it; small: fewer training steps and answers (tests, slow machines). */
+/** full: the demo as `npm run demo` runs it; small: shorter answers (tests). */
 export const DemoSize = z.enum(['full', 'small']);
 export type DemoSize = z.infer<typeof DemoSize>;
 

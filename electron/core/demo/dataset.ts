@@ -67,6 +67,23 @@ export function demoSourceFiles(dir = demoDataDir()): string[] {
 }
 
 /**
+ * The words of the sample files, which the demo's generated model gets as whole-word tokens (a
+ * tokenizer trained on this text would have them), so a record is a few dozen tokens, not a few
+ * hundred characters.
+ */
+export function demoWords(files: readonly string[]): string[] {
+  const words = new Set<string>();
+  for (const f of files) {
+    for (const line of readFileSync(f, 'utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      const row = JSON.parse(line) as { instruction?: unknown; output?: unknown };
+      for (const w of `${String(row.instruction)} ${String(row.output)}`.match(/[A-Za-z]+/g) ?? []) words.add(w);
+    }
+  }
+  return [...words].sort();
+}
+
+/**
  * Signs every row of a sample file as its contributor would: EIP-712 over (datanet, content hash,
  * license, nonce). The datanet id is part of what is signed, so this happens once the demo's
  * datanet exists. Returns the path of the signed copy written into `outDir`.

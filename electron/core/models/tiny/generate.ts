@@ -32,6 +32,8 @@ export interface TinyModelConfig {
   ropeFreqs?: boolean;
   /** Linear RoPE scaling factor (rope.scaling.type = linear). */
   ropeScaleLinear?: number;
+  /** Domain words given whole-word tokens (see buildVocabulary); absent for the shared test vocabulary. */
+  extraWords?: readonly string[];
 }
 
 export const TINY: Omit<TinyModelConfig, 'arch' | 'baseType'> = {
@@ -77,7 +79,7 @@ export function ensureModel(cfg: TinyModelConfig, dir = modelCacheDir()): string
 }
 
 export function writeModel(path: string, cfg: TinyModelConfig): void {
-  const vocab = buildVocabulary();
+  const vocab = buildVocabulary(cfg.extraWords);
   const nVocab = vocab.tokens.length;
   const headDim = cfg.headDim ?? cfg.nEmbd / cfg.nHead;
   const nEmbdQ = headDim * cfg.nHead;

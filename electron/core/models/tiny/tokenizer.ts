@@ -25,7 +25,12 @@ export interface Vocabulary {
   eos: number;
 }
 
-export function buildVocabulary(): Vocabulary {
+/**
+ * `extraWords` adds whole-word pieces for a domain, as a tokenizer trained on that domain's text
+ * would have them (the demo's model knows its pharmacy words); without them the vocabulary is the
+ * fixed one every test model shares.
+ */
+export function buildVocabulary(extraWords: readonly string[] = []): Vocabulary {
   const tokens: string[] = ['<unk>', '<s>', '</s>'];
   const types: number[] = [TOKEN_TYPE.unknown, TOKEN_TYPE.control, TOKEN_TYPE.control];
   const scores: number[] = [0, 0, 0];
@@ -35,7 +40,7 @@ export function buildVocabulary(): Vocabulary {
     scores.push(0);
   }
   const pieces = new Set<string>([SPACE, ...CHARS]);
-  for (const w of WORDS) {
+  for (const w of [...WORDS, ...extraWords]) {
     const full = SPACE + w;
     for (let i = 2; i <= full.length; i++) pieces.add(full.slice(0, i));
   }
