@@ -21,6 +21,8 @@ import { RewardsScreen } from './features/rewards/RewardsScreen';
 import { ConfirmRequestDialog } from './features/wallet/ConfirmRequestDialog';
 import { connectWalletStore } from './store/wallet';
 import { NotAvailable } from './features/unavailable/NotAvailable';
+import { WelcomeScreen } from './features/welcome/WelcomeScreen';
+import { useShowWelcome } from './features/welcome/useWelcome';
 
 function NoConnection() {
   return (
@@ -38,6 +40,7 @@ export function App() {
   const route = useRoute((s) => s.route);
   const theme = useApp((s) => s.theme);
   const { dialog, openDialog } = useUi();
+  const showWelcome = useShowWelcome();
 
   useEffect(() => {
     const offApp = connectAppStore();
@@ -58,7 +61,10 @@ export function App() {
       <Sidebar />
       <main className="main" id="main">
         {route.section === 'datanets' ? (
-          <DatanetsScreen />
+          <>
+            {showWelcome ? <WelcomeScreen /> : null}
+            <DatanetsScreen />
+          </>
         ) : route.section === 'models' ? (
           <ModelsScreen />
         ) : route.section === 'playground' ? (
