@@ -89,6 +89,8 @@ export const DemoReport = z.object({
   epoch: z.object({ epoch: z.number().int(), receipts: z.number().int(), receiptsRoot: Hash32, rewardRoot: Hash32, pool: z.string(), contributors: z.number().int() }),
   claim: z.object({ name: z.string(), account: Address, amount: z.string(), txHash: Hash32, balanceBefore: z.string(), balanceAfter: z.string(), symbol: z.string() }),
   audit: z.object({ entries: z.number().int(), intact: z.boolean(), headHash: Hash32 }),
+  /** Requests that left this machine while the demo ran (through core/net/outbound): 0 means it ran offline. */
+  outboundRequests: z.number().int(),
   whereToLook: z.array(z.object({ screen: z.string(), what: z.string() })),
 });
 export type DemoReport = z.infer<typeof DemoReport>;

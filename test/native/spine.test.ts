@@ -51,7 +51,10 @@ test('demo.run: from signed files to a claimed reward, every step real and check
   core.onEvent((name, payload) => {
     if (name === 'jobs.progress') progress.push((payload as { progress: { message: string } }).progress.message);
   });
-  const job = await core.waitForJob((await call(core, 'demo.run', { size: 'small' })).jobId);
+  const { jobId } = await call(core, 'demo.run', { size: 'small' });
+  const second = await core.call('demo.run', { size: 'small' });
+  assert.ok(!second.ok && second.error.code === 'CONFLICT', 'a second run must not delete the workspace the first one works in');
+  const job = await core.waitForJob(jobId);
   assert.equal(job.state, 'succeeded', job.error?.message);
   const report = DemoReport.parse(job.result);
   assert.deepEqual((await call(core, 'demo.lastReport', {})).report, report, 'the report is kept in the demo workspace');
@@ -102,4 +105,5 @@ test('demo.run: from signed files to a claimed reward, every step real and check
   assert.ok(Number(report.claim.amount) > 0);
   assert.equal(Number(report.claim.balanceAfter) - Number(report.claim.balanceBefore), Number(report.claim.amount));
   assert.equal(report.audit.intact, true);
+  assert.equal(report.outboundRequests, 0, 'the demo ran offline');
 });

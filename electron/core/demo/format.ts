@@ -46,6 +46,7 @@ export function formatDemoReport(r: DemoReport): string {
   kv('reward root', r.epoch.rewardRoot);
   kv('claim', `${r.claim.name} (${r.claim.account}) claimed ${r.claim.amount} ${r.claim.symbol}: balance ${r.claim.balanceBefore} -> ${r.claim.balanceAfter}`);
   kv('audit log', `${r.audit.entries} entries, chain ${r.audit.intact ? 'intact' : 'BROKEN'}, head ${r.audit.headHash}`);
+  kv('network', r.outboundRequests === 0 ? 'nothing left this machine (everything above ran on 127.0.0.1)' : `${r.outboundRequests} requests left this machine`);
 
   h('Where to look in the app');
   lines.push(`  Open this workspace: npm run serve -- --workspace ${r.workspace}`);

@@ -19,6 +19,7 @@ import type { Adapter, TrainingSettings } from '../../shared/training';
 import type { EvaluationResult } from '../../shared/inference';
 import type { TxOutcome } from '../../shared/chain';
 import { writeFileAtomic } from '../common/atomic-file';
+import { outboundActivity } from '../net/outbound';
 import { callOrThrow, openCore, type Core } from '../core';
 import { ensureModel, TINY } from '../models/tiny/generate';
 import { DEMO_CONTRIBUTORS, DEMO_MNEMONIC, DEMO_WALLET_PASSWORD, PLANTED_FACTS, demoDataDir, demoSourceFiles, demoWords, signSampleFile } from './dataset';
@@ -78,6 +79,7 @@ export function readDemoReport(dir: string): DemoReport | null {
 
 export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
   const started = performance.now();
+  const startedAt = new Date().toISOString();
   const size = options.size ?? 'full';
   const root = prepareDemoWorkspace(options.workspaceDir);
   // The demo's own workspace and its public demo keys: it approves its own wallet requests, as the CLI's --yes does.
@@ -273,6 +275,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
       epoch: { epoch: epoch.epoch, receipts: epoch.receipts, receiptsRoot: epoch.receiptsRoot, rewardRoot: epoch.root, pool: REWARD_POOL, contributors: epoch.contributors },
       claim: { name: claimant.name, account: claimant.address, amount: formatUnits(BigInt(claimed.amount), 18), txHash: claimed.txHash, balanceBefore: before.token, balanceAfter: after.token, symbol: after.tokenSymbol },
       audit: { entries: audit.checked, intact: audit.ok, headHash: audit.headHash },
+      outboundRequests: outboundActivity().recent.filter((r) => r.at >= startedAt).length,
       whereToLook: [
         { screen: 'Datanets', what: `"${datanet.name}": records with their signed / PII / near-duplicate flags, the rejected duplicates, snapshot v${snapshot.version} and its root` },
         { screen: 'Train', what: `the run's loss curve and adapter ${adapter.id}` },

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { AppError } from '../../shared/errors';
 import type { Services } from '../core';
 import { readDemoReport, runDemo } from '../demo/run';
 import type { Handlers } from './router';
@@ -9,6 +10,9 @@ export const demoWorkspaceOf = (s: Services) => join(s.paths.root, 'demo');
 export function demoHandlers(s: Services): Pick<Handlers, Extract<keyof Handlers, `demo.${string}`>> {
   return {
     'demo.run': (i) => {
+      // A second run would delete the workspace the first one is working in.
+      const running = s.jobs.list().find((j) => j.kind === 'demo.run' && j.state === 'running');
+      if (running) throw new AppError('CONFLICT', `The demo is already running (job ${running.id}); wait for it or cancel it first.`);
       const job = s.jobs.start({
         kind: 'demo.run',
         title: 'Run the demo',
