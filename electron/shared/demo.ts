@@ -6,17 +6,18 @@ import { JobRef } from './jobs';
 export const DemoSize = z.enum(['full', 'small']);
 export type DemoSize = z.infer<typeof DemoSize>;
 
+/** The steps in order; weight is each one's share of a measured run's time (percent), for one honest progress bar. */
 export const DEMO_STEPS = [
-  { key: 'wallet', title: 'Demo wallet' },
-  { key: 'datanet', title: 'Datanet: import signed files' },
-  { key: 'curate', title: 'Curate: duplicates, PII, review, snapshot' },
-  { key: 'model', title: 'Generate a small base model' },
-  { key: 'train', title: 'Train a LoRA adapter' },
-  { key: 'evaluate', title: 'Evaluate base vs adapter' },
-  { key: 'ask', title: 'Serve the adapter and ask it' },
-  { key: 'attribute', title: 'Attribute each answer' },
-  { key: 'chain', title: 'Devnet: publish snapshot, register adapter' },
-  { key: 'reward', title: 'Close a reward epoch and claim' },
+  { key: 'wallet', title: 'Demo wallet', weight: 2 },
+  { key: 'datanet', title: 'Datanet: import signed files', weight: 3 },
+  { key: 'curate', title: 'Curate: duplicates, PII, review, snapshot', weight: 1 },
+  { key: 'model', title: 'Generate a small base model', weight: 1 },
+  { key: 'train', title: 'Train a LoRA adapter', weight: 70 },
+  { key: 'evaluate', title: 'Evaluate base vs adapter', weight: 6 },
+  { key: 'ask', title: 'Serve the adapter and ask it', weight: 12 },
+  { key: 'attribute', title: 'Attribute each answer', weight: 2 },
+  { key: 'chain', title: 'Devnet: publish snapshot, register adapter', weight: 2 },
+  { key: 'reward', title: 'Close a reward epoch and claim', weight: 2 },
 ] as const;
 export type DemoStepKey = (typeof DEMO_STEPS)[number]['key'];
 
@@ -41,6 +42,8 @@ export const DemoReport = z.object({
   workspace: z.string(),
   size: DemoSize,
   seconds: z.number(),
+  /** Wall-clock seconds of each step, by step key. */
+  stepSeconds: z.record(z.string(), z.number()),
   wallet: z.object({ operator: Address, contributors: z.array(z.object({ name: z.string(), role: z.string(), address: Address })) }),
   datanet: z.object({
     id: z.string(),

@@ -9,6 +9,7 @@ export function formatDemoReport(r: DemoReport): string {
   const h = (title: string) => lines.push('', title);
   const kv = (k: string, v: string | number) => lines.push(`  ${k.padEnd(22)} ${v}`);
   lines.push(`Datanet Studio demo: done in ${r.seconds} s (${r.size}), workspace ${r.workspace}`);
+  lines.push(`  seconds per step: ${Object.entries(r.stepSeconds).map(([k, s]) => `${k} ${s}`).join(', ')}`);
 
   h('1. Datanet');
   kv('datanet', `${r.datanet.name} (${r.datanet.id})`);

@@ -252,6 +252,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoReport> {
       workspace: root,
       size,
       seconds: Math.round((performance.now() - started) / 100) / 10,
+      stepSeconds: steps.seconds,
       wallet: { operator, contributors: DEMO_CONTRIBUTORS.map((c) => ({ name: c.name, role: c.role, address: c.address })) },
       datanet: {
         id: datanet.id,
@@ -318,6 +319,9 @@ async function waitForReceipts(core: Core, adapterId: string, count: number, sig
 
 /** Turns step boundaries and in-step progress into DemoStepEvents. */
 class StepReporter {
+  readonly seconds: Record<string, number> = {};
+  private startedAt = 0;
+
   constructor(private readonly onStep?: (e: DemoStepEvent) => void) {}
 
   private emit(key: DemoStepKey, state: DemoStepEvent['state'], message: string, done: number | null = null, of: number | null = null) {
@@ -326,6 +330,7 @@ class StepReporter {
   }
 
   start(key: DemoStepKey) {
+    this.startedAt = performance.now();
     this.emit(key, 'started', '');
   }
 
@@ -334,6 +339,7 @@ class StepReporter {
   }
 
   done(key: DemoStepKey, message: string) {
+    this.seconds[key] = Math.round((performance.now() - this.startedAt) / 100) / 10;
     this.emit(key, 'done', message);
   }
 }
