@@ -147,12 +147,15 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (command.hold) await untilStopped();
     return EXIT.ok;
   } catch (e) {
-    if (!(e instanceof UsageError)) throw e;
-    if (wantsJson) io.out(JSON.stringify({ ok: false, error: { code: 'USAGE', message: e.message } }));
-    else io.err(`error: ${e.message}`);
+    // Interactive steps throw what their calls answered (an AppError) or a usage problem.
+    const code = e instanceof UsageError ? 'USAGE' : (e as { code?: unknown }).code;
+    if (typeof code !== 'string') throw e;
+    if (wantsJson) io.out(JSON.stringify({ ok: false, error: { code, message: (e as Error).message } }));
+    else io.err(`error (${code}): ${(e as Error).message}`);
     return EXIT.failed;
   } finally {
     stopConfirming();
+    sharedLines?.close();
     await core.close();
   }
 }
@@ -172,17 +175,24 @@ function walletPassword(values: Record<string, unknown>): string | null {
   return env || null;
 }
 
-let sharedLines: (() => Promise<string | null>) | null = null;
-/** Lines of standard input, read on demand (one reader for the whole process). */
+let sharedLines: { read: () => Promise<string | null>; close: () => void } | null = null;
+/** Lines of standard input, read on demand (one reader for the whole process, closed when the command ends). */
 function stdinLines(): () => Promise<string | null> {
-  if (sharedLines) return sharedLines;
+  if (sharedLines) return sharedLines.read;
   const rl = createInterface({ input: process.stdin, terminal: false });
   const it = rl[Symbol.asyncIterator]();
-  sharedLines = async () => {
-    const next = await it.next();
-    return next.done ? null : next.value;
+  sharedLines = {
+    read: async () => {
+      const next = await it.next();
+      return next.done ? null : next.value;
+    },
+    close: () => {
+      rl.close();
+      process.stdin.destroy();
+      sharedLines = null;
+    },
   };
-  return sharedLines;
+  return sharedLines.read;
 }
 
 /**
@@ -196,6 +206,8 @@ function confirmAtTerminal(core: Core, io: CliIo): () => void {
     const r = payload as SigningRequest;
     if (r.state !== 'pending') return;
     void (async () => {
+      // Decide only after the requester has started waiting (it does so right after the event).
+      await new Promise((resolve) => setImmediate(resolve));
       io.err(describeRequest(r));
       const interactive = io.readLine !== undefined || process.stdin.isTTY === true;
       if (!interactive) {
