@@ -2,6 +2,7 @@
 // utilityProcess. Everything testable without Electron lives in security.ts.
 import { app, BrowserWindow, ipcMain, net, protocol, session, utilityProcess, type UtilityProcess } from 'electron';
 import { join } from 'node:path';
+import { anvilBinaryName, anvilPackage } from '../core/chain/anvil-package';
 import { pathToFileURL } from 'node:url';
 import type { Envelope } from '../shared/errors';
 import { IPC } from '../shared/transport';
@@ -28,6 +29,14 @@ let coreHost: UtilityProcess | null = null;
 let nextCallId = 1;
 const pending = new Map<number, (r: Envelope<unknown>) => void>();
 
+/** Native files and executables cannot run from inside the asar archive: they are unpacked beside it. */
+const unpacked = (...parts: string[]) => join(app.getAppPath().replace(/app\.asar$/, 'app.asar.unpacked'), ...parts);
+
+function anvilPath(): Record<string, string> {
+  const pkg = anvilPackage(process.platform, process.arch);
+  return pkg ? { DATANET_STUDIO_ANVIL: unpacked('node_modules', pkg, 'bin', anvilBinaryName(process.platform)) } : {};
+}
+
 function startCoreHost(workspaceDir: string) {
   coreHost = utilityProcess.fork(join(__dirname, 'core-host.cjs'), ['--workspace', workspaceDir], {
     serviceName: 'Datanet Studio core',
@@ -36,10 +45,14 @@ function startCoreHost(workspaceDir: string) {
       DATANET_STUDIO_MIGRATIONS: join(__dirname, 'migrations'),
       DATANET_TRAINING_RUNNER: join(__dirname, 'training-runner.cjs'),
       DATANET_SPAN_INDEX_WORKER: join(__dirname, 'span-index-worker.cjs'),
-      // Native files cannot load from inside the asar archive: they are unpacked beside it.
-      DATANET_NATIVE_DIR: join(app.getAppPath().replace(/app\.asar$/, 'app.asar.unpacked'), 'native'),
+      DATANET_NATIVE_DIR: unpacked('native'),
       ...(app.isPackaged
-        ? { DATANET_STUDIO_CATALOG: join(process.resourcesPath, 'catalog', 'models.json'), DATANET_STUDIO_CONTRACTS: join(process.resourcesPath, 'contracts', 'contracts.json') }
+        ? {
+            DATANET_STUDIO_CATALOG: join(process.resourcesPath, 'catalog', 'models.json'),
+            DATANET_STUDIO_CONTRACTS: join(process.resourcesPath, 'contracts', 'contracts.json'),
+            DATANET_STUDIO_DEMO_DATA: join(process.resourcesPath, 'demo', 'pharmacy'),
+            ...anvilPath(),
+          }
         : {}),
     },
   });

@@ -53,6 +53,8 @@ export const rewardsMethods = {
       .strict(),
     output: JobRef,
   },
+  /** A job: publish an epoch closed without publishing (anchor its receipts root, publish its reward root). */
+  'rewards.publishEpoch': { input: z.object({ epoch: z.number().int().min(1), autoApprove: AutoApprove }).strict(), output: JobRef },
   'rewards.claims': { input: z.object({ account: Address }).strict(), output: z.object({ items: z.array(RewardClaimInfo) }) },
   /** A job: claim an epoch's reward from the wallet with its Merkle proof. */
   'rewards.claim': { input: z.object({ epoch: z.number().int().min(1), account: Address, autoApprove: AutoApprove }).strict(), output: JobRef },

@@ -99,7 +99,13 @@ test('publish, register, reward and claim on the devnet: only commitments reach 
   const pending = await call(core, 'rewards.pending', {});
   assert.equal(pending.receipts, 3);
   assert.ok(pending.usageTokens > 0);
-  const epoch = await job<RewardEpoch>(core, call(core, 'rewards.closeEpoch', { pool: '1000', autoApprove: true }));
+  // Closed first without publishing (nothing claimable yet), then published.
+  const closed = await job<RewardEpoch>(core, call(core, 'rewards.closeEpoch', { pool: '1000', publish: false, autoApprove: true }));
+  assert.equal(closed.publishTx, null);
+  await assert.rejects(call(core, 'rewards.claim', { epoch: closed.epoch, account: bo, autoApprove: true }), /not published/);
+  const epoch = await job<RewardEpoch>(core, call(core, 'rewards.publishEpoch', { epoch: closed.epoch, autoApprove: true }));
+  assert.equal(epoch.root, closed.root);
+  await assert.rejects(call(core, 'rewards.publishEpoch', { epoch: closed.epoch, autoApprove: true }), /already published/);
   assert.equal(epoch.receipts, 3);
   assert.ok(epoch.publishTx && epoch.anchorTx);
   assert.ok(BigInt(epoch.total) <= 1000n * 10n ** 18n && BigInt(epoch.total) > 999n * 10n ** 18n, `total ${epoch.total}`);

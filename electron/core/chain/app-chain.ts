@@ -117,8 +117,10 @@ export class AppChain {
       if (!this.devnet) throw new AppError('NOT_AVAILABLE', 'The local devnet is not running. Start it first (Wallet → Network, or `chain devnet`).');
       return this.devnet.provider;
     }
-    let p = this.providers.get(n.id);
-    if (!p) this.providers.set(n.id, (p = createRpcProvider({ url: n.rpcUrl!, chainId: n.chainId })));
+    // Keyed by everything the provider is made of: an edited network gets a new one.
+    const key = `${n.id} ${n.rpcUrl} ${n.chainId}`;
+    let p = this.providers.get(key);
+    if (!p) this.providers.set(key, (p = createRpcProvider({ url: n.rpcUrl!, chainId: n.chainId })));
     return p;
   }
 
@@ -157,8 +159,13 @@ export class AppChain {
   private async ensureDevnet(signal?: AbortSignal): Promise<Devnet> {
     if (this.devnet) return this.devnet;
     this.starting ??= startDevnet({ dir: join(this.d.paths.chain, 'devnet'), signal }).finally(() => (this.starting = null));
-    this.devnet = await this.starting;
-    return this.devnet;
+    const devnet = await this.starting;
+    this.devnet = devnet;
+    // A crashed anvil is not "running": the next use starts it again from its saved state.
+    void devnet.exited.then(() => {
+      if (this.devnet === devnet) this.devnet = null;
+    });
+    return devnet;
   }
 
   async stopDevnet(): Promise<ChainStatus> {
@@ -168,10 +175,16 @@ export class AppChain {
     return this.status();
   }
 
-  /** The selected network, its provider and its contracts; the devnet is started when needed. */
-  async connect(signal?: AbortSignal): Promise<Connection> {
+  /**
+   * The selected network, its provider and its contracts. Work that writes starts the devnet when
+   * needed; reads (balances, activity, claim states) pass start: false and get NOT_AVAILABLE instead,
+   * so opening a screen never starts a chain.
+   */
+  async connect(o: { signal?: AbortSignal; start?: boolean } = {}): Promise<Connection> {
+    const { signal, start = true } = o;
     const network = this.selected();
     if (network.kind === 'devnet') {
+      if (!start && !this.devnet) throw new AppError('NOT_AVAILABLE', 'The local devnet is not running. Start it first (Rewards → Network, or `chain devnet`).');
       const devnet = await this.ensureDevnet(signal);
       const { deployment } = await ensureDevnetDeployment({ devnet, store: this.deployments, signal });
       return { network, provider: devnet.provider, deployment, devnet };
@@ -208,9 +221,13 @@ export class AppChain {
     return this.walletSender(c, owner, autoApprove, origin);
   }
 
-  async send(c: Connection, sender: TxSender, tx: UnsignedTx, ctx?: JobContext): Promise<TxOutcome> {
-    ctx?.progress(0, null, `Waiting for approval: ${tx.summary.contract}.${tx.summary.function} on chain ${tx.chainId}`);
+  /** Sends one transaction of a job's `step` of `total`, with progress saying what it waits for. */
+  async send(c: Connection, sender: TxSender, tx: UnsignedTx, ctx?: JobContext, at: { step: number; total: number | null } = { step: 0, total: null }): Promise<TxOutcome> {
+    const what = `${tx.summary.contract}.${tx.summary.function}`;
+    const devnetOperator = c.devnet !== null && sender.address === getAddress(DEVNET_FUNDER);
+    ctx?.progress(at.step, at.total, devnetOperator ? `Sending ${what} from the devnet operator` : `Waiting for approval in the wallet: ${what} on chain ${tx.chainId}`);
     const sent = await sendTransaction({ provider: c.provider, sender, tx });
+    ctx?.progress(at.step + 1, at.total, `${what} mined in block ${sent.blockNumber}`);
     if (c.devnet) await c.devnet.persist();
     return { txHash: sent.hash, blockNumber: sent.blockNumber, contract: tx.summary.contract, function: tx.summary.function, chainId: tx.chainId };
   }
@@ -228,12 +245,14 @@ export class AppChain {
       title: `Publish snapshot ${snapshot.id} root`,
       unit: 'transactions',
       run: async (ctx) => {
-        const c = await this.connect(ctx.signal);
+        const c = await this.connect({ signal: ctx.signal });
         const sender = await this.walletSender(c, i.account, i.autoApprove, 'chain.publishSnapshot');
         const onChainId = datanetIdOnChain(snapshot.datanetId);
         const txs: TxOutcome[] = [];
-        if (!(await this.isDatanetRegistered(c, onChainId))) txs.push(await this.send(c, sender, encodeRegisterDatanet({ deployment: c.deployment, datanetId: onChainId }), ctx));
-        txs.push(await this.send(c, sender, encodePublishSnapshot({ deployment: c.deployment, datanetId: onChainId, root: snapshot.root, recordCount: snapshot.recordCount }), ctx));
+        const register = !(await this.isDatanetRegistered(c, onChainId));
+        const total = register ? 2 : 1;
+        if (register) txs.push(await this.send(c, sender, encodeRegisterDatanet({ deployment: c.deployment, datanetId: onChainId }), ctx, { step: 0, total }));
+        txs.push(await this.send(c, sender, encodePublishSnapshot({ deployment: c.deployment, datanetId: onChainId, root: snapshot.root, recordCount: snapshot.recordCount }), ctx, { step: total - 1, total }));
         this.recordPublication('snapshot', snapshot.id, c, txs.at(-1)!.txHash);
         return { snapshotId: snapshot.id, root: snapshot.root, datanetOnChain: onChainId, transactions: txs };
       },
@@ -247,7 +266,7 @@ export class AppChain {
       title: `Register adapter ${adapter.id}`,
       unit: 'transactions',
       run: async (ctx) => {
-        const c = await this.connect(ctx.signal);
+        const c = await this.connect({ signal: ctx.signal });
         const sender = await this.walletSender(c, i.account, i.autoApprove, 'chain.registerAdapter');
         const tx = encodeRegisterAdapter({
           deployment: c.deployment,
@@ -256,7 +275,7 @@ export class AppChain {
           snapshotRoots: [adapter.snapshotRoot],
           configHash: sha256Hex(adapter.configHash),
         });
-        const out = await this.send(c, sender, tx, ctx);
+        const out = await this.send(c, sender, tx, ctx, { step: 0, total: 1 });
         this.recordPublication('adapter', adapter.id, c, out.txHash);
         return { adapterId: adapter.id, adapterHash: sha256Hex(adapter.sha256), transactions: [out] };
       },
@@ -281,7 +300,7 @@ export class AppChain {
   }
 
   async balances(account: string): Promise<{ native: string; token: string; tokenSymbol: string }> {
-    const c = await this.connect();
+    const c = await this.connect({ start: false });
     const iface = contractInterface('DevToken');
     const token = c.deployment.addresses.RewardToken;
     const [native, bal, symbol] = await Promise.all([
@@ -297,7 +316,7 @@ export class AppChain {
   }
 
   async activity(): Promise<{ items: ChainActivity[] }> {
-    const c = await this.connect();
+    const c = await this.connect({ start: false });
     const e = await readChainEvents({ provider: c.provider, deployment: c.deployment });
     const items: ChainActivity[] = [
       ...e.datanetsRegistered.map((x) => ({ kind: 'datanet' as const, blockNumber: x.blockNumber, txHash: x.transactionHash, subject: x.datanetId, detail: `owner ${x.owner}` })),

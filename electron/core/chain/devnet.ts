@@ -9,6 +9,7 @@ import { AppError } from '../../shared/errors';
 import { writeFileAtomic } from '../common/atomic-file';
 import { DEVNET_CHAIN_ID } from './networks';
 import { createRpcProvider } from './rpc';
+import { anvilBinaryName, anvilPackage } from './anvil-package';
 
 /**
  * anvil's first dev account, unlocked on the devnet (its key is public and well known). The devnet
@@ -17,13 +18,6 @@ import { createRpcProvider } from './rpc';
  */
 export const DEVNET_FUNDER = '0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266';
 
-const PLATFORM_PACKAGES: Record<string, string> = {
-  'linux-x64': '@foundry-rs/anvil-linux-amd64',
-  'linux-arm64': '@foundry-rs/anvil-linux-arm64',
-  'darwin-x64': '@foundry-rs/anvil-darwin-amd64',
-  'darwin-arm64': '@foundry-rs/anvil-darwin-arm64',
-  'win32-x64': '@foundry-rs/anvil-win32-amd64',
-};
 
 /**
  * The anvil binary from the npm package's platform-specific dependency (what @foundry-rs/anvil's
@@ -35,9 +29,9 @@ export function anvilBinaryPath(): string {
     if (!existsSync(override)) throw new AppError('NOT_AVAILABLE', `DATANET_STUDIO_ANVIL points at ${override}, which does not exist.`);
     return override;
   }
-  const pkg = PLATFORM_PACKAGES[`${process.platform}-${process.arch}`];
+  const pkg = anvilPackage(process.platform, process.arch);
   if (!pkg) throw new AppError('NOT_AVAILABLE', `anvil has no build for ${process.platform}-${process.arch}; configure a network by RPC URL instead of the devnet.`);
-  const binary = process.platform === 'win32' ? 'anvil.exe' : 'anvil';
+  const binary = anvilBinaryName(process.platform);
   for (const base of [import.meta.url, join(process.cwd(), 'package.json')]) {
     try {
       if (base) return createRequire(base).resolve(`${pkg}/bin/${binary}`);

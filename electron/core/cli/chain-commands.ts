@@ -152,6 +152,16 @@ export const CHAIN_COMMANDS: Command[] = [
     },
   },
   {
+    name: 'rewards publish-epoch',
+    usage: 'rewards publish-epoch --epoch N [--yes]',
+    summary: 'Publish an epoch that was closed with --no-publish (anchor its receipts root, publish its reward root)',
+    options: { epoch: { type: 'string' } },
+    signs: true,
+    request: ({ values }) => ({ method: 'rewards.publishEpoch', input: { epoch: int(values, 'epoch') ?? 0, autoApprove: values.yes === true } }),
+    human: () => '',
+    job: { human: (job) => `Epoch ${(job.result as RewardEpoch).epoch} published: ${(job.result as RewardEpoch).publishTx}` },
+  },
+  {
     name: 'rewards list',
     usage: 'rewards list',
     summary: 'Reward epochs: totals, contributors, receipts and where they are published',

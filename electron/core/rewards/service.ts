@@ -77,15 +77,30 @@ export class RewardsService {
     });
   }
 
+  /** A job: publish an epoch that was closed without publishing (or whose publishing failed). */
+  publishEpoch(i: { epoch: number; autoApprove: boolean }): Job {
+    const row = this.d.epochs.get(i.epoch);
+    if (row.publish_tx) throw new AppError('CONFLICT', `Epoch ${i.epoch} is already published on chain ${row.chain_id} (${row.publish_tx}).`);
+    return this.d.jobs.start({
+      kind: 'rewards.closeEpoch',
+      title: `Publish reward epoch ${i.epoch}`,
+      unit: 'transactions',
+      run: async (ctx) => epochInfo(await this.publish(row, i.autoApprove, ctx)),
+    });
+  }
+
   /** Anchors the receipts root and publishes the reward root, funded with the epoch's total. */
   private async publish(row: EpochRow, autoApprove: boolean, ctx: JobContext): Promise<EpochRow> {
-    const c = await this.d.chain.connect(ctx.signal);
+    const c = await this.d.chain.connect({ signal: ctx.signal });
     const sender = await this.d.chain.operatorSender(c, autoApprove, 'rewards.closeEpoch');
     const total = BigInt(row.total);
-    const anchor = await this.d.chain.send(c, sender, encodeAnchorReceipts({ deployment: c.deployment, epoch: row.epoch, receiptsRoot: row.receipts_root, receiptCount: row.receipts }), ctx);
-    if (c.devnet) await this.d.chain.send(c, sender, encodeMintDevToken({ deployment: c.deployment, to: sender.address, amount: total }), ctx);
-    await this.d.chain.send(c, sender, encodeApproveRewardFunding({ deployment: c.deployment, amount: total }), ctx);
-    const published = await this.d.chain.send(c, sender, encodePublishEpoch({ deployment: c.deployment, epoch: row.epoch, root: row.root, total }), ctx);
+    const steps = c.devnet ? 4 : 3;
+    let step = 0;
+    const next = () => ({ step: step++, total: steps });
+    const anchor = await this.d.chain.send(c, sender, encodeAnchorReceipts({ deployment: c.deployment, epoch: row.epoch, receiptsRoot: row.receipts_root, receiptCount: row.receipts }), ctx, next());
+    if (c.devnet) await this.d.chain.send(c, sender, encodeMintDevToken({ deployment: c.deployment, to: sender.address, amount: total }), ctx, next());
+    await this.d.chain.send(c, sender, encodeApproveRewardFunding({ deployment: c.deployment, amount: total }), ctx, next());
+    const published = await this.d.chain.send(c, sender, encodePublishEpoch({ deployment: c.deployment, epoch: row.epoch, root: row.root, total }), ctx, next());
     return this.d.epochs.markPublished({ epoch: row.epoch, chainId: c.network.chainId, distributor: c.deployment.addresses.RewardDistributor, publishTx: published.txHash, anchorTx: anchor.txHash });
   }
 
@@ -98,7 +113,7 @@ export class RewardsService {
       if (!claim) continue;
       let claimed: boolean | null = null;
       if (row.distributor) {
-        connection ??= await this.d.chain.connect().catch(() => null);
+        connection ??= await this.d.chain.connect({ start: false }).catch(() => null);
         if (connection && getAddress(connection.deployment.addresses.RewardDistributor) === getAddress(row.distributor)) {
           const iface = contractInterface('RewardDistributor');
           const out = await connection.provider.call({ to: row.distributor, data: iface.encodeFunctionData('isClaimed', [row.epoch, claim.index]) });
@@ -124,9 +139,9 @@ export class RewardsService {
       title: `Claim epoch ${i.epoch} for ${claim.account}`,
       unit: 'transactions',
       run: async (ctx): Promise<TxOutcome & { amount: string }> => {
-        const c = await this.d.chain.connect(ctx.signal);
+        const c = await this.d.chain.connect({ signal: ctx.signal });
         const sender = await this.d.chain.walletSender(c, claim.account, i.autoApprove, 'rewards.claim');
-        const out = await this.d.chain.send(c, sender, encodeClaim({ deployment: c.deployment, claim }), ctx);
+        const out = await this.d.chain.send(c, sender, encodeClaim({ deployment: c.deployment, claim }), ctx, { step: 0, total: 1 });
         this.d.audit.append({ actor: this.d.actor, action: 'rewards.claim', subject: String(i.epoch), details: { account: claim.account, amount: claim.amount.toString(), txHash: out.txHash } });
         return { ...out, amount: claim.amount.toString() };
       },
@@ -182,13 +197,13 @@ export class RewardsService {
       title: `Submit the signed claim of epoch ${file.epoch} for ${file.account}`,
       unit: 'transactions',
       run: async (ctx) => {
-        const c = await this.d.chain.connect(ctx.signal);
+        const c = await this.d.chain.connect({ signal: ctx.signal });
         if (c.network.chainId !== file.chainId || getAddress(c.deployment.addresses.RewardDistributor) !== getAddress(file.distributor)) {
           throw new AppError('CONFLICT', `The claim is for distributor ${file.distributor} on chain ${file.chainId}, not the selected network's.`);
         }
         const sender = await this.d.chain.walletSender(c, i.account, i.autoApprove, 'rewards.submitClaim');
         const tx = encodeClaimWithSignature({ deployment: c.deployment, claim: claimFromFile(file), recipient: file.recipient, deadline: BigInt(file.deadline), signature: file.signature });
-        const out = await this.d.chain.send(c, sender, tx, ctx);
+        const out = await this.d.chain.send(c, sender, tx, ctx, { step: 0, total: 1 });
         this.d.audit.append({ actor: this.d.actor, action: 'rewards.submitClaim', subject: String(file.epoch), details: { account: file.account, recipient: file.recipient, txHash: out.txHash } });
         return { ...out, amount: file.amount };
       },

@@ -36,6 +36,7 @@ export function rewardsHandlers(s: Services): Prefixed<'rewards'> {
     'rewards.listEpochs': () => s.rewards.listEpochs(),
     'rewards.pending': () => s.rewards.pending(),
     'rewards.closeEpoch': (i) => ({ jobId: s.rewards.closeEpoch({ ...i, autoApprove: autoApproveAllowed(s, i.autoApprove) }).id }),
+    'rewards.publishEpoch': (i) => ({ jobId: s.rewards.publishEpoch({ ...i, autoApprove: autoApproveAllowed(s, i.autoApprove) }).id }),
     'rewards.claims': (i) => s.rewards.claims(i.account),
     'rewards.claim': (i) => ({ jobId: s.rewards.claim({ ...i, autoApprove: autoApproveAllowed(s, i.autoApprove) }).id }),
     'rewards.exportClaim': (i) => s.rewards.exportClaim(i),
