@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import { HDNodeWallet, Mnemonic, verifyTypedData } from 'ethers';
 import type { SigningRequest } from '../../electron/shared/wallet';
 import { call, tempDir, testCore } from '../helpers/workspace';
+import { MAIL_DOMAIN, MAIL_MESSAGE, MAIL_TYPES } from '../fixtures/wallet/mail712';
 
 /*
  * The wallet as the app hosts it: every call goes through the core's router (contract parsing,
@@ -13,23 +14,6 @@ import { call, tempDir, testCore } from '../helpers/workspace';
  * audit log and database are the workspace's real ones. Then everything the flows left behind is
  * searched for the secrets.
  */
-const TYPES = {
-  Person: [
-    { name: 'name', type: 'string' },
-    { name: 'wallet', type: 'address' },
-  ],
-  Mail: [
-    { name: 'from', type: 'Person' },
-    { name: 'to', type: 'Person' },
-    { name: 'contents', type: 'string' },
-  ],
-};
-const DOMAIN = { name: 'Ether Mail', version: '1', chainId: 31337, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' };
-const MESSAGE = {
-  from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
-  to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' },
-  contents: 'Hello, Bob!',
-};
 
 test('through the core: create, import, lock, unlock and sign leave no phrase, key or password in envelopes, events, console, audit log, database or wallet files', async (t) => {
   const dir = tempDir(t);
@@ -78,11 +62,11 @@ test('through the core: create, import, lock, unlock and sign leave no phrase, k
     ['mnemonic', 'mnemonic', 'privateKey'],
   );
   for (const a of accounts) {
-    const request = (await rpc('wallet.requestTypedData', { account: a.address, domain: DOMAIN, types: TYPES, primaryType: 'Mail', message: MESSAGE })) as { ok: true; value: SigningRequest };
+    const request = (await rpc('wallet.requestTypedData', { account: a.address, domain: MAIL_DOMAIN, types: MAIL_TYPES, primaryType: 'Mail', message: MAIL_MESSAGE })) as { ok: true; value: SigningRequest };
     assert.ok(events.some((e) => e.startsWith('wallet.request') && e.includes(request.value.id)), 'the UI is told');
     const approved = await rpc('wallet.approve', { id: request.value.id });
     assert.ok(approved.ok);
-    assert.equal(verifyTypedData(DOMAIN, TYPES, MESSAGE, (approved.value as { signature: string }).signature), a.address);
+    assert.equal(verifyTypedData(MAIL_DOMAIN, MAIL_TYPES, MAIL_MESSAGE, (approved.value as { signature: string }).signature), a.address);
   }
   await rpc('wallet.status', {});
 

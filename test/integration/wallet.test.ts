@@ -14,6 +14,7 @@ import { createWalletHandlers } from '../../electron/core/rpc/wallet-handlers';
 import { fundOnDevnet, startDevnet, type Devnet } from '../../electron/core/chain/devnet';
 import { APPROVE_WITHOUT_ASKING, WalletService, type AuditSink } from '../../electron/core/wallet/service';
 import { tempDir } from '../helpers/workspace';
+import { MAIL_TYPES, mail } from '../fixtures/wallet/mail712';
 
 /** A real anvil through the chain module's devnet (npm @foundry-rs/anvil), stopped when the test ends. */
 async function startAnvil(t: TestContext, chainId: number): Promise<Devnet> {
@@ -48,28 +49,6 @@ const callSummary = ({ chainId = 31337, to = TARGET, valueWei = '0' }: { chainId
     { name: 'account', type: 'address', value: ACCOUNT },
   ],
   valueWei,
-});
-const MAIL712_TYPES = {
-  Person: [
-    { name: 'name', type: 'string' },
-    { name: 'wallet', type: 'address' },
-  ],
-  Mail: [
-    { name: 'from', type: 'Person' },
-    { name: 'to', type: 'Person' },
-    { name: 'contents', type: 'string' },
-  ],
-};
-const mail712 = (account: string) => ({
-  account,
-  domain: { name: 'Ether Mail', version: '1', chainId: 31337, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' },
-  types: MAIL712_TYPES,
-  primaryType: 'Mail',
-  message: {
-    from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
-    to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' },
-    contents: 'Hello, Bob!',
-  },
 });
 
 async function unlockedWallet(t: TestContext, extra: Partial<ConstructorParameters<typeof WalletService>[0]> = {}) {
@@ -297,14 +276,14 @@ test('secret hygiene: after every flow, failures included, no phrase, key or pas
     }
 
     for (const a of accounts) {
-      const typed = (await rpc('wallet.requestTypedData', mail712(a.address))) as SigningRequest;
+      const typed = (await rpc('wallet.requestTypedData', mail(a.address))) as SigningRequest;
       const { signature } = (await rpc('wallet.approve', { id: typed.id })) as { signature: string };
-      assert.equal(verifyTypedData(mail712('').domain, MAIL712_TYPES, mail712('').message, signature), a.address);
+      assert.equal(verifyTypedData(mail('').domain, MAIL_TYPES, mail('').message, signature), a.address);
     }
-    const declined = (await rpc('wallet.requestTypedData', mail712(accounts[0]!.address))) as SigningRequest;
+    const declined = (await rpc('wallet.requestTypedData', mail(accounts[0]!.address))) as SigningRequest;
     await rpc('wallet.reject', { id: declined.id });
     await rpc('wallet.approve', { id: declined.id });
-    await expectFailure('typed data with a bad address', () => wallet.requestTypedData({ ...mail712(accounts[0]!.address), message: { ...mail712('').message, to: { name: 'x', wallet: rawKey } } }));
+    await expectFailure('typed data with a bad address', () => wallet.requestTypedData({ ...mail(accounts[0]!.address), message: { ...mail('').message, to: { name: 'x', wallet: rawKey } } }));
 
     await fundOnDevnet({ devnet: anvil, address: accounts[2]!.address, wei: 10n ** 18n });
     const tx = wallet.requestTransaction({ account: accounts[2]!.address, chainId: 31337, tx: { to: TARGET, data: CALLDATA, value: 1n }, summary: callSummary({ valueWei: '1' }) });
@@ -314,7 +293,7 @@ test('secret hygiene: after every flow, failures included, no phrase, key or pas
     await expectFailure('approve on the wrong chain', () => wallet.approve({ id: wrongChain.id, provider: otherChain.provider }));
     const unfunded = wallet.requestTransaction({ account: accounts[4]!.address, chainId: 31337, tx: { to: TARGET, data: CALLDATA }, summary: callSummary() });
     await expectFailure('approve without funds for gas', () => wallet.approve({ id: unfunded.id }));
-    await expectFailure('signTypedData declined', () => wallet.signTypedData({ ...mail712(accounts[4]!.address), origin: 'test', confirm: () => false }));
+    await expectFailure('signTypedData declined', () => wallet.signTypedData({ ...mail(accounts[4]!.address), origin: 'test', confirm: () => false }));
     await rpc('wallet.listRequests', {});
     await rpc('wallet.status', {});
     seen.push(`service: ${JSON.stringify(wallet)} ${inspect(wallet, { depth: 8, showHidden: true })}`);

@@ -12,6 +12,7 @@ import { useNativeScrypt } from '../../electron/core/wallet/native-scrypt';
 import { APPROVE_WITHOUT_ASKING, WalletService, type WalletServiceOptions } from '../../electron/core/wallet/service';
 import { summarizeTypedData } from '../../electron/core/wallet/typed-data';
 import { tempDir } from '../helpers/workspace';
+import { MAIL_TYPES, mail } from '../fixtures/wallet/mail712';
 
 /*
  * Keystores here use scrypt N = 2^10 through the explicit `scryptN` test option: the default 2^17
@@ -42,28 +43,6 @@ const rejectsWith = async (p: Promise<unknown> | (() => unknown), code: string, 
   });
 };
 
-const MAIL_TYPES = {
-  Person: [
-    { name: 'name', type: 'string' },
-    { name: 'wallet', type: 'address' },
-  ],
-  Mail: [
-    { name: 'from', type: 'Person' },
-    { name: 'to', type: 'Person' },
-    { name: 'contents', type: 'string' },
-  ],
-};
-const mail = (account: string) => ({
-  account,
-  domain: { name: 'Ether Mail', version: '1', chainId: 31337, verifyingContract: '0xCcCCccccCCCCcCCCCCCcCcCccCcCCCcCcccccccC' },
-  types: MAIL_TYPES,
-  primaryType: 'Mail',
-  message: {
-    from: { name: 'Cow', wallet: '0xCD2a3d9F938E13CD947Ec05AbC7FE734Df8DD826' },
-    to: { name: 'Bob', wallet: '0xbBbBBBBbbBBBbbbBbbBbbbbBBbBbbbbBbBbbBBbB' },
-    contents: 'Hello, Bob!',
-  },
-});
 
 test('create: the phrase is returned once, wrong confirmation words are refused, the right ones persist a keystore v3', async (t) => {
   const { wallet, dir, events } = makeWallet(t);

@@ -57,6 +57,15 @@ export function Field({ label, hint, error, children }: { label: string; hint?: 
   );
 }
 
+/** A form's error, announced to screen readers; nothing when there is none. */
+export function FormError({ error }: { error: string | null | undefined }) {
+  return error ? (
+    <div className="form-error" role="alert">
+      {error}
+    </div>
+  ) : null;
+}
+
 export function EmptyState({ icon, title, children, action }: { icon?: ReactNode; title: string; children?: ReactNode; action?: ReactNode }) {
   return (
     <div className="empty">

@@ -4,7 +4,7 @@ import { toast } from 'sonner';
 import type { ChainStatus } from '../../../../electron/shared/chain';
 import { client } from '../../api';
 import { JobProgress } from '../../components/JobProgress';
-import { Button, Field, errorMessage } from '../../components/ui';
+import { Button, Field, FormError, errorMessage } from '../../components/ui';
 import { useApp } from '../../store/app';
 import { connectChainStore, useChain } from '../../store/chain';
 import { chainName } from '../wallet/format';
@@ -194,11 +194,7 @@ function AddNetwork() {
             <input type="number" min={1} value={form.chainId} onChange={(e) => set('chainId', e.target.value)} />
           </Field>
         </div>
-        {error ? (
-          <div className="form-error" role="alert">
-            {error}
-          </div>
-        ) : null}
+        <FormError error={error} />
         <div className="form-actions">
           <Button type="submit" disabled={!form.id.trim() || !form.name.trim() || !form.rpcUrl.trim() || !form.chainId}>
             <Plus size={14} /> Add network

@@ -2,7 +2,7 @@ import { Upload } from 'lucide-react';
 import { useEffect, useState, type FormEvent } from 'react';
 import type { TxOutcome } from '../../../../electron/shared/chain';
 import { client } from '../../api';
-import { Button, Dialog, Field, errorMessage } from '../../components/ui';
+import { Button, Dialog, Field, FormError, errorMessage } from '../../components/ui';
 import { useApp } from '../../store/app';
 import { connectChainStore, useChain } from '../../store/chain';
 import { AccountSelect } from './AccountSelect';
@@ -96,11 +96,7 @@ function PublishDialog({ kind, subject, name, onClose }: { kind: 'snapshot' | 'a
           Network: <strong>{network ? `${network.name} (chain ${network.chainId})` : '…'}</strong>
           {status && !status.ready ? <span className="muted"> — {network?.kind === 'devnet' ? 'not running; it is started first' : 'not ready'}</span> : null}
         </div>
-        {error ? (
-          <div className="form-error" role="alert">
-            {error}
-          </div>
-        ) : null}
+        <FormError error={error} />
         <div className="form-actions">
           <Button onClick={onClose}>Cancel</Button>
           <Button variant="primary" type="submit" disabled={busy || !account}>

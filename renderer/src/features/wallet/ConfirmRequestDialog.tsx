@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import type { SigningRequest } from '../../../../electron/shared/wallet';
 import { client } from '../../api';
-import { Button, Dialog, Field, errorMessage, formatTime } from '../../components/ui';
+import { Button, Dialog, Field, FormError, errorMessage, formatTime } from '../../components/ui';
 import { useWallet } from '../../store/wallet';
 import { chainName, requestFields, requestTitle } from './format';
 
@@ -141,11 +141,7 @@ function RequestDialog({ request, locked, queued, onDismiss }: { request: Signin
             <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} autoFocus />
           </Field>
         ) : null}
-        {error ? (
-          <div className="form-error" role="alert">
-            {error}
-          </div>
-        ) : null}
+        <FormError error={error} />
         <div className="form-actions">
           <Button variant="danger" onClick={() => void reject()} disabled={busy}>
             <X size={14} /> Reject
