@@ -96,7 +96,7 @@ export function WelcomeScreen() {
           <h2>
             <Boxes size={15} /> Add a model
           </h2>
-          <p>Import a GGUF base model from this machine, or download one from the catalog (its size and checksum are verified).</p>
+          <p>Import a GGUF base model from this machine, or download one from the catalog (resumable; checked against a sha256 where the catalog has one).</p>
           <Button onClick={() => go({ section: 'models' })}>
             <Boxes size={14} /> Open Models
           </Button>
