@@ -46,7 +46,9 @@ test('training from a snapshot through the app lowers held-out loss and register
   const run = (await call(core, 'training.listRuns', {})).items[0]!;
   assert.deepEqual([run.id, run.state, run.adapterId, run.step], [runId, 'succeeded', adapter.id, adapter.metrics.steps]);
   const steps = progress.filter((p) => p.id === jobId && p.progress.total !== null);
-  assert.ok(steps.length > 0 && /loss \d+\.\d+ .* tokens\/s/.test(steps.at(-1)!.progress.message), 'progress shows loss and speed');
+  assert.ok(steps.some((p) => /loss \d+\.\d+ .* tokens\/s/.test(p.progress.message)), 'progress shows loss and speed');
+  // By default the run ends by sketching gradients for attribution, and says so.
+  assert.ok(steps.some((p) => /Sketching gradients for attribution: checkpoint \d of \d/.test(p.progress.message)), 'progress shows the sketch phase');
   const actions = (await call(core, 'audit.listEntries', {})).items.map((e) => e.action);
   assert.ok(actions.includes('training.start') && actions.includes('adapter.register'));
 });
