@@ -79,6 +79,28 @@ export const chainMethods = {
   'chain.publishSnapshot': { input: z.object({ snapshotId: SnapshotId, account: Address, autoApprove: AutoApprove }).strict(), output: JobRef },
   /** A job: register an adapter (hash → base model hash, snapshot root, config hash). */
   'chain.registerAdapter': { input: z.object({ adapterId: AdapterId, account: Address, autoApprove: AutoApprove }).strict(), output: JobRef },
+  /**
+   * A job: deploy our contracts on the selected custom network from a wallet account (which then
+   * publishes its reward epochs), paying the reward token given or a new DevToken.
+   */
+  'chain.deployContracts': {
+    input: z.object({ account: Address, rewardToken: Address.optional(), autoApprove: AutoApprove }).strict(),
+    output: JobRef,
+  },
+  /** Use contracts already deployed on the selected custom network (their code is checked first). */
+  'chain.useDeployment': {
+    input: z
+      .object({
+        DatanetRegistry: Address,
+        ModelRegistry: Address,
+        AttributionRegistry: Address,
+        RewardDistributor: Address,
+        RewardToken: Address,
+        fromBlock: z.number().int().min(0).default(0),
+      })
+      .strict(),
+    output: ChainStatus,
+  },
   /** Where each snapshot and adapter has been published. */
   'chain.publications': {
     input: z.object({}).strict(),

@@ -18,7 +18,7 @@ import type { WorkspacePaths } from '../workspace/workspace';
 import { nowIso } from '../common/ids';
 import { APPROVE_WITHOUT_ASKING } from '../wallet/service';
 import { contractInterface, datanetIdOnChain, encodePublishSnapshot, encodeRegisterAdapter, encodeRegisterDatanet, type Deployment, type TxSender, type UnsignedTx } from './contracts';
-import { DeploymentStore, ensureDevnetDeployment, loadNetworkDeployment, devnetSender } from './deploy';
+import { DeploymentStore, deployContracts, deploymentIsLive, ensureDevnetDeployment, loadNetworkDeployment, devnetSender } from './deploy';
 import { fundOnDevnet, startDevnet, DEVNET_FUNDER, type Devnet } from './devnet';
 import { readChainEvents } from './events';
 import { DEVNET_NETWORK_ID, NetworkStore, type NetworkConfig } from './networks';
@@ -230,6 +230,53 @@ export class AppChain {
     ctx?.progress(at.step + 1, at.total, `${what} mined in block ${sent.blockNumber}`);
     if (c.devnet) await c.devnet.persist();
     return { txHash: sent.hash, blockNumber: sent.blockNumber, contract: tx.summary.contract, function: tx.summary.function, chainId: tx.chainId };
+  }
+
+  private customNetwork(): NetworkConfig {
+    const network = this.selected();
+    if (network.kind === 'devnet') throw new AppError('CONFLICT', 'The devnet deploys its own contracts; select a custom network to deploy to or to enter addresses for.');
+    return network;
+  }
+
+  /** A job: deploys our contracts on the selected custom network through the wallet; `account` owns the reward distributor. */
+  deployContractsJob(i: { account: string; rewardToken?: string; autoApprove: boolean }): Job {
+    const network = this.customNetwork();
+    return this.d.jobs.start({
+      kind: 'chain.transaction',
+      title: `Deploy the contracts on ${network.name}`,
+      unit: 'contracts',
+      run: async (ctx) => {
+        const provider = this.providerOf(network);
+        const c: Connection = { network, provider, deployment: null as never, devnet: null };
+        const sender = await this.walletSender(c, i.account, i.autoApprove, 'chain.deployContracts');
+        const deployment = await deployContracts({
+          provider,
+          networkId: network.id,
+          chainId: network.chainId,
+          sender,
+          rewardOwner: sender.address,
+          rewardToken: i.rewardToken,
+          onProgress: (done, total) => ctx.progress(done, total, `Deployed ${done} of ${total} contracts`),
+          signal: ctx.signal,
+        });
+        this.deployments.save(deployment);
+        this.d.audit.append({ actor: this.d.actor, action: 'chain.deploy', subject: network.id, details: { ...deployment.addresses } });
+        return this.status();
+      },
+    });
+  }
+
+  /** Remembers contracts deployed elsewhere on the selected custom network, once their code is there. */
+  async useDeployment(i: { DatanetRegistry: string; ModelRegistry: string; AttributionRegistry: string; RewardDistributor: string; RewardToken: string; fromBlock: number }): Promise<ChainStatus> {
+    const network = this.customNetwork();
+    const { fromBlock, ...addresses } = i;
+    const deployment: Deployment = { networkId: network.id, chainId: network.chainId, addresses, fromBlock, deployedAt: nowIso() };
+    if (!(await deploymentIsLive({ provider: this.providerOf(network), deployment }))) {
+      throw new AppError('BAD_INPUT', `Some of these addresses have no contract code on ${network.name} (chain ${network.chainId}).`);
+    }
+    this.deployments.save(deployment);
+    this.d.audit.append({ actor: this.d.actor, action: 'chain.useDeployment', subject: network.id, details: { ...addresses, fromBlock } });
+    return this.status();
   }
 
   private async isDatanetRegistered(c: Connection, onChainId: string): Promise<boolean> {

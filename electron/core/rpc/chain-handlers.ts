@@ -28,6 +28,8 @@ export function chainHandlers(s: Services): Prefixed<'chain'> {
     'chain.publishSnapshot': (i) => ({ jobId: s.chain.publishSnapshot({ ...i, autoApprove: autoApproveAllowed(s, i.autoApprove) }).id }),
     'chain.registerAdapter': (i) => ({ jobId: s.chain.registerAdapter({ ...i, autoApprove: autoApproveAllowed(s, i.autoApprove) }).id }),
     'chain.publications': () => s.chain.publications(),
+    'chain.deployContracts': (i) => ({ jobId: s.chain.deployContractsJob({ ...i, autoApprove: autoApproveAllowed(s, i.autoApprove) }).id }),
+    'chain.useDeployment': (i) => s.chain.useDeployment(i),
   };
 }
 
