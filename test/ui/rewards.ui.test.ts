@@ -132,6 +132,10 @@ test('import a wallet, start the devnet, publish a snapshot root, close an epoch
   await page.getByLabel('Selected network').selectOption('mirror');
   await page.getByTestId('network-ready').getByText('not ready').waitFor();
   await page.getByTestId('chain-notice').getByText('Mirror has no contracts known to this workspace.').waitFor();
+  // Its contracts can be deployed from a wallet account or adopted by address (all five, well formed).
+  const contracts = page.getByTestId('custom-contracts');
+  await contracts.getByRole('button', { name: 'Deploy contracts' }).waitFor();
+  assert.equal(await contracts.getByRole('button', { name: 'Use these contracts' }).isDisabled(), true);
   await page.getByLabel('Selected network').selectOption('devnet');
   await page.getByTestId('network-ready').getByText('ready', { exact: true }).waitFor();
 

@@ -8,6 +8,7 @@ import { Button, Field, FormError, errorMessage } from '../../components/ui';
 import { useApp } from '../../store/app';
 import { connectChainStore, useChain } from '../../store/chain';
 import { chainName } from '../wallet/format';
+import { CustomContracts } from './CustomContracts';
 import { Hash } from './Hash';
 
 /** The selected network: which one, whether it runs, its contracts; the devnet's start and stop; custom networks. */
@@ -16,6 +17,7 @@ export function NetworkPanel() {
   return (
     <div className="tab-body">
       <SelectedNetwork />
+      <SelectedContracts />
       <AddNetwork />
       <ActivityCard />
     </div>
@@ -118,6 +120,11 @@ function SelectedNetwork() {
       <NetworkFacts status={status} />
     </section>
   );
+}
+
+function SelectedContracts() {
+  const status = useChain((s) => s.status);
+  return status ? <CustomContracts status={status} /> : null;
 }
 
 function NetworkFacts({ status }: { status: ChainStatus }) {
