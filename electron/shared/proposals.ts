@@ -1,0 +1,147 @@
+import { z } from 'zod';
+import { Address, DatanetId, Hash32, Timestamp, idOf } from './common';
+import { DatanetName, RecordKind } from './datanets';
+
+export const ProposalId = idOf('prop');
+
+export const PROPOSAL_STATES = [
+  'draft',
+  'submitted',
+  'in_review',
+  'approved',
+  'rejected',
+  'gathering_data',
+  'tuning',
+  'feedback',
+  'deployed',
+  'retired',
+] as const;
+export const ProposalState = z.enum(PROPOSAL_STATES);
+export type ProposalState = z.infer<typeof ProposalState>;
+
+/**
+ * Every allowed move. Anything not listed is refused. feedback → tuning is the next round of
+ * tuning on the feedback gathered; rejected and retired are final.
+ */
+export const PROPOSAL_TRANSITIONS: Readonly<Record<ProposalState, readonly ProposalState[]>> = {
+  draft: ['submitted'],
+  submitted: ['in_review'],
+  in_review: ['approved', 'rejected'],
+  approved: ['gathering_data'],
+  rejected: [],
+  gathering_data: ['tuning'],
+  tuning: ['feedback'],
+  feedback: ['tuning', 'deployed'],
+  deployed: ['retired'],
+  retired: [],
+};
+
+export const DataRequirements = z
+  .object({
+    kinds: z.array(RecordKind).min(1, 'name at least one record kind').default(['instruction']),
+    minApprovedRecords: z.number().int().min(1).max(10_000_000),
+  })
+  .strict();
+export type DataRequirements = z.infer<typeof DataRequirements>;
+
+export const EvaluationCriteria = z
+  .object({
+    maxHeldOutLoss: z.number().positive().optional(),
+    minAccuracy: z.number().min(0).max(1).optional(),
+  })
+  .strict()
+  .refine((c) => c.maxHeldOutLoss !== undefined || c.minAccuracy !== undefined, 'give maxHeldOutLoss or minAccuracy');
+export type EvaluationCriteria = z.infer<typeof EvaluationCriteria>;
+
+const prose = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `is longer than the limit of ${max} characters`);
+
+export const ProposalDraft = z
+  .object({
+    title: DatanetName,
+    purpose: prose(4000),
+    useCase: prose(4000),
+    baseModel: prose(200),
+    targetDatanets: z.array(DatanetId).min(1, 'name at least one datanet to gather data in'),
+    dataRequirements: DataRequirements,
+    evaluationCriteria: EvaluationCriteria,
+    owner: Address,
+  })
+  .strict();
+export type ProposalDraft = z.infer<typeof ProposalDraft>;
+
+/** Where the submission stake is held: a chain transaction, or none for a local single team. */
+export const ProposalStake = z.discriminatedUnion('where', [
+  z.object({ where: z.literal('local') }).strict(),
+  z
+    .object({
+      where: z.literal('chain'),
+      chainId: z.number().int().positive(),
+      registry: Address,
+      onChainId: z.string().regex(/^\d+$/, 'must be a decimal integer'),
+      amount: z.string().regex(/^\d+$/, 'must be a decimal integer (smallest unit)'),
+      txHash: Hash32,
+    })
+    .strict(),
+]);
+export type ProposalStake = z.infer<typeof ProposalStake>;
+
+export const ProposalEvaluation = z.object({
+  heldOutLoss: z.number().nullable(),
+  accuracy: z.number().nullable(),
+  meetsCriteria: z.boolean(),
+});
+export type ProposalEvaluation = z.infer<typeof ProposalEvaluation>;
+
+export const Proposal = ProposalDraft.extend({
+  id: ProposalId,
+  state: ProposalState,
+  stake: ProposalStake.nullable(),
+  runId: z.string().nullable(),
+  adapterId: z.string().nullable(),
+  evaluation: ProposalEvaluation.nullable(),
+  feedbackDatanetId: DatanetId.nullable(),
+  createdAt: Timestamp,
+  updatedAt: Timestamp,
+});
+export type Proposal = z.infer<typeof Proposal>;
+
+export const ProposalEvent = z.object({
+  seq: z.number().int(),
+  at: Timestamp,
+  actor: z.string(),
+  from: ProposalState.nullable(),
+  to: ProposalState,
+  note: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+export type ProposalEvent = z.infer<typeof ProposalEvent>;
+
+export const ProposalVote = z.object({
+  reviewer: Address,
+  approve: z.boolean(),
+  comment: z.string(),
+  txHash: Hash32.nullable(),
+  at: Timestamp,
+});
+export type ProposalVote = z.infer<typeof ProposalVote>;
+
+export const DataProgress = z.object({
+  kinds: z.array(RecordKind),
+  required: z.number().int(),
+  approved: z.number().int(),
+  perDatanet: z.array(z.object({ datanetId: DatanetId, approved: z.number().int() })),
+  met: z.boolean(),
+});
+export type DataProgress = z.infer<typeof DataProgress>;
+
+export const FeedbackInput = z
+  .object({
+    proposalId: ProposalId,
+    rater: Address,
+    prompt: prose(100_000),
+    answer: prose(100_000),
+    rating: z.enum(['good', 'bad']),
+    correctedAnswer: prose(100_000).optional(),
+  })
+  .strict();
+export type FeedbackInput = z.infer<typeof FeedbackInput>;
