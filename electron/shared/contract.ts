@@ -14,6 +14,7 @@ import { walletEvents, walletMethods } from './wallet';
 import { chainMethods } from './chain';
 import { rewardsMethods } from './rewards';
 import { demoMethods } from './demo';
+import { lineageMethods } from './lineage';
 
 /** The whole contract: method name → input/output schemas. Every host and client uses this map. */
 export const methods = {
@@ -32,6 +33,7 @@ export const methods = {
   ...rewardsMethods,
   ...auditMethods,
   ...demoMethods,
+  ...lineageMethods,
 } as const;
 
 export const events = {

@@ -10,6 +10,7 @@ import type { Adapter, TrainingRunInfo } from '../../shared/training';
 import { shortTime, table } from './format';
 import { ATTRIBUTION_COMMANDS } from './attribution-commands';
 import { CHAIN_COMMANDS } from './chain-commands';
+import { LINEAGE_COMMANDS } from './lineage-commands';
 import { UsageError, int, num, positional, required, str, type Command, type Values } from './args';
 
 export { UsageError, type Command } from './args';
@@ -680,4 +681,4 @@ COMMANDS.push({
   },
 });
 
-COMMANDS.push(...ATTRIBUTION_COMMANDS, ...CHAIN_COMMANDS);
+COMMANDS.push(...ATTRIBUTION_COMMANDS, ...CHAIN_COMMANDS, ...LINEAGE_COMMANDS);

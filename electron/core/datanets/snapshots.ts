@@ -54,7 +54,8 @@ export class SnapshotStore {
   create(datanetId: string, note: string): Snapshot {
     return this.db.transaction(() => {
       const rows = this.db
-        .prepare(`SELECT id, kind, content, content_hash, salt, contributor FROM records WHERE datanet_id = ? AND status = 'approved' ORDER BY seq`)
+        .prepare(`SELECT id, kind, content, content_hash, salt, contributor FROM records WHERE datanet_id = ? AND status = 'approved'
+           AND id NOT IN (SELECT record_id FROM consent_revoked_records) ORDER BY seq`)
         .all(datanetId) as { id: string; kind: string; content: string; content_hash: string; salt: string; contributor: string | null }[];
       if (rows.length === 0) throw new AppError('BAD_INPUT', 'This datanet has no approved records: approve records before taking a snapshot.');
       const id = newId('snap');

@@ -12,6 +12,7 @@ import { nowIso } from '../common/ids';
 import { buildTree, standardLeaf } from '../common/merkle';
 import { WORKSPACE_OWNER } from '../datanets/snapshots';
 import { buildRewardTree, type RewardTree } from '../chain/reward-tree';
+import { revokedShares } from '../lineage/revoked-shares';
 import type { RewardClaim } from '../chain/contracts';
 
 export interface RewardEntry {
@@ -40,6 +41,8 @@ export interface CountedReceipt {
   digest: string;
   receipt: ReceiptFile;
   usageTokens: number;
+  /** Basis points of each contributor's share that came from records whose consent was revoked. */
+  revokedBps?: readonly number[];
 }
 
 /** A receipts root commits to the receipts' EIP-712 digests, in the same tree layout. */
@@ -57,7 +60,7 @@ export function splitPool(receipts: readonly CountedReceipt[], pool: bigint): Re
     const { contributors, sharesBps } = r.receipt.receipt;
     contributors.forEach((c, i) => {
       const a = getAddress(c);
-      weights.set(a, (weights.get(a) ?? 0n) + BigInt(r.usageTokens) * BigInt(sharesBps[i]!));
+      weights.set(a, (weights.get(a) ?? 0n) + BigInt(r.usageTokens) * BigInt(sharesBps[i]! - (r.revokedBps?.[i] ?? 0)));
     });
   }
   const total = [...weights.values()].reduce((a, b) => a + b, 0n);
@@ -78,7 +81,9 @@ export class RewardEpochs {
   close(i: { pool: bigint; receipts: readonly CountedReceipt[] }): EpochRow {
     if (i.pool <= 0n) throw new AppError('BAD_INPUT', 'pool: the reward pool must be a positive amount of token base units.');
     if (i.receipts.length === 0) throw new AppError('CONFLICT', 'There are no new receipts to close an epoch over. Attribute some answers first.');
-    const entries = splitPool(i.receipts, i.pool);
+    // Revoked records earn nothing in any epoch closed after their revocation.
+    const counted = i.receipts.map((r) => ({ ...r, revokedBps: revokedShares({ db: this.d.db, digest: r.digest, contributors: r.receipt.receipt.contributors, sharesBps: r.receipt.receipt.sharesBps }) }));
+    const entries = splitPool(counted, i.pool);
     if (entries.length === 0) {
       throw new AppError('CONFLICT', `None of the ${i.receipts.length} new receipts credits a contributor with an address, so there is nothing to reward.`);
     }

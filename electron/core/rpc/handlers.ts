@@ -14,6 +14,7 @@ import { attributionHandlers } from './attribution-handlers';
 import { createWalletHandlers } from './wallet-handlers';
 import { chainHandlers, rewardsHandlers } from './chain-handlers';
 import { demoHandlers } from './demo-handlers';
+import { lineageHandlers } from './lineage-handlers';
 
 /** Contract method → implementation. Inputs arrive parsed; outputs are checked by the router. */
 export function createHandlers(s: Services): Handlers {
@@ -23,6 +24,7 @@ export function createHandlers(s: Services): Handlers {
     ...chainHandlers(s),
     ...rewardsHandlers(s),
     ...demoHandlers(s),
+    ...lineageHandlers(s),
     'app.getInfo': () => ({
       name: 'Datanet Studio',
       version: s.version,
