@@ -60,6 +60,14 @@ export type Revocation = z.infer<typeof Revocation>;
 export const MarkedAdapter = z.object({ adapterId: z.string(), snapshotId: z.string(), revocationId: RevocationId, influence: z.array(RecordInfluence), retrainRunId: z.string().nullable() });
 export type MarkedAdapter = z.infer<typeof MarkedAdapter>;
 
+export const ConsentSettings = z
+  .object({
+    /** The local API refuses adapters trained on records whose consent was revoked. */
+    refuseMarkedAdapters: z.boolean().default(false),
+  })
+  .strict();
+export type ConsentSettings = z.infer<typeof ConsentSettings>;
+
 export const lineageMethods = {
   'lineage.get': { input: z.object({ id: LineageId }).strict(), output: Lineage },
   /**
@@ -83,4 +91,6 @@ export const lineageMethods = {
   'consent.markedAdapters': { input: z.object({}).strict(), output: z.object({ items: z.array(MarkedAdapter) }) },
   /** Retrains a marked adapter with the same settings on a new snapshot without revoked records. */
   'consent.retrain': { input: z.object({ adapterId: z.string() }).strict(), output: JobRef.extend({ runId: z.string(), adapterId: z.string(), snapshotId: z.string() }) },
+  'consent.getSettings': { input: z.object({}).strict(), output: ConsentSettings },
+  'consent.setSettings': { input: ConsentSettings.partial().strict(), output: ConsentSettings },
 } as const;

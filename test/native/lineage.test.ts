@@ -104,6 +104,22 @@ test('a revoked contributor: lineage shows their records in two snapshots and on
   const adaClaims = await call(core, 'rewards.claims', { account: CONTRIBUTORS.ada });
   assert.ok(adaClaims.items.some((c) => c.epoch === epoch2.epoch && BigInt(c.amount) > 0n), JSON.stringify(adaClaims.items));
 
+  // Serving can be set to refuse the marked adapter; its retrain is served.
+  await call(core, 'attribution.setSettings', { autoReceipts: false });
+  const api = await call(core, 'serving.start', {});
+  const ask = (model: string) =>
+    fetch(`${api.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${api.token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ model, messages: [{ role: 'user', content: factQuestion('king') }], max_tokens: 4, temperature: 0 }),
+    });
+  assert.equal((await ask(adapter.id)).status, 200, 'served while the setting is off');
+  assert.deepEqual(await call(core, 'consent.setSettings', { refuseMarkedAdapters: true }), { refuseMarkedAdapters: true });
+  const refused = await ask(adapter.id);
+  assert.equal(refused.status, 404);
+  assert.match(((await refused.json()) as { error: { message: string } }).error.message, new RegExp(`${adapter.id} was trained on records whose consent was revoked \\(${revoked.revocation.id}\\)`));
+  assert.equal((await ask(retrained.adapter.id)).status, 200);
+
   // The revocation is in the audit log.
   const audit = await call(core, 'audit.listEntries', { limit: 500 });
   assert.ok(audit.items.some((e) => e.action === 'consent.revoke' && e.subject === revoked.revocation.id));

@@ -1,5 +1,6 @@
 import type { Services } from '../core';
 import { ConsentService } from '../lineage/consent';
+import { consentSettings, setConsentSettings } from '../lineage/consent-settings';
 import { lineageOf } from '../lineage/graph';
 import type { Handlers } from './router';
 
@@ -17,5 +18,7 @@ export function lineageHandlers(s: Services): LineageHandlers {
     'consent.list': () => ({ items: consent.list() }),
     'consent.markedAdapters': () => ({ items: consent.markedAdapters() }),
     'consent.retrain': (i) => consent.retrain(i),
+    'consent.getSettings': () => consentSettings(s.db),
+    'consent.setSettings': (i) => setConsentSettings({ db: s.db, audit: s.audit, actor: s.actor, patch: i }),
   };
 }

@@ -3,6 +3,7 @@ import { AppError } from '../../shared/errors';
 import type { Db } from '../db/open';
 import type { ModelRegistry } from '../models/registry';
 import type { TrainingRuns } from '../training/app-runs';
+import { assertServable } from '../lineage/consent-settings';
 import { startApiServer, type ApiBackend, type ApiServer, type ServedModel } from './api-server';
 
 const ADAPTER = /^ad_[0-9a-f]{16}$/;
@@ -44,10 +45,12 @@ export class ServingService implements ApiBackend {
     if (second !== undefined) {
       if (!MODEL.test(first!) || !ADAPTER.test(second)) throw new AppError('NOT_FOUND', `The model "${name}" is not base+adapter (mdl_…+ad_…).`);
       const adapter = this.d.training.getAdapter(second);
+      assertServable({ db: this.d.db, adapterId: adapter.id });
       return { name, adapterId: adapter.id, load: { modelPath: this.d.models.get(first!).file, adapterPath: adapter.file } };
     }
     if (ADAPTER.test(name)) {
       const adapter = this.d.training.getAdapter(name);
+      assertServable({ db: this.d.db, adapterId: adapter.id });
       return { name, adapterId: adapter.id, load: { modelPath: adapter.baseModelPath, adapterPath: adapter.file } };
     }
     if (MODEL.test(name)) return { name, adapterId: null, load: { modelPath: this.d.models.get(name).file } };
