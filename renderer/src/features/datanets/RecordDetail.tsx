@@ -1,10 +1,12 @@
-import { Copy } from 'lucide-react';
+import { Copy, GitBranch } from 'lucide-react';
+import { useState } from 'react';
 import { toast } from 'sonner';
 import type { DatanetRecord, PiiSpan } from '../../../../electron/shared/datanets';
 import { client } from '../../api';
 import { Button, formatTime, errorMessage } from '../../components/ui';
 import { useApp } from '../../store/app';
 import { useDatanets } from '../../store/datanets';
+import { LineageDialog } from '../lineage/LineageDialog';
 
 // One shared empty list: a selector returning a new [] each time makes React re-render forever.
 const NO_SNAPSHOTS: never[] = [];
@@ -38,6 +40,7 @@ function Highlighted({ text, spans }: { text: string; spans: PiiSpan[] }) {
 export function RecordDetail({ record, onOpenRecord }: { record: DatanetRecord; onOpenRecord(id: string): void }) {
   const snapshots = useDatanets((s) => (s.snapshots?.datanetId === record.datanetId ? s.snapshots.items : NO_SNAPSHOTS));
   const names = useApp((s) => s.info?.nameDetection);
+  const [lineageOpen, setLineageOpen] = useState(false);
   const c = record.content;
   const spans = (field: string) => record.pii.filter((p) => p.field === field);
   const copyProof = async (snapshotId: string, version: number) => {
@@ -136,6 +139,12 @@ export function RecordDetail({ record, onOpenRecord }: { record: DatanetRecord; 
         <dt>Added</dt>
         <dd>{formatTime(record.createdAt)}</dd>
       </dl>
+      <div className="detail-actions">
+        <Button variant="ghost" onClick={() => setLineageOpen(true)}>
+          <GitBranch size={13} /> Lineage
+        </Button>
+      </div>
+      {lineageOpen ? <LineageDialog key={record.id} id={record.id} open onOpenChange={setLineageOpen} /> : null}
       {record.status === 'approved' && snapshots.length ? (
         <div className="detail-actions">
           {snapshots.slice(0, 3).map((s) => (
