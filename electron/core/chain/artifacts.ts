@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors';
 
-export const CONTRACT_NAMES = ['DatanetRegistry', 'ModelRegistry', 'AttributionRegistry', 'RewardDistributor', 'DevToken'] as const;
+export const CONTRACT_NAMES = ['DatanetRegistry', 'ModelRegistry', 'AttributionRegistry', 'RewardDistributor', 'DevToken', 'ProposalRegistry'] as const;
 export type ContractName = (typeof CONTRACT_NAMES)[number];
 
 const Artifact = z.object({
