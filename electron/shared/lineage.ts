@@ -35,6 +35,8 @@ export const Lineage = z.object({
       createdAt: Timestamp,
       /** Revocations whose records it was trained on. */
       revokedBy: z.array(RevocationId),
+      /** The run retraining it without the revoked records, once one was started. */
+      retrainRunId: z.string().nullable(),
       influence: z.array(RecordInfluence),
     }),
   ),

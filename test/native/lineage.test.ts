@@ -81,6 +81,7 @@ test('a revoked contributor: lineage shows their records in two snapshots and on
   assert.deepEqual(after.snapshots.map((s) => s.id), [first.id, second.id], 'history is kept');
   assert.deepEqual(after.records.map((r) => r.revoked), [true]);
   assert.deepEqual(after.adapters[0]!.revokedBy, [revoked.revocation.id]);
+  assert.equal(after.adapters[0]!.retrainRunId, revoked.retrains[0]!.runId);
 
   // The retrain: same settings, a new snapshot without any of bo's records (by content hash).
   const retrained = await jobResult<{ adapter: Adapter }>(core, revoked.retrains[0]!.jobId);

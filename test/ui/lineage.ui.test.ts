@@ -18,7 +18,7 @@ test("open a record's lineage, see the snapshots and the adapter it fed (marked 
   const model = (await core.waitForJob((await call(core, 'models.import', { path: ensureModel({ ...TINY, arch: 'llama', baseType: 'F32' }), storage: 'reference', name: 'Tiny llama' })).jobId)).result as ModelInfo;
   const { id } = await call(core, 'datanets.create', { name: 'sky facts' });
   const bobs = await call(core, 'datanets.addRecord', { datanetId: id, contributor: BOB, content: { kind: 'instruction', instruction: 'why is grass green', response: 'Chlorophyll reflects the green light.' } });
-  await call(core, 'datanets.addRecord', { datanetId: id, contributor: ALICE, content: { kind: 'instruction', instruction: 'why is the sky blue', response: 'Short blue waves scatter the most.' } });
+  const alices = await call(core, 'datanets.addRecord', { datanetId: id, contributor: ALICE, content: { kind: 'instruction', instruction: 'why is the sky blue', response: 'Short blue waves scatter the most.' } });
   await call(core, 'datanets.review', { datanetId: id, allPending: true, decision: 'approve' });
   const first = await call(core, 'datanets.createSnapshot', { datanetId: id });
   const second = await call(core, 'datanets.createSnapshot', { datanetId: id });
@@ -54,7 +54,18 @@ test("open a record's lineage, see the snapshots and the adapter it fed (marked 
   assert.match(await lineage.innerText(), /Records \(2\)/i);
   assert.ok(revocation.recordIds.includes(bobs.id));
 
-  // Back returns to the record.
+  // One click queues the retrain without the revoked record.
+  await lineage.getByRole('button', { name: 'Retrain without revoked data' }).click();
+  await lineage.getByText(/retraining as run_[0-9a-f]{16}/).waitFor();
+
+  // Back returns to the record; from the adapter, alice's record can be opened and revoked here too.
   await lineage.getByRole('button', { name: 'Back' }).click();
   await lineage.getByTestId('lineage-subject').getByText(`record ${bobs.id}`).waitFor();
+  await lineage.getByTestId(`lineage-adapter-${adapter.id}`).click();
+  await lineage.getByTestId(`lineage-record-${alices.id}`).getByRole('button', { name: alices.id }).click();
+  await lineage.getByTestId('lineage-subject').getByText(`record ${alices.id}`).waitFor();
+  await lineage.getByLabel('Reason for revoking').fill('moving elsewhere');
+  await lineage.getByRole('button', { name: 'Revoke consent for this record' }).click();
+  await lineage.getByTestId(`lineage-record-${alices.id}`).getByText('consent revoked').waitFor();
+  await lineage.getByRole('button', { name: 'Retrain without revoked data' }).waitFor();
 });

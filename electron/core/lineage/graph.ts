@@ -124,14 +124,17 @@ export function lineageOf(i: { db: Db; id: string }): Lineage {
   const adapterRows = (
     snapshotIds.length ? (db.prepare(`SELECT id, snapshot_id, created_at FROM adapters WHERE snapshot_id IN (${placeholders(snapshotIds.length)}) ORDER BY created_at, id`).all(...snapshotIds) as { id: string; snapshot_id: string; created_at: string }[]) : []
   ).filter((a) => !pinned.adapterIds || pinned.adapterIds.includes(a.id));
-  const marks = db.prepare('SELECT revocation_id FROM adapter_marks WHERE adapter_id = ? ORDER BY created_at');
+  const marks = db.prepare('SELECT revocation_id, retrain_run_id FROM adapter_marks WHERE adapter_id = ? ORDER BY created_at');
   const adapters = adapterRows.map((a) => {
     const trainedOn = new Set(inSnapshot.get(a.snapshot_id) ?? []);
+    const marked = marks.all(a.id) as { revocation_id: string; retrain_run_id: string | null }[];
     return {
       id: a.id,
       snapshotId: a.snapshot_id,
       createdAt: a.created_at,
-      revokedBy: (marks.all(a.id) as { revocation_id: string }[]).map((m) => m.revocation_id),
+      revokedBy: marked.map((m) => m.revocation_id),
+      // A revocation after the last retrain calls for another one.
+      retrainRunId: marked.at(-1)?.retrain_run_id ?? null,
       influence: influenceOn(db, a.id, trainedOn),
     };
   });

@@ -13,22 +13,38 @@ const SHOWN = 50;
  */
 export function LineageDialog({ id, open, onOpenChange }: { id: string; open: boolean; onOpenChange(open: boolean): void }) {
   const [path, setPath] = useState<string[]>([id]);
-  const [loaded, setLoaded] = useState<{ id: string; lineage: Lineage | null; error: string | null } | null>(null);
+  const [loaded, setLoaded] = useState<{ key: string; lineage: Lineage | null; error: string | null } | null>(null);
+  // Bumped after a revocation or retrain, so the shown lineage is read again.
+  const [version, setVersion] = useState(0);
+  const [reason, setReason] = useState('');
+  const [actionError, setActionError] = useState<string | null>(null);
   const current = path[path.length - 1]!;
-  const lineage = loaded?.id === current ? loaded.lineage : null;
-  const error = loaded?.id === current ? loaded.error : null;
+  const key = `${current}#${version}`;
+  const lineage = loaded?.key === key ? loaded.lineage : null;
+  const error = loaded?.key === key ? loaded.error : null;
 
   useEffect(() => {
     if (!open) return;
     let live = true;
     client!
       .call('lineage.get', { id: current })
-      .then((l) => live && setLoaded({ id: current, lineage: l, error: null }))
-      .catch((e: unknown) => live && setLoaded({ id: current, lineage: null, error: errorMessage(e) }));
+      .then((l) => live && setLoaded({ key: `${current}#${version}`, lineage: l, error: null }))
+      .catch((e: unknown) => live && setLoaded({ key: `${current}#${version}`, lineage: null, error: errorMessage(e) }));
     return () => {
       live = false;
     };
-  }, [current, open]);
+  }, [current, version, open]);
+
+  const act = async (f: () => Promise<unknown>) => {
+    setActionError(null);
+    try {
+      await f();
+      setVersion((v) => v + 1);
+    } catch (e) {
+      setActionError(errorMessage(e));
+    }
+  };
+  const subjectRecord = lineage?.subject.kind === 'record' ? lineage.records[0] : undefined;
 
   const go = (next: string) => setPath((p) => [...p, next]);
   const link = (target: string, label: string, testId?: string) => (
@@ -51,7 +67,18 @@ export function LineageDialog({ id, open, onOpenChange }: { id: string; open: bo
             <span className="mono">{current}</span>
           </span>
         </div>
-        <FormError error={error} />
+        <FormError error={error ?? actionError} />
+        {subjectRecord?.contributor && !subjectRecord.revoked ? (
+          <div className="detail-actions" data-testid="lineage-revoke">
+            <input aria-label="Reason for revoking" placeholder="Reason (optional)" value={reason} onChange={(e) => setReason(e.target.value)} />
+            <Button
+              variant="danger"
+              onClick={() => void act(() => client!.call('consent.revoke', { contributor: subjectRecord.contributor!, recordIds: [subjectRecord.id], reason }))}
+            >
+              Revoke consent for this record
+            </Button>
+          </div>
+        ) : null}
         {!lineage && !error ? <div className="muted">Loading…</div> : null}
         {lineage ? (
           <>
@@ -84,6 +111,12 @@ export function LineageDialog({ id, open, onOpenChange }: { id: string; open: bo
                         : 'influence: not credited in any receipt yet'}
                     </span>
                     {a.revokedBy.length ? <span className="badge badge-rejected">trained on revoked data</span> : null}
+                    {a.revokedBy.length && !a.retrainRunId ? (
+                      <Button variant="ghost" onClick={() => void act(() => client!.call('consent.retrain', { adapterId: a.id }))}>
+                        Retrain without revoked data
+                      </Button>
+                    ) : null}
+                    {a.retrainRunId ? <span className="muted small"> retraining as {a.retrainRunId}</span> : null}
                   </li>
                 );
               })}
