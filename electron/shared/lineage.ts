@@ -1,6 +1,8 @@
 import { z } from 'zod';
-import { Address, Hash32, RecordId, Timestamp, idOf } from './common';
+import { Address, DatanetId, Hash32, RecordId, Timestamp, idOf } from './common';
 import { JobRef } from './jobs';
+import { SnapshotId } from './curation';
+import { AdapterId, RunId } from './training';
 
 export const LineageSubjectKind = z.enum(['record', 'contributor', 'snapshot', 'adapter', 'receipt']);
 export type LineageSubjectKind = z.infer<typeof LineageSubjectKind>;
@@ -26,21 +28,21 @@ export type RecordInfluence = z.infer<typeof RecordInfluence>;
 
 export const Lineage = z.object({
   subject: z.object({ kind: LineageSubjectKind, id: z.string() }),
-  records: z.array(z.object({ id: RecordId, datanetId: z.string(), contributor: Address.nullable(), contentHash: z.string(), status: z.string(), revoked: z.boolean() })),
-  snapshots: z.array(z.object({ id: z.string(), datanetId: z.string(), version: z.number().int(), root: Hash32, createdAt: Timestamp, recordIds: z.array(RecordId) })),
+  records: z.array(z.object({ id: RecordId, datanetId: DatanetId, contributor: Address.nullable(), contentHash: z.string(), status: z.string(), revoked: z.boolean() })),
+  snapshots: z.array(z.object({ id: SnapshotId, datanetId: DatanetId, version: z.number().int(), root: Hash32, createdAt: Timestamp, recordIds: z.array(RecordId) })),
   adapters: z.array(
     z.object({
-      id: z.string(),
-      snapshotId: z.string(),
+      id: AdapterId,
+      snapshotId: SnapshotId,
       createdAt: Timestamp,
       /** Revocations whose records it was trained on. */
       revokedBy: z.array(RevocationId),
       /** The run retraining it without the revoked records, once one was started. */
-      retrainRunId: z.string().nullable(),
+      retrainRunId: RunId.nullable(),
       influence: z.array(RecordInfluence),
     }),
   ),
-  receipts: z.array(z.object({ digest: Hash32, adapterId: z.string(), epoch: z.number().int().nullable(), createdAt: Timestamp, records: z.array(z.object({ recordId: RecordId, score: z.number(), influence: z.number().nullable() })) })),
+  receipts: z.array(z.object({ digest: Hash32, adapterId: AdapterId, epoch: z.number().int().nullable(), createdAt: Timestamp, records: z.array(z.object({ recordId: RecordId, score: z.number(), influence: z.number().nullable() })) })),
   epochs: z.array(z.object({ epoch: z.number().int(), closedAt: Timestamp, root: Hash32, amounts: z.array(z.object({ account: Address, amount: z.string() })) })),
 });
 export type Lineage = z.infer<typeof Lineage>;
@@ -59,7 +61,7 @@ export const Revocation = z.object({
 });
 export type Revocation = z.infer<typeof Revocation>;
 
-export const MarkedAdapter = z.object({ adapterId: z.string(), snapshotId: z.string(), revocationId: RevocationId, influence: z.array(RecordInfluence), retrainRunId: z.string().nullable() });
+export const MarkedAdapter = z.object({ adapterId: AdapterId, snapshotId: SnapshotId, revocationId: RevocationId, influence: z.array(RecordInfluence), retrainRunId: RunId.nullable() });
 export type MarkedAdapter = z.infer<typeof MarkedAdapter>;
 
 export const ConsentSettings = z
@@ -87,12 +89,12 @@ export const lineageMethods = {
         retrain: z.boolean().default(false),
       })
       .strict(),
-    output: z.object({ revocation: Revocation, adapters: z.array(MarkedAdapter), retrains: z.array(JobRef.extend({ runId: z.string(), adapterId: z.string(), snapshotId: z.string() })) }),
+    output: z.object({ revocation: Revocation, adapters: z.array(MarkedAdapter), retrains: z.array(JobRef.extend({ runId: RunId, adapterId: AdapterId, snapshotId: SnapshotId })) }),
   },
   'consent.list': { input: z.object({}).strict(), output: z.object({ items: z.array(Revocation) }) },
   'consent.markedAdapters': { input: z.object({}).strict(), output: z.object({ items: z.array(MarkedAdapter) }) },
   /** Retrains a marked adapter with the same settings on a new snapshot without revoked records. */
-  'consent.retrain': { input: z.object({ adapterId: z.string() }).strict(), output: JobRef.extend({ runId: z.string(), adapterId: z.string(), snapshotId: z.string() }) },
+  'consent.retrain': { input: z.object({ adapterId: AdapterId }).strict(), output: JobRef.extend({ runId: RunId, adapterId: AdapterId, snapshotId: SnapshotId }) },
   'consent.getSettings': { input: z.object({}).strict(), output: ConsentSettings },
   'consent.setSettings': { input: ConsentSettings.partial().strict(), output: ConsentSettings },
 } as const;
