@@ -13,6 +13,7 @@ import { ModelRegistry } from './models/registry';
 import { InferenceService } from './inference/service';
 import { ServingService } from './serving/service';
 import { ConversationStore } from './inference/conversations';
+import { ProposalStore } from './proposals/store';
 import { AttributionService } from './attribution/service';
 import { EventBus } from './events';
 import { APPROVE_WITHOUT_ASKING, WalletService } from './wallet/service';
@@ -48,6 +49,7 @@ export interface Services {
   inference: InferenceService;
   serving: ServingService;
   conversations: ConversationStore;
+  proposals: ProposalStore;
   attribution: AttributionService;
   wallet: WalletService;
   chain: AppChain;
@@ -109,6 +111,8 @@ export function openCore(options: CoreOptions): Core {
     inference: new InferenceService({ jobs, models, training, snapshots, onAnswer: (a) => attribution.receiptForAnswer({ ...a, source: 'playground' }) }),
     serving: new ServingService({ db, models, training, onAnswer: (a) => attribution.receiptForAnswer({ ...a, source: 'api' }) }),
     conversations: new ConversationStore(db),
+    // A DatanetStore of its own over the same database and near-duplicate registry: feedback records go through the same checks.
+    proposals: new ProposalStore(db, audit, new DatanetStore(db, audit, LOCAL_ACTOR, nearDup)),
     attribution,
     wallet,
     chain,

@@ -15,6 +15,7 @@ import { chainMethods } from './chain';
 import { rewardsMethods } from './rewards';
 import { demoMethods } from './demo';
 import { lineageMethods } from './lineage';
+import { proposalMethods } from './proposals';
 
 /** The whole contract: method name → input/output schemas. Every host and client uses this map. */
 export const methods = {
@@ -34,6 +35,7 @@ export const methods = {
   ...auditMethods,
   ...demoMethods,
   ...lineageMethods,
+  ...proposalMethods,
 } as const;
 
 export const events = {

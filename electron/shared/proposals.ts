@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Address, DatanetId, Hash32, Timestamp, idOf } from './common';
-import { DatanetName, RecordKind } from './datanets';
+import { DatanetName, DatanetRecord, RecordKind } from './datanets';
 
 export const ProposalId = idOf('prop');
 
@@ -145,3 +145,36 @@ export const FeedbackInput = z
   })
   .strict();
 export type FeedbackInput = z.infer<typeof FeedbackInput>;
+
+export const ProposalDetail = z.object({
+  proposal: Proposal,
+  timeline: z.array(ProposalEvent),
+  votes: z.array(ProposalVote),
+  reviewers: z.array(Address),
+  dataProgress: DataProgress,
+});
+export type ProposalDetail = z.infer<typeof ProposalDetail>;
+
+export const proposalMethods = {
+  'proposals.list': { input: z.object({ state: ProposalState.optional() }).strict(), output: z.object({ items: z.array(Proposal) }) },
+  'proposals.get': { input: z.object({ id: ProposalId }).strict(), output: ProposalDetail },
+  'proposals.create': { input: ProposalDraft, output: Proposal },
+  /** draft → submitted for a single team without a chain (the on-chain stake is in core/proposals/registry.ts). */
+  'proposals.submit': { input: z.object({ id: ProposalId }).strict(), output: Proposal },
+  'proposals.vote': {
+    input: z.object({ id: ProposalId, reviewer: Address, approve: z.boolean(), comment: z.string().max(2000).optional() }).strict(),
+    output: z.object({ votes: z.array(ProposalVote) }),
+  },
+  'proposals.transition': {
+    input: z.object({ id: ProposalId, to: ProposalState, note: z.string().max(2000).optional() }).strict(),
+    output: Proposal,
+  },
+  /** Attaches a trained adapter; its held-out loss is read from the adapter's own metrics. */
+  'proposals.attachTuning': {
+    input: z.object({ id: ProposalId, adapterId: idOf('ad'), accuracy: z.number().min(0).max(1).optional() }).strict(),
+    output: Proposal,
+  },
+  'proposals.feedback': { input: FeedbackInput, output: DatanetRecord },
+  'proposals.reviewers': { input: z.object({}).strict(), output: z.object({ reviewers: z.array(Address) }) },
+  'proposals.setReviewers': { input: z.object({ addresses: z.array(Address).max(100) }).strict(), output: z.object({ reviewers: z.array(Address) }) },
+} as const;

@@ -70,7 +70,8 @@ before(async () => {
   db = openDatabase(join(dir, 'studio.db'));
   const audit = new AuditLog(db);
   datanets = new DatanetStore(db, audit, 'local', new NearDupRegistry(db));
-  store = new ProposalStore(db, audit, datanets, () => reviewers.map((r) => r.address));
+  store = new ProposalStore(db, audit, datanets);
+  store.setReviewers({ addresses: reviewers.map((r) => r.address), actor: 'local' });
   const topics = ['warranty', 'indemnity', 'arbitration', 'termination'];
   approveRecords = (datanetId, n) => {
     const ids = topics.slice(0, n).map((topic) =>

@@ -21,7 +21,8 @@ function workspace(t: TestContext, reviewers: string[] = REVIEWERS) {
   t.after(() => db.close());
   const audit = new AuditLog(db);
   const datanets = new DatanetStore(db, audit, 'local', new NearDupRegistry(db));
-  const proposals = new ProposalStore(db, audit, datanets, () => reviewers);
+  const proposals = new ProposalStore(db, audit, datanets);
+  proposals.setReviewers({ addresses: reviewers, actor: 'local' });
   const law = datanets.create({ name: 'contracts', description: '' });
   const topics = ['warranty', 'indemnity', 'arbitration', 'termination', 'confidentiality', 'assignment'];
   let added = 0;

@@ -11,6 +11,7 @@ import { shortTime, table } from './format';
 import { ATTRIBUTION_COMMANDS } from './attribution-commands';
 import { CHAIN_COMMANDS } from './chain-commands';
 import { LINEAGE_COMMANDS } from './lineage-commands';
+import { PROPOSAL_COMMANDS } from './proposal-commands';
 import { UsageError, int, num, positional, required, str, type Command, type Values } from './args';
 
 export { UsageError, type Command } from './args';
@@ -682,3 +683,4 @@ COMMANDS.push({
 });
 
 COMMANDS.push(...ATTRIBUTION_COMMANDS, ...CHAIN_COMMANDS, ...LINEAGE_COMMANDS);
+COMMANDS.push(...PROPOSAL_COMMANDS);

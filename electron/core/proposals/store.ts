@@ -79,9 +79,24 @@ export class ProposalStore {
     private readonly db: Db,
     private readonly audit: AuditLog,
     private readonly datanets: DatanetStore,
-    /** The workspace's reviewer addresses, read at each use so a settings change applies at once. */
-    private readonly reviewers: () => readonly string[],
   ) {}
+
+  /** The workspace's reviewer addresses (lower case). */
+  reviewers(): string[] {
+    return (this.db.prepare('SELECT address FROM proposal_reviewers ORDER BY address').all() as { address: string }[]).map((r) => r.address);
+  }
+
+  /** Replaces the reviewer list; votes of removed reviewers stop counting. */
+  setReviewers(input: { addresses: readonly string[]; actor: string }): string[] {
+    const addresses = [...new Set(input.addresses.map((a) => a.toLowerCase()))];
+    return this.db.transaction(() => {
+      this.db.prepare('DELETE FROM proposal_reviewers').run();
+      const insert = this.db.prepare('INSERT INTO proposal_reviewers (address, added_at) VALUES (?, ?)');
+      for (const a of addresses) insert.run(a, nowIso());
+      this.audit.append({ actor: input.actor, action: 'proposal.reviewers', subject: 'proposals', details: { reviewers: addresses } });
+      return this.reviewers();
+    })();
+  }
 
   create(input: { draft: ProposalDraft; actor: string }): Proposal {
     const parsed = ProposalDraft.safeParse(input.draft);
@@ -251,7 +266,7 @@ export class ProposalStore {
   }
 
   private reviewerSet(): Set<string> {
-    return new Set(this.reviewers().map((r) => r.toLowerCase()));
+    return new Set(this.reviewers());
   }
 
   private check(p: Proposal, to: ProposalState): void {

@@ -15,6 +15,7 @@ import { createWalletHandlers } from './wallet-handlers';
 import { chainHandlers, rewardsHandlers } from './chain-handlers';
 import { demoHandlers } from './demo-handlers';
 import { lineageHandlers } from './lineage-handlers';
+import { proposalHandlers } from './proposal-handlers';
 
 /** Contract method → implementation. Inputs arrive parsed; outputs are checked by the router. */
 export function createHandlers(s: Services): Handlers {
@@ -25,6 +26,7 @@ export function createHandlers(s: Services): Handlers {
     ...rewardsHandlers(s),
     ...demoHandlers(s),
     ...lineageHandlers(s),
+    ...proposalHandlers(s),
     'app.getInfo': () => ({
       name: 'Datanet Studio',
       version: s.version,

@@ -43,3 +43,9 @@ CREATE TABLE proposal_votes (
   at           TEXT NOT NULL,
   PRIMARY KEY (proposal_id, reviewer)
 ) STRICT;
+
+-- The workspace's reviewers: their votes decide a review (a strict majority of them).
+CREATE TABLE proposal_reviewers (
+  address   TEXT PRIMARY KEY,
+  added_at  TEXT NOT NULL
+) STRICT;

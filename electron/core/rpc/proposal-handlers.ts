@@ -1,0 +1,21 @@
+import type { Services } from '../core';
+import type { Handlers } from './router';
+
+export function proposalHandlers(s: Services): Pick<Handlers, Extract<keyof Handlers, `proposals.${string}`>> {
+  const p = s.proposals;
+  return {
+    'proposals.list': (i) => ({ items: p.list(i) }),
+    'proposals.get': (i) => ({ proposal: p.get(i.id), timeline: p.timeline(i.id), votes: p.votes(i.id), reviewers: p.reviewers(), dataProgress: p.dataProgress(i.id) }),
+    'proposals.create': (i) => p.create({ draft: i, actor: s.actor }),
+    'proposals.submit': (i) => p.submit({ id: i.id, stake: { where: 'local' }, actor: s.actor }),
+    'proposals.vote': (i) => ({ votes: p.vote(i) }),
+    'proposals.transition': (i) => p.transition({ ...i, actor: s.actor }),
+    'proposals.attachTuning': (i) => {
+      const adapter = s.training.getAdapter(i.adapterId);
+      return p.attachTuning({ id: i.id, runId: adapter.runId, adapterId: adapter.id, heldOutLoss: adapter.metrics.finalEvalLoss, accuracy: i.accuracy ?? null, actor: s.actor });
+    },
+    'proposals.feedback': (i) => p.feedback(i),
+    'proposals.reviewers': () => ({ reviewers: p.reviewers() }),
+    'proposals.setReviewers': (i) => ({ reviewers: p.setReviewers({ addresses: i.addresses, actor: s.actor }) }),
+  };
+}
