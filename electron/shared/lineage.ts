@@ -23,6 +23,12 @@ export const RecordInfluence = z.object({
   /** TracIn influence in those receipts, when the influence method was used. */
   meanInfluence: z.number().nullable(),
   maxInfluence: z.number().nullable(),
+  /**
+   * TracIn self-influence from the training's gradient sketches: Σ over checkpoints of the step
+   * size × the record's squared gradient norm (how much training on it moved the adapter).
+   * null when the adapter has no sketches or the record was held out or unscored.
+   */
+  selfInfluence: z.number().nullable(),
 });
 export type RecordInfluence = z.infer<typeof RecordInfluence>;
 

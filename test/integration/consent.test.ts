@@ -65,6 +65,9 @@ test('a signed revocation of some records: later snapshots leave them out, linea
   const cli = spawnSync(process.execPath, ['--import', 'tsx', 'electron/core/bin/cli.ts', 'lineage', a1.id, '--json', '--workspace', dir], { cwd: REPO_ROOT, encoding: 'utf8' });
   assert.equal(cli.status, 0, cli.stderr + cli.stdout);
   assert.deepEqual((JSON.parse(cli.stdout) as Lineage).records.map((r) => r.revoked), [true]);
+  const human = spawnSync(process.execPath, ['--import', 'tsx', 'electron/core/bin/cli.ts', 'consent', 'list', '--workspace', dir], { cwd: REPO_ROOT, encoding: 'utf8' });
+  assert.equal(human.status, 0, human.stderr + human.stdout);
+  assert.match(human.stdout, new RegExp(`${revocation.id}\\s+${alice.address}\\s+1 records\\s+signed\\s+hash ${revocation.hash}`));
 });
 
 test('a receipt contributor loses exactly the part of their share that came from revoked records', () => {

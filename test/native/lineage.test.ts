@@ -63,6 +63,13 @@ test('a revoked contributor: lineage shows their records in two snapshots and on
   const influence = before.adapters[0]!.influence.find((x) => x.recordId === boRecord)!;
   assert.equal(influence.receipts, 2);
   assert.ok(influence.maxScore > 0 && influence.maxInfluence !== null && influence.maxInfluence > 0, JSON.stringify(influence));
+  // Self-influence from the training's sketches is there for every record it trained on, receipts or not.
+  const trainedOn = before.adapters[0]!.influence;
+  assert.ok(trainedOn.length === 1 && trainedOn[0]!.selfInfluence !== null && trainedOn[0]!.selfInfluence > 0, JSON.stringify(trainedOn));
+  const wholeAdapter = await call(core, 'lineage.get', { id: adapter.id });
+  assert.equal(wholeAdapter.adapters[0]!.influence.length, first.recordCount);
+  assert.ok(wholeAdapter.adapters[0]!.influence.every((x) => x.selfInfluence !== null && x.selfInfluence > 0));
+  assert.ok(wholeAdapter.adapters[0]!.influence.some((x) => x.receipts === 0), 'records never credited in a receipt still show their training influence');
   assert.deepEqual(new Set(before.receipts.map((r) => r.digest)), new Set([paidBefore.receipt.digest, later.receipt.digest]));
   assert.deepEqual(before.epochs.map((e) => e.epoch), [epoch1.epoch]);
   assert.ok(BigInt(before.epochs[0]!.amounts.find((a) => a.account === CONTRIBUTORS.bo)!.amount) > 0n);

@@ -11,7 +11,9 @@ export function lineageReport(l: Lineage): string {
   for (const a of l.adapters) {
     const seen = a.influence.filter((x) => x.receipts > 0);
     const top = seen.length ? Math.max(...seen.map((x) => x.maxScore)).toFixed(4) : '—';
-    lines.push(`  ${a.id}  on ${a.snapshotId}  credited in ${seen.reduce((n, x) => n + x.receipts, 0)} receipt mentions, max score ${top}${a.revokedBy.length ? '  TRAINED ON REVOKED DATA' : ''}`);
+    const self = a.influence.map((x) => x.selfInfluence).filter((x): x is number => x !== null);
+    const selfPart = self.length ? `, self-influence max ${Math.max(...self).toExponential(3)}` : '';
+    lines.push(`  ${a.id}  on ${a.snapshotId}  credited in ${seen.reduce((n, x) => n + x.receipts, 0)} receipt mentions, max score ${top}${selfPart}${a.revokedBy.length ? '  TRAINED ON REVOKED DATA' : ''}`);
   }
   lines.push('', l.receipts.length ? 'Credited in receipts:' : 'Credited in no receipt yet.');
   for (const r of l.receipts.slice(0, 20)) lines.push(`  ${r.digest}  ${r.adapterId}  epoch ${r.epoch ?? 'pending'}`);

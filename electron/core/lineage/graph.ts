@@ -6,7 +6,9 @@
  */
 import type { Lineage, LineageSubjectKind, RecordInfluence } from '../../shared/lineage';
 import { AppError } from '../../shared/errors';
+import { existsSync } from 'node:fs';
 import type { Db } from '../db/open';
+import { readInfluenceFile } from '../training/influence-file';
 
 interface ReceiptRow {
   digest: string;
@@ -36,13 +38,37 @@ const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(',
 export const receiptRecords = (detail: string): DetailRecord[] =>
   ((JSON.parse(detail) as { records?: DetailRecord[] }).records ?? []).map((r) => ({ recordId: r.recordId, score: r.score, influence: r.influence ?? null }));
 
-/** The records' measured influence on one adapter: their scores in the receipts of its answers. */
+/** Σ_c weight_c × |sketch_{c,i}|² per record, from the adapter's influence file (examples are in snapshot order). */
+function selfInfluence(db: Db, adapterId: string, recordIds: ReadonlySet<string>): Map<string, number> {
+  const out = new Map<string, number>();
+  const adapter = db.prepare('SELECT file, snapshot_id FROM adapters WHERE id = ?').get(adapterId) as { file: string; snapshot_id: string } | undefined;
+  const path = adapter ? `${adapter.file}.influence` : '';
+  if (!adapter || !existsSync(path)) return out;
+  const { header, sketches } = readInfluenceFile(path);
+  const skipped = new Set([...header.heldOut, ...header.unscored]);
+  const positions = db.prepare('SELECT position, record_id FROM snapshot_records WHERE snapshot_id = ?').all(adapter.snapshot_id) as { position: number; record_id: string }[];
+  for (const { position, record_id } of positions) {
+    if (!recordIds.has(record_id) || skipped.has(position) || position >= header.examples) continue;
+    let total = 0;
+    header.checkpoints.forEach((c, k) => {
+      const g = sketches[k]!.subarray(position * header.dim, (position + 1) * header.dim);
+      let sq = 0;
+      for (const x of g) sq += x * x;
+      total += c.weight * sq;
+    });
+    out.set(record_id, total);
+  }
+  return out;
+}
+
+/** The records' measured influence on one adapter: self-influence from training, and their scores in the receipts of its answers. */
 export function influenceOn(db: Db, adapterId: string, recordIds: ReadonlySet<string>): RecordInfluence[] {
   const rows = db.prepare('SELECT detail FROM receipts WHERE adapter_id = ?').all(adapterId) as { detail: string }[];
   const byRecord = new Map<string, DetailRecord[]>();
   for (const row of rows) {
     for (const r of receiptRecords(row.detail)) if (recordIds.has(r.recordId)) byRecord.set(r.recordId, [...(byRecord.get(r.recordId) ?? []), r]);
   }
+  const self = selfInfluence(db, adapterId, recordIds);
   return [...recordIds].sort().map((recordId) => {
     const seen = byRecord.get(recordId) ?? [];
     const scores = seen.map((r) => r.score);
@@ -54,6 +80,7 @@ export function influenceOn(db: Db, adapterId: string, recordIds: ReadonlySet<st
       maxScore: scores.length ? Math.max(...scores) : 0,
       meanInfluence: influences.length ? influences.reduce((a, b) => a + b, 0) / influences.length : null,
       maxInfluence: influences.length ? Math.max(...influences) : null,
+      selfInfluence: self.get(recordId) ?? null,
     };
   });
 }

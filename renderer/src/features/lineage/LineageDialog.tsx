@@ -102,6 +102,7 @@ export function LineageDialog({ id, open, onOpenChange }: { id: string; open: bo
             <Part title="Trained into adapters" empty="Trained into no adapter yet.">
               {lineage.adapters.map((a) => {
                 const seen = a.influence.filter((x) => x.receipts > 0);
+                const self = a.influence.map((x) => x.selfInfluence).filter((x): x is number => x !== null);
                 return (
                   <li key={a.id}>
                     {link(a.id, a.id, `lineage-adapter-${a.id}`)} <span className="muted small">on {a.snapshotId}</span>{' '}
@@ -109,6 +110,7 @@ export function LineageDialog({ id, open, onOpenChange }: { id: string; open: bo
                       {seen.length
                         ? `influence: credited ${seen.reduce((n, x) => n + x.receipts, 0)}× in receipts, max score ${Math.max(...seen.map((x) => x.maxScore)).toFixed(3)}`
                         : 'influence: not credited in any receipt yet'}
+                      {self.length ? ` · training self-influence max ${Math.max(...self).toExponential(2)}` : ''}
                     </span>
                     {a.revokedBy.length ? <span className="badge badge-rejected">trained on revoked data</span> : null}
                     {a.revokedBy.length && !a.retrainRunId ? (
