@@ -43,7 +43,6 @@ interface MarkRow {
   snapshot_id: string;
 }
 
-const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
 export class ConsentService {
   constructor(private readonly d: ConsentDeps) {}
@@ -129,9 +128,9 @@ export class ConsentService {
     const rows = this.d.db
       .prepare(
         `SELECT a.id AS adapter_id, a.snapshot_id, sr.record_id FROM adapters a JOIN snapshot_records sr ON sr.snapshot_id = a.snapshot_id
-         WHERE sr.record_id IN (${placeholders(recordIds.length)}) ORDER BY a.created_at, a.id`,
+         WHERE sr.record_id IN (SELECT value FROM json_each(?)) ORDER BY a.created_at, a.id`,
       )
-      .all(...recordIds) as { adapter_id: string; snapshot_id: string; record_id: string }[];
+      .all(JSON.stringify(recordIds)) as { adapter_id: string; snapshot_id: string; record_id: string }[];
     const byAdapter = new Map<string, { snapshotId: string; records: Set<string> }>();
     for (const r of rows) {
       const entry = byAdapter.get(r.adapter_id) ?? { snapshotId: r.snapshot_id, records: new Set<string>() };

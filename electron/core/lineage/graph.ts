@@ -33,7 +33,6 @@ export function subjectKind(id: string): LineageSubjectKind {
   throw new AppError('BAD_INPUT', `id: "${id}" is not a record, snapshot or adapter id, a contributor address or a receipt digest.`);
 }
 
-const placeholders = (n: number) => Array.from({ length: n }, () => '?').join(', ');
 
 export const receiptRecords = (detail: string): DetailRecord[] =>
   ((JSON.parse(detail) as { records?: DetailRecord[] }).records ?? []).map((r) => ({ recordId: r.recordId, score: r.score, influence: r.influence ?? null }));
@@ -119,6 +118,8 @@ function resolve(db: Db, kind: LineageSubjectKind, id: string): { recordIds: str
   }
 }
 
+// Id lists go in as one JSON parameter (json_each): a contributor or snapshot can have more records
+// than SQLite allows bound variables.
 export function lineageOf(i: { db: Db; id: string }): Lineage {
   const { db } = i;
   const kind = subjectKind(i.id);
@@ -126,16 +127,16 @@ export function lineageOf(i: { db: Db; id: string }): Lineage {
   const focus = new Set(pinned.recordIds);
   const ids = [...focus];
 
-  const revoked = new Set(ids.length ? (db.prepare(`SELECT record_id FROM consent_revoked_records WHERE record_id IN (${placeholders(ids.length)})`).all(...ids) as { record_id: string }[]).map((r) => r.record_id) : []);
+  const revoked = new Set(ids.length ? (db.prepare(`SELECT record_id FROM consent_revoked_records WHERE record_id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as { record_id: string }[]).map((r) => r.record_id) : []);
   const records = ids.length
-    ? (db.prepare(`SELECT id, datanet_id, contributor, content_hash, status FROM records WHERE id IN (${placeholders(ids.length)})`).all(...ids) as { id: string; datanet_id: string; contributor: string | null; content_hash: string; status: string }[])
+    ? (db.prepare(`SELECT id, datanet_id, contributor, content_hash, status FROM records WHERE id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as { id: string; datanet_id: string; contributor: string | null; content_hash: string; status: string }[])
     : [];
   const order = new Map(ids.map((id, k) => [id, k]));
   records.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
 
   // Snapshots holding any of the records (or just the pinned one), with which of them each holds.
   const memberships = ids.length
-    ? (db.prepare(`SELECT snapshot_id, record_id FROM snapshot_records WHERE record_id IN (${placeholders(ids.length)})`).all(...ids) as { snapshot_id: string; record_id: string }[])
+    ? (db.prepare(`SELECT snapshot_id, record_id FROM snapshot_records WHERE record_id IN (SELECT value FROM json_each(?))`).all(JSON.stringify(ids)) as { snapshot_id: string; record_id: string }[])
     : [];
   const inSnapshot = new Map<string, string[]>();
   for (const m of memberships) {
@@ -145,11 +146,11 @@ export function lineageOf(i: { db: Db; id: string }): Lineage {
   for (const s of pinned.snapshotIds ?? []) if (!inSnapshot.has(s)) inSnapshot.set(s, []);
   const snapshotIds = [...inSnapshot.keys()];
   const snapshots = snapshotIds.length
-    ? (db.prepare(`SELECT id, datanet_id, version, root, created_at FROM snapshots WHERE id IN (${placeholders(snapshotIds.length)}) ORDER BY created_at, version`).all(...snapshotIds) as { id: string; datanet_id: string; version: number; root: string; created_at: string }[])
+    ? (db.prepare(`SELECT id, datanet_id, version, root, created_at FROM snapshots WHERE id IN (SELECT value FROM json_each(?)) ORDER BY created_at, version`).all(JSON.stringify(snapshotIds)) as { id: string; datanet_id: string; version: number; root: string; created_at: string }[])
     : [];
 
   const adapterRows = (
-    snapshotIds.length ? (db.prepare(`SELECT id, snapshot_id, created_at FROM adapters WHERE snapshot_id IN (${placeholders(snapshotIds.length)}) ORDER BY created_at, id`).all(...snapshotIds) as { id: string; snapshot_id: string; created_at: string }[]) : []
+    snapshotIds.length ? (db.prepare(`SELECT id, snapshot_id, created_at FROM adapters WHERE snapshot_id IN (SELECT value FROM json_each(?)) ORDER BY created_at, id`).all(JSON.stringify(snapshotIds)) as { id: string; snapshot_id: string; created_at: string }[]) : []
   ).filter((a) => !pinned.adapterIds || pinned.adapterIds.includes(a.id));
   const marks = db.prepare('SELECT revocation_id, retrain_run_id FROM adapter_marks WHERE adapter_id = ? ORDER BY created_at');
   const adapters = adapterRows.map((a) => {
@@ -168,7 +169,7 @@ export function lineageOf(i: { db: Db; id: string }): Lineage {
 
   const adapterIds = adapters.map((a) => a.id);
   const receiptRows = adapterIds.length
-    ? (db.prepare(`SELECT digest, adapter_id, detail, epoch, created_at FROM receipts WHERE adapter_id IN (${placeholders(adapterIds.length)}) ORDER BY created_at, digest`).all(...adapterIds) as ReceiptRow[])
+    ? (db.prepare(`SELECT digest, adapter_id, detail, epoch, created_at FROM receipts WHERE adapter_id IN (SELECT value FROM json_each(?)) ORDER BY created_at, digest`).all(JSON.stringify(adapterIds)) as ReceiptRow[])
     : [];
   const receipts = receiptRows
     .filter((r) => !pinned.digests || pinned.digests.includes(r.digest))
