@@ -12,7 +12,7 @@ export const SECTIONS = [
   { id: 'attribution', label: 'Attribution', available: true, summary: 'See which records and contributors made an answer.' },
   { id: 'rewards', label: 'Rewards', available: true, summary: 'Close reward epochs and claim contributor rewards.' },
   { id: 'wallet', label: 'Wallet', available: true, summary: 'Keys, signatures and the network.' },
-  { id: 'proposals', label: 'Proposals', available: false, summary: 'Propose, review and track models through their lifecycle.' },
+  { id: 'proposals', label: 'Proposals', available: true, summary: 'Propose, review and track models through their lifecycle.' },
   { id: 'settings', label: 'Settings', available: true, summary: 'Workspace, appearance and the audit log.' },
 ] as const;
 export type SectionId = (typeof SECTIONS)[number]['id'];

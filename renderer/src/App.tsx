@@ -18,6 +18,7 @@ import { PlaygroundScreen } from './features/playground/PlaygroundScreen';
 import { AttributionScreen } from './features/attribution/AttributionScreen';
 import { WalletScreen } from './features/wallet/WalletScreen';
 import { RewardsScreen } from './features/rewards/RewardsScreen';
+import { ProposalsScreen } from './features/proposals/ProposalsScreen';
 import { ConfirmRequestDialog } from './features/wallet/ConfirmRequestDialog';
 import { connectWalletStore } from './store/wallet';
 import { NotAvailable } from './features/unavailable/NotAvailable';
@@ -77,6 +78,8 @@ export function App() {
           <WalletScreen />
         ) : route.section === 'train' ? (
           <TrainScreen />
+        ) : route.section === 'proposals' ? (
+          <ProposalsScreen />
         ) : route.section === 'settings' ? (
           <SettingsScreen />
         ) : (
