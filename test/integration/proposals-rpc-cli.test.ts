@@ -39,6 +39,18 @@ test('through the contract: create, submit, review by the configured reviewers, 
   assert.deepEqual((await call(core, 'proposals.list', { state: 'approved' })).items.map((x) => x.id), [p.id]);
   const noAdapter = await core.call('proposals.attachTuning', { id: p.id, adapterId: 'ad_0000000000000000' });
   assert.equal(noAdapter.ok ? null : noAdapter.error.code, 'NOT_FOUND');
+
+  // Enough approved data opens tuning; a rating given then lands in the proposal's feedback datanet under the rater.
+  await call(core, 'proposals.transition', { id: p.id, to: 'gathering_data' });
+  const rec = await call(core, 'datanets.addRecord', { datanetId: law.id, content: { kind: 'instruction', instruction: 'What does a warranty clause do?', response: 'It promises a quality.' }, license: 'CC-BY-4.0' });
+  await call(core, 'datanets.review', { datanetId: law.id, recordIds: [rec.id], decision: 'approve' });
+  await call(core, 'proposals.transition', { id: p.id, to: 'tuning' });
+  const given = await call(core, 'proposals.feedback', { proposalId: p.id, rater: R2, prompt: 'What is a lien?', answer: 'A tax.', rating: 'bad', correctedAnswer: 'A right to hold property until a debt is paid.' });
+  const feedbackDatanet = (await call(core, 'proposals.get', { id: p.id })).proposal.feedbackDatanetId!;
+  const records = (await call(core, 'datanets.listRecords', { datanetId: feedbackDatanet })).items;
+  assert.deepEqual(records.map((r) => [r.id, r.contributor, r.content]), [
+    [given.id, R2, { kind: 'instruction', instruction: 'What is a lien?', input: '', response: 'A right to hold property until a debt is paid.' }],
+  ]);
 });
 
 test('the CLI creates a proposal, moves it and shows the timeline; a refused move exits 1 with the reason', (t) => {
