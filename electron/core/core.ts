@@ -108,7 +108,7 @@ export function openCore(options: CoreOptions): Core {
     snapshots,
     training,
     models,
-    inference: new InferenceService({ jobs, models, training, snapshots, onAnswer: (a) => attribution.receiptForAnswer({ ...a, source: 'playground' }) }),
+    inference: new InferenceService({ db, jobs, models, training, snapshots, onAnswer: (a) => attribution.receiptForAnswer({ ...a, source: 'playground' }) }),
     serving: new ServingService({ db, models, training, onAnswer: (a) => attribution.receiptForAnswer({ ...a, source: 'api' }) }),
     conversations: new ConversationStore(db),
     // A DatanetStore of its own over the same database and near-duplicate registry: feedback records go through the same checks.

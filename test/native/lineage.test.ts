@@ -127,6 +127,8 @@ test('a revoked contributor: lineage shows their records in two snapshots and on
   assert.equal(refused.status, 404);
   assert.match(((await refused.json()) as { error: { message: string } }).error.message, new RegExp(`${adapter.id} was trained on records whose consent was revoked \\(${revoked.revocation.id}\\)`));
   assert.equal((await ask(retrained.adapter.id)).status, 200);
+  // The playground refuses it too.
+  await assert.rejects(call(core, 'inference.chat', { adapterId: adapter.id, messages: [{ role: 'user', content: factQuestion('king') }], maxTokens: 4 }), /consent was revoked/);
 
   // The revocation is in the audit log.
   const audit = await call(core, 'audit.listEntries', { limit: 500 });

@@ -7,6 +7,8 @@ import type { ModelRegistry } from '../models/registry';
 import type { TrainingRuns } from '../training/app-runs';
 import { snapshotExamples } from '../training/examples';
 import type { ChatMessage } from './engine.js';
+import type { Db } from '../db/open';
+import { assertServable } from '../lineage/consent-settings';
 
 interface Choice {
   modelId?: string;
@@ -19,6 +21,7 @@ interface Choice {
 export class InferenceService {
   constructor(
     private readonly d: {
+      db: Db;
       jobs: JobManager;
       models: ModelRegistry;
       training: TrainingRuns;
@@ -37,6 +40,8 @@ export class InferenceService {
 
   chat(i: Choice & { messages: ChatMessage[]; maxTokens: number; temperature: number; seed?: number }): Job {
     const { modelPath, adapter, load } = this.resolve(i);
+    // The playground refuses what the API refuses: adapters trained on revoked data, when set to.
+    if (adapter) assertServable({ db: this.d.db, adapterId: adapter.id });
     return this.d.jobs.start({
       kind: 'inference.chat',
       title: 'Chat',

@@ -4,7 +4,6 @@
  * nothing in epochs closed afterwards (revokedShares), and every adapter trained on them is marked
  * with their measured influence on it and can be retrained, same settings, without them.
  */
-import { randomBytes } from 'node:crypto';
 import { getAddress } from 'ethers';
 import type { MarkedAdapter, RecordInfluence, Revocation } from '../../shared/lineage';
 import { AppError } from '../../shared/errors';
@@ -12,7 +11,7 @@ import type { AuditLog } from '../audit/log';
 import type { Db } from '../db/open';
 import type { SnapshotStore } from '../datanets/snapshots';
 import type { TrainingRuns } from '../training/app-runs';
-import { nowIso } from '../common/ids';
+import { nowIso, newId } from '../common/ids';
 import { influenceOn } from './graph';
 import { checkRevocationSignature, recordsHashOf, revocationHash } from './revocation-signature';
 
@@ -65,7 +64,7 @@ export class ConsentService {
     const recordIds = (i.recordIds ? [...new Set(i.recordIds)] : [...ownedIds]).filter((id) => !alreadyRevoked.has(id));
     if (recordIds.length === 0) throw new AppError('CONFLICT', `Contributor ${contributor} has no records left to revoke consent for.`);
 
-    const id = `rev_${randomBytes(8).toString('hex')}`;
+    const id = newId('rev');
     const hash = revocationHash(message);
     const signer = i.signature ? contributor : this.d.actor;
     const adapters = db.transaction(() => {

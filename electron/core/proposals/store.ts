@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { AppError } from '../../shared/errors';
 import type { DatanetRecord } from '../../shared/datanets';
 import {
@@ -17,7 +16,7 @@ import type { AuditLog } from '../audit/log';
 import type { Db } from '../db/open';
 import type { DatanetStore } from '../datanets/store';
 import { canonicalJson } from '../common/canonical-json';
-import { nowIso } from '../common/ids';
+import { nowIso, newId } from '../common/ids';
 import { assertTransition } from './transitions';
 
 interface ProposalRow {
@@ -110,7 +109,7 @@ export class ProposalStore {
       if (this.db.prepare('SELECT 1 FROM proposals WHERE title = ?').get(d.title)) {
         throw new AppError('CONFLICT', `title: a proposal named "${d.title}" already exists.`);
       }
-      const id = `prop_${randomBytes(8).toString('hex')}`;
+      const id = newId('prop');
       const now = nowIso();
       this.db
         .prepare(
