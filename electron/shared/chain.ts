@@ -45,7 +45,7 @@ export const TxOutcome = z.object({
 export type TxOutcome = z.infer<typeof TxOutcome>;
 
 export const ChainActivity = z.object({
-  kind: z.enum(['datanet', 'snapshot', 'adapter', 'receipts', 'epoch', 'claim']),
+  kind: z.enum(['datanet', 'snapshot', 'adapter', 'receipts', 'revocation', 'epoch', 'claim']),
   blockNumber: z.number().int(),
   txHash: Hash32,
   /** What it was about, as hashes and addresses only. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AutoApprove } from './chain';
 import { Address, DatanetId, Hash32, RecordId, Timestamp, idOf } from './common';
 import { JobRef } from './jobs';
 import { SnapshotId } from './curation';
@@ -101,6 +102,8 @@ export const lineageMethods = {
   'consent.markedAdapters': { input: z.object({}).strict(), output: z.object({ items: z.array(MarkedAdapter) }) },
   /** Retrains a marked adapter with the same settings on a new snapshot without revoked records. */
   'consent.retrain': { input: z.object({ adapterId: AdapterId }).strict(), output: JobRef.extend({ runId: RunId, adapterId: AdapterId, snapshotId: SnapshotId }) },
+  /** A job: anchor a revocation's hash on the selected network from a wallet account (the records and reason stay local). */
+  'consent.publish': { input: z.object({ revocationId: z.string().regex(/^rev_[0-9a-f]{16}$/, 'must be a revocation id like rev_0123456789abcdef'), account: Address, autoApprove: AutoApprove }).strict(), output: JobRef },
   'consent.getSettings': { input: z.object({}).strict(), output: ConsentSettings },
   'consent.setSettings': { input: ConsentSettings.partial().strict(), output: ConsentSettings },
 } as const;

@@ -39,7 +39,7 @@ test('the contracts compile deterministically, with an event for every state cha
   };
   assert.deepEqual(events('DatanetRegistry').sort(), ['DatanetOwnershipTransferred', 'DatanetRegistered', 'SnapshotPublished']);
   assert.deepEqual(events('ModelRegistry'), ['AdapterRegistered']);
-  assert.deepEqual(events('AttributionRegistry'), ['ReceiptsAnchored']);
+  assert.deepEqual(events('AttributionRegistry'), ['ReceiptsAnchored', 'RevocationAnchored']);
   assert.ok(['EpochPublished', 'Claimed', 'EIP712DomainChanged', 'OwnershipTransferred'].every((e) => events('RewardDistributor').includes(e)));
   for (const name of CONTRACT_NAMES) assert.ok(out.contracts[name]!.bytecode.length > 100, `${name} has creation code`);
 });

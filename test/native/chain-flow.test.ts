@@ -135,6 +135,15 @@ test('publish, register, reward and claim on the devnet: only commitments reach 
   assert.equal(Number(adaAfter.token) - Number(adaBefore.token), Number(formatUnits(BigInt(adaClaim.amount), 18)));
   assert.equal(adaClaim.claimed, true);
 
+  // A consent revocation is published as its hash only (the records and the reason stay here).
+  const records = await call(core, 'datanets.listRecords', { datanetId, limit: 100 });
+  const boRecord = records.items.find((r) => r.contributor?.toLowerCase() === bo.toLowerCase())!;
+  const { revocation } = await call(core, 'consent.revoke', { contributor: bo, recordIds: [boRecord.id], reason: `${CANARIES[0]} asked to leave`, retrain: false });
+  const anchored = await job<{ hash: string; transactions: { txHash: string }[] }>(core, call(core, 'consent.publish', { revocationId: revocation.id, account: bo, autoApprove: true }));
+  assert.equal(anchored.hash, revocation.hash);
+  const revocations = (await call(core, 'chain.activity', {})).items.filter((a) => a.kind === 'revocation');
+  assert.deepEqual(revocations.map((a) => [a.subject, a.txHash]), [[revocation.hash, anchored.transactions[0]!.txHash]]);
+
   // Privacy: no canary, as text or as hex, in any RPC request body (transactions' calldata included).
   assert.ok(rpc.requests.length > 20, `${rpc.requests.length} RPC requests recorded`);
   assert.ok(rpc.requests.some((r) => r.body.includes('eth_sendRawTransaction')), 'signed transactions went through the recorded transport');

@@ -17,7 +17,7 @@ import type { WalletService } from '../wallet/service';
 import type { WorkspacePaths } from '../workspace/workspace';
 import { nowIso } from '../common/ids';
 import { APPROVE_WITHOUT_ASKING } from '../wallet/service';
-import { contractInterface, datanetIdOnChain, encodePublishSnapshot, encodeRegisterAdapter, encodeRegisterDatanet, type Deployment, type TxSender, type UnsignedTx } from './contracts';
+import { contractInterface, datanetIdOnChain, encodeAnchorRevocation, encodePublishSnapshot, encodeRegisterAdapter, encodeRegisterDatanet, type Deployment, type TxSender, type UnsignedTx } from './contracts';
 import { DeploymentStore, deployContracts, deploymentIsLive, ensureDevnetDeployment, loadNetworkDeployment, devnetSender } from './deploy';
 import { fundOnDevnet, startDevnet, DEVNET_FUNDER, type Devnet } from './devnet';
 import { readChainEvents } from './events';
@@ -329,6 +329,22 @@ export class AppChain {
     });
   }
 
+  /** A job: anchors a consent revocation's hash from a wallet account. */
+  anchorRevocation(i: { revocationId: string; hash: string; account: string; autoApprove: boolean }): Job {
+    return this.d.jobs.start({
+      kind: 'chain.transaction',
+      title: `Publish revocation ${i.revocationId}`,
+      unit: 'transactions',
+      run: async (ctx) => {
+        const c = await this.connect({ signal: ctx.signal });
+        const sender = await this.walletSender(c, i.account, i.autoApprove, 'consent.publish');
+        const out = await this.send(c, sender, encodeAnchorRevocation({ deployment: c.deployment, revocationHash: i.hash }), ctx, { step: 0, total: 1 });
+        this.d.audit.append({ actor: this.d.actor, action: 'consent.publish', subject: i.revocationId, details: { hash: i.hash, networkId: c.network.id, chainId: c.network.chainId, txHash: out.txHash } });
+        return { revocationId: i.revocationId, hash: i.hash, transactions: [out] };
+      },
+    });
+  }
+
   private recordPublication(kind: 'snapshot' | 'adapter', subject: string, c: Connection, txHash: string): void {
     this.d.db.transaction(() => {
       this.d.db
@@ -370,6 +386,7 @@ export class AppChain {
       ...e.snapshotsPublished.map((x) => ({ kind: 'snapshot' as const, blockNumber: x.blockNumber, txHash: x.transactionHash, subject: x.root, detail: `${x.recordCount} records, datanet ${x.datanetId}` })),
       ...e.adaptersRegistered.map((x) => ({ kind: 'adapter' as const, blockNumber: x.blockNumber, txHash: x.transactionHash, subject: x.adapterHash, detail: `base ${x.baseModelHash}` })),
       ...e.receiptsAnchored.map((x) => ({ kind: 'receipts' as const, blockNumber: x.blockNumber, txHash: x.transactionHash, subject: x.receiptsRoot, detail: `epoch ${x.epoch}, ${x.receiptCount} receipts` })),
+      ...e.revocationsAnchored.map((x) => ({ kind: 'revocation' as const, blockNumber: x.blockNumber, txHash: x.transactionHash, subject: x.revocationHash, detail: `consent revoked, anchored by ${x.operator}` })),
       ...e.epochsPublished.map((x) => ({ kind: 'epoch' as const, blockNumber: x.blockNumber, txHash: x.transactionHash, subject: x.root, detail: `epoch ${x.epoch}, ${formatUnits(x.total, 18)} tokens` })),
       ...e.claims.map((x) => ({ kind: 'claim' as const, blockNumber: x.blockNumber, txHash: x.transactionHash, subject: x.account, detail: `epoch ${x.epoch}, ${formatUnits(x.amount, 18)} tokens to ${x.recipient}` })),
     ];

@@ -151,6 +151,10 @@ export const encodeRegisterAdapter = ({
 export const encodeAnchorReceipts = ({ deployment, epoch, receiptsRoot, receiptCount }: { deployment: Deployment; epoch: number; receiptsRoot: BytesLike; receiptCount: number }) =>
   encodeCall({ deployment, contract: 'AttributionRegistry', fn: 'anchorReceipts', args: [epoch, receiptsRoot, receiptCount] });
 
+/** Anchors the hash of a consent revocation (its records and reason stay local). */
+export const encodeAnchorRevocation = ({ deployment, revocationHash }: { deployment: Deployment; revocationHash: BytesLike }) =>
+  encodeCall({ deployment, contract: 'AttributionRegistry', fn: 'anchorRevocation', args: [revocationHash] });
+
 /** Lets the RewardDistributor pull an epoch's funding from the sender (the step before encodePublishEpoch). */
 export const encodeApproveRewardFunding = ({ deployment, amount }: { deployment: Deployment; amount: bigint }) =>
   encodeCall({ deployment, contract: 'RewardToken', fn: 'approve', args: [deployment.addresses.RewardDistributor, amount] });

@@ -11,6 +11,7 @@ export interface DatanetRegisteredEvent extends EventBase { datanetId: string; o
 export interface SnapshotPublishedEvent extends EventBase { datanetId: string; root: string; recordCount: number; sequence: number }
 export interface AdapterRegisteredEvent extends EventBase { adapterHash: string; baseModelHash: string; publisher: string; configHash: string; snapshotRoots: string[] }
 export interface ReceiptsAnchoredEvent extends EventBase { epoch: number; operator: string; receiptsRoot: string; receiptCount: number }
+export interface RevocationAnchoredEvent extends EventBase { operator: string; revocationHash: string }
 export interface EpochPublishedEvent extends EventBase { epoch: number; root: string; total: bigint }
 export interface ClaimedEvent extends EventBase { epoch: number; index: number; account: string; recipient: string; amount: bigint }
 
@@ -21,6 +22,7 @@ export interface ChainEvents {
   snapshotsPublished: SnapshotPublishedEvent[];
   adaptersRegistered: AdapterRegisteredEvent[];
   receiptsAnchored: ReceiptsAnchoredEvent[];
+  revocationsAnchored: RevocationAnchoredEvent[];
   epochsPublished: EpochPublishedEvent[];
   claims: ClaimedEvent[];
 }
@@ -49,7 +51,7 @@ export async function readChainEvents({
     [getAddress(deployment.addresses.AttributionRegistry), 'AttributionRegistry'],
     [getAddress(deployment.addresses.RewardDistributor), 'RewardDistributor'],
   ]);
-  const out: ChainEvents = { toBlock: end, datanetsRegistered: [], snapshotsPublished: [], adaptersRegistered: [], receiptsAnchored: [], epochsPublished: [], claims: [] };
+  const out: ChainEvents = { toBlock: end, datanetsRegistered: [], snapshotsPublished: [], adaptersRegistered: [], receiptsAnchored: [], revocationsAnchored: [], epochsPublished: [], claims: [] };
   for (let from = fromBlock; from <= end; from += blockWindow) {
     const logs: Log[] = await provider.getLogs({ address: [...byAddress.keys()], fromBlock: from, toBlock: Math.min(end, from + blockWindow - 1) });
     for (const log of logs) {
@@ -68,6 +70,9 @@ export async function readChainEvents({
           break;
         case 'ModelRegistry.AdapterRegistered':
           out.adaptersRegistered.push({ ...base, adapterHash: a.adapterHash, baseModelHash: a.baseModelHash, publisher: a.publisher, configHash: a.configHash, snapshotRoots: [...a.snapshotRoots] });
+          break;
+        case 'AttributionRegistry.RevocationAnchored':
+          out.revocationsAnchored.push({ ...base, operator: a.operator, revocationHash: a.revocationHash });
           break;
         case 'AttributionRegistry.ReceiptsAnchored':
           out.receiptsAnchored.push({ ...base, epoch: Number(a.epoch), operator: a.operator, receiptsRoot: a.receiptsRoot, receiptCount: Number(a.receiptCount) });

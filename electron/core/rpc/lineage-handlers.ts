@@ -3,6 +3,8 @@ import { ConsentService } from '../lineage/consent';
 import { consentSettings, setConsentSettings } from '../lineage/consent-settings';
 import { lineageOf } from '../lineage/graph';
 import type { Handlers } from './router';
+import { AppError } from '../../shared/errors';
+import { autoApproveAllowed } from './chain-handlers';
 
 type LineageHandlers = Pick<Handlers, Extract<keyof Handlers, `lineage.${string}` | `consent.${string}`>>;
 
@@ -18,6 +20,11 @@ export function lineageHandlers(s: Services): LineageHandlers {
     'consent.list': () => ({ items: consent.list() }),
     'consent.markedAdapters': () => ({ items: consent.markedAdapters() }),
     'consent.retrain': (i) => consent.retrain(i),
+    'consent.publish': (i) => {
+      const revocation = consent.list().find((r) => r.id === i.revocationId);
+      if (!revocation) throw new AppError('NOT_FOUND', `No revocation with id ${i.revocationId}.`);
+      return { jobId: s.chain.anchorRevocation({ revocationId: revocation.id, hash: revocation.hash, account: i.account, autoApprove: autoApproveAllowed(s, i.autoApprove) }).id };
+    },
     'consent.getSettings': () => consentSettings(s.db),
     'consent.setSettings': (i) => setConsentSettings({ db: s.db, audit: s.audit, actor: s.actor, patch: i }),
   };
