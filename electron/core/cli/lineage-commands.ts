@@ -77,4 +77,18 @@ export const LINEAGE_COMMANDS: Command[] = [
       return `Retraining as run ${r.runId} on snapshot ${r.snapshotId} (job ${r.jobId})`;
     },
   },
+  {
+    name: 'consent publish',
+    usage: 'consent publish <revocationId> --account 0x… [--yes] [--password-file F]',
+    summary: 'Anchor a revocation\'s hash on the selected network (its records and reason stay here)',
+    positionals: ['revocationId'],
+    options: { account: { type: 'string' } },
+    signs: true,
+    request: ({ values, positionals }) => ({
+      method: 'consent.publish',
+      input: { revocationId: positional(positionals, 0, 'revocationId'), account: required(values, 'account'), autoApprove: values.yes === true },
+    }),
+    human: () => '',
+    job: { human: (job) => `Revocation hash ${(job.result as { hash: string }).hash} anchored: ${(job.result as { transactions: { txHash: string }[] }).transactions[0]!.txHash}` },
+  },
 ];
