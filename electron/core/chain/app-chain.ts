@@ -4,7 +4,7 @@
  * Only hashes, roots, counts and addresses are ever put in a transaction.
  */
 import { join } from 'node:path';
-import { formatEther, formatUnits, getAddress, parseEther, type JsonRpcProvider, type Provider } from 'ethers';
+import { ZeroAddress, formatEther, formatUnits, getAddress, parseEther, type JsonRpcProvider, type Provider } from 'ethers';
 import type { ChainActivity, ChainStatus, NetworkInfo, TxOutcome } from '../../shared/chain';
 import { AppError } from '../../shared/errors';
 import type { Job } from '../../shared/jobs';
@@ -17,7 +17,7 @@ import type { WalletService } from '../wallet/service';
 import type { WorkspacePaths } from '../workspace/workspace';
 import { nowIso } from '../common/ids';
 import { APPROVE_WITHOUT_ASKING } from '../wallet/service';
-import { contractInterface, datanetIdOnChain, encodeAnchorRevocation, encodePublishSnapshot, encodeRegisterAdapter, encodeRegisterDatanet, type Deployment, type TxSender, type UnsignedTx } from './contracts';
+import { datanetIdOnChain, readContract, encodeAnchorRevocation, encodePublishSnapshot, encodeRegisterAdapter, encodeRegisterDatanet, type Deployment, type TxSender, type UnsignedTx } from './contracts';
 import { DeploymentStore, deployContracts, deploymentIsLive, ensureDevnetDeployment, loadNetworkDeployment, devnetSender } from './deploy';
 import { fundOnDevnet, startDevnet, DEVNET_FUNDER, type Devnet } from './devnet';
 import { readChainEvents } from './events';
@@ -47,6 +47,10 @@ export interface AppChainDeps {
   snapshots: SnapshotStore;
   training: TrainingRuns;
 }
+
+/** The reward distributor's owner: the account that publishes reward epochs. */
+const rewardOperatorOf = async (provider: JsonRpcProvider, deployment: Deployment): Promise<string> =>
+  getAddress(await readContract<string>({ provider, contract: 'RewardDistributor', address: deployment.addresses.RewardDistributor, fn: 'owner' }));
 
 export class AppChain {
   readonly networks: NetworkStore;
@@ -97,8 +101,7 @@ export class AppChain {
       try {
         const provider = this.providerOf(network);
         blockNumber = await provider.getBlockNumber();
-        const owner = await provider.call({ to: deployment!.addresses.RewardDistributor, data: contractInterface('RewardDistributor').encodeFunctionData('owner', []) });
-        rewardOperator = getAddress(contractInterface('RewardDistributor').decodeFunctionResult('owner', owner)[0] as string);
+        rewardOperator = await rewardOperatorOf(provider, deployment!);
       } catch {
         // Unreachable right now: the status says so by its nulls.
       }
@@ -208,12 +211,7 @@ export class AppChain {
 
   /** The account that publishes reward epochs: on the devnet its built-in operator (anvil's unlocked funder). */
   async operatorSender(c: Connection, autoApprove: boolean, origin: string): Promise<TxSender> {
-    const owner = getAddress(
-      contractInterface('RewardDistributor').decodeFunctionResult(
-        'owner',
-        await c.provider.call({ to: c.deployment.addresses.RewardDistributor, data: contractInterface('RewardDistributor').encodeFunctionData('owner', []) }),
-      )[0] as string,
-    );
+    const owner = await rewardOperatorOf(c.provider, c.deployment);
     if (c.devnet && owner === getAddress(DEVNET_FUNDER)) return devnetSender(c.devnet);
     if (!this.d.wallet.listAccounts().some((a) => getAddress(a.address) === owner)) {
       throw new AppError('UNAUTHORIZED', `Reward epochs on ${c.network.name} are published by ${owner}, which is not an account of this wallet.`);
@@ -280,9 +278,8 @@ export class AppChain {
   }
 
   private async isDatanetRegistered(c: Connection, onChainId: string): Promise<boolean> {
-    const iface = contractInterface('DatanetRegistry');
-    const out = await c.provider.call({ to: c.deployment.addresses.DatanetRegistry, data: iface.encodeFunctionData('datanetOwner', [onChainId]) });
-    return getAddress(iface.decodeFunctionResult('datanetOwner', out)[0] as string) !== getAddress('0x0000000000000000000000000000000000000000');
+    const owner = await readContract<string>({ provider: c.provider, contract: 'DatanetRegistry', address: c.deployment.addresses.DatanetRegistry, fn: 'datanetOwner', args: [onChainId] });
+    return getAddress(owner) !== ZeroAddress;
   }
 
   publishSnapshot(i: { snapshotId: string; account: string; autoApprove: boolean }): Job {
@@ -364,18 +361,13 @@ export class AppChain {
 
   async balances(account: string): Promise<{ native: string; token: string; tokenSymbol: string }> {
     const c = await this.connect({ start: false });
-    const iface = contractInterface('DevToken');
-    const token = c.deployment.addresses.RewardToken;
-    const [native, bal, symbol] = await Promise.all([
+    const token = { provider: c.provider, contract: 'DevToken' as const, address: c.deployment.addresses.RewardToken };
+    const [native, balance, symbol] = await Promise.all([
       c.provider.getBalance(account),
-      c.provider.call({ to: token, data: iface.encodeFunctionData('balanceOf', [account]) }),
-      c.provider.call({ to: token, data: iface.encodeFunctionData('symbol', []) }),
+      readContract<bigint>({ ...token, fn: 'balanceOf', args: [account] }),
+      readContract<string>({ ...token, fn: 'symbol' }),
     ]);
-    return {
-      native: formatEther(native),
-      token: formatUnits(iface.decodeFunctionResult('balanceOf', bal)[0] as bigint, 18),
-      tokenSymbol: iface.decodeFunctionResult('symbol', symbol)[0] as string,
-    };
+    return { native: formatEther(native), token: formatUnits(balance, 18), tokenSymbol: symbol };
   }
 
   async activity(): Promise<{ items: ChainActivity[] }> {

@@ -1,4 +1,4 @@
-import { AbiCoder, Interface, Result, getAddress, keccak256, toUtf8Bytes, type BytesLike } from 'ethers';
+import { AbiCoder, Interface, Result, getAddress, keccak256, toUtf8Bytes, type BytesLike, type Provider } from 'ethers';
 import { AppError } from '../../shared/errors';
 import { loadContractArtifacts, type ContractName } from './artifacts';
 
@@ -69,6 +69,13 @@ export function contractInterface(name: ContractName): Interface {
     interfaces.set(name, iface);
   }
   return iface;
+}
+
+/** One view call: encoded with the contract's ABI, sent with eth_call, its first result decoded. */
+export async function readContract<T>({ provider, contract, address, fn, args = [] }: { provider: Provider; contract: ContractName; address: string; fn: string; args?: unknown[] }): Promise<T> {
+  const iface = contractInterface(contract);
+  const out = await provider.call({ to: address, data: iface.encodeFunctionData(fn, args) });
+  return iface.decodeFunctionResult(fn, out)[0] as T;
 }
 
 const artifactOf = (c: DeployedContract): ContractName => (c === 'RewardToken' ? 'DevToken' : c);

@@ -14,7 +14,7 @@ import type { JobContext, JobManager } from '../jobs/manager';
 import type { WalletService } from '../wallet/service';
 import { APPROVE_WITHOUT_ASKING } from '../wallet/service';
 import type { TxOutcome } from '../../shared/chain';
-import { contractInterface, encodeAnchorReceipts, encodeApproveRewardFunding, encodeClaim, encodeClaimWithSignature, encodeMintDevToken, encodePublishEpoch } from '../chain/contracts';
+import { readContract, encodeAnchorReceipts, encodeApproveRewardFunding, encodeClaim, encodeClaimWithSignature, encodeMintDevToken, encodePublishEpoch } from '../chain/contracts';
 import { assertSignedByAccount, claimFromFile, claimProofFile, claimTypedData, readClaimFile, signedClaimFile, writeClaimFile } from '../chain/reward-tree';
 import type { EpochRow, RewardEpochs } from './epochs';
 
@@ -115,9 +115,7 @@ export class RewardsService {
       if (row.distributor) {
         connection ??= await this.d.chain.connect({ start: false }).catch(() => null);
         if (connection && getAddress(connection.deployment.addresses.RewardDistributor) === getAddress(row.distributor)) {
-          const iface = contractInterface('RewardDistributor');
-          const out = await connection.provider.call({ to: row.distributor, data: iface.encodeFunctionData('isClaimed', [row.epoch, claim.index]) });
-          claimed = iface.decodeFunctionResult('isClaimed', out)[0] as boolean;
+          claimed = await readContract<boolean>({ provider: connection.provider, contract: 'RewardDistributor', address: row.distributor, fn: 'isClaimed', args: [row.epoch, claim.index] });
         }
       }
       items.push({ epoch: row.epoch, index: claim.index, account: claim.account, amount: claim.amount.toString(), claimed });
