@@ -7,7 +7,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getAddress } from 'ethers';
-import { callOrThrow as call, openCore, type Core } from '../electron/core/core';
+import { callOrThrow as call, openCore } from '../electron/core/core';
+import { jobResult, settledSpanIndex } from '../test/helpers/workspace';
 import type { Attribution } from '../electron/shared/attribution';
 import type { ModelInfo } from '../electron/shared/models';
 import type { Adapter } from '../electron/shared/training';
@@ -25,12 +26,6 @@ const reference = (p: { thing: string; code: string }) => `the secret of the ${p
 
 const dir = mkdtempSync(join(tmpdir(), 'dstudio-bench-fidelity-'));
 const core = openCore({ workspaceDir: dir, host: 'cli' });
-
-async function job<T>(c: Core, started: Promise<{ jobId: string }>): Promise<T> {
-  const j = await c.waitForJob((await started).jobId);
-  if (j.state !== 'succeeded') throw new Error(`${j.title}: ${j.state} ${j.error?.message ?? ''}`);
-  return j.result as T;
-}
 
 const { id: datanetId } = await call(core, 'datanets.create', { name: 'planted facts' });
 const plantedIds = new Map<string, string>();
@@ -52,18 +47,14 @@ const snapshot = await call(core, 'datanets.createSnapshot', { datanetId });
 // The data's words are whole tokens of the generated model (as the demo does), so a fact is a few
 // tokens the tiny model can learn rather than a long run of byte tokens.
 const words = [...new Set([...THINGS, ...COLORS, ...NUMBERS, 'secret', 'number', 'color', 'what', 'is', 'the', 'of'])];
-const model = await job<ModelInfo>(core, call(core, 'models.import', { path: ensureModel({ ...TINY, arch: 'llama', baseType: 'F32', extraWords: words }), storage: 'reference' }));
+const model = await jobResult<ModelInfo>(core, call(core, 'models.import', { path: ensureModel({ ...TINY, arch: 'llama', baseType: 'F32', extraWords: words }), storage: 'reference' }));
 const trainStart = performance.now();
-const { adapter } = await job<{ adapter: Adapter }>(
+const { adapter } = await jobResult<{ adapter: Adapter }>(
   core,
   call(core, 'training.start', { modelId: model.id, snapshotId: snapshot.id, settings: { epochs: 16, learningRate: 3e-3, warmupSteps: 10, gradAccum: 2, seqLen: 64, rank: 8, alpha: 16, evalFraction: 0, influenceCheckpoints: 2, seed: 11 } }),
 );
 const trainSeconds = (performance.now() - trainStart) / 1000;
-for (;;) {
-  const s = await call(core, 'attribution.getIndex', { adapterId: adapter.id });
-  if (s.span.state !== 'building') break;
-  await new Promise((r) => setTimeout(r, 100));
-}
+await settledSpanIndex(core, adapter.id);
 
 type Method = 'span' | 'influence' | 'span+influence';
 const METHODS: Record<Method, ('span' | 'influence')[]> = { span: ['span'], influence: ['influence'], 'span+influence': ['span', 'influence'] };
@@ -71,11 +62,11 @@ const hits = { generated: { span: 0, influence: 0, 'span+influence': 0 }, refere
 const millis: Record<Method, number[]> = { span: [], influence: [], 'span+influence': [] };
 let reproduced = 0;
 for (const p of PLANTED) {
-  const answered = await job<Attribution>(core, call(core, 'attribution.attribute', { adapterId: adapter.id, prompt: question(p.thing), methods: ['span'], maxTokens: 16 }));
+  const answered = await jobResult<Attribution>(core, call(core, 'attribution.attribute', { adapterId: adapter.id, prompt: question(p.thing), methods: ['span'], maxTokens: 16 }));
   if (answered.answer.includes(p.code)) reproduced++;
   for (const [kind, answer] of [['generated', answered.answer], ['reference', reference(p)]] as const) {
     for (const [name, methods] of Object.entries(METHODS) as [Method, ('span' | 'influence')[]][]) {
-      const a = await job<Attribution>(core, call(core, 'attribution.attribute', { adapterId: adapter.id, prompt: question(p.thing), answer, methods }));
+      const a = await jobResult<Attribution>(core, call(core, 'attribution.attribute', { adapterId: adapter.id, prompt: question(p.thing), answer, methods }));
       if (a.records[0]?.recordId === plantedIds.get(p.thing)) hits[kind][name]++;
       if (kind === 'reference') millis[name].push(a.timings.totalMs);
     }

@@ -4,26 +4,18 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Core } from '../../electron/core/core';
-import type { Attribution, IndexStatus } from '../../electron/shared/attribution';
+import type { Attribution } from '../../electron/shared/attribution';
 import type { ModelInfo } from '../../electron/shared/models';
 import type { ReceiptVerification } from '../../electron/shared/receipts';
 import type { Adapter } from '../../electron/shared/training';
 import { ensureModel, TINY } from '../fixtures/models/generate.js';
 import { CONTRIBUTORS, PLANTED, factAnswer, factQuestion, factsSnapshot } from '../fixtures/datanets/facts';
-import { REPO_ROOT, call, tempDir, testCore } from '../helpers/workspace';
+import { REPO_ROOT, call, tempDir, testCore, settledSpanIndex } from '../helpers/workspace';
 import { nativeTrainer } from './helpers/native.js';
 import OpenAI from 'openai';
 import type { ChatAnswer } from '../../electron/shared/inference';
 
 const SETTINGS = { rank: 8, alpha: 16, learningRate: 5e-3, warmupSteps: 2, epochs: 3, gradAccum: 2, seqLen: 96, seed: 7, evalFraction: 0, influenceCheckpoints: 2 };
-
-async function indexReady(core: Core, adapterId: string): Promise<IndexStatus> {
-  for (;;) {
-    const s = await call(core, 'attribution.getIndex', { adapterId });
-    if (s.span.state !== 'building') return s;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 async function attribute(core: Core, input: Parameters<typeof call<'attribution.attribute'>>[2]): Promise<Attribution> {
   const job = await core.waitForJob((await call(core, 'attribution.attribute', input)).jobId);
@@ -42,7 +34,7 @@ test('an answer repeating a planted fact is attributed to its record and contrib
   const { adapter } = trained.result as { adapter: Adapter };
 
   // The span index is built on its own once training has registered the adapter.
-  const index = await indexReady(core, adapter.id);
+  const index = await settledSpanIndex(core, adapter.id);
   assert.equal(index.span.state, 'ready', index.span.error ?? '');
   assert.ok(index.span.tokens! > snapshot.recordCount * 10, `index holds ${index.span.tokens} tokens`);
   assert.deepEqual([index.influence.available, index.influence.records, index.influence.checkpoints], [true, snapshot.recordCount, SETTINGS.influenceCheckpoints]);
@@ -110,7 +102,7 @@ test('answers served through the API and the playground get receipts when automa
   const model = (await core.waitForJob((await call(core, 'models.import', { path: ensureModel({ ...TINY, arch: 'llama', baseType: 'F32' }), storage: 'reference' })).jobId)).result as ModelInfo;
   const trained = await core.waitForJob((await call(core, 'training.start', { modelId: model.id, snapshotId: snapshot.id, settings: { ...SETTINGS, epochs: 1, influenceCheckpoints: 1 } })).jobId);
   const { adapter } = trained.result as { adapter: Adapter };
-  await indexReady(core, adapter.id);
+  await settledSpanIndex(core, adapter.id);
 
   // Playground: the chat job's answer carries its receipt; attributing it again reuses it.
   const chat = await core.waitForJob((await call(core, 'inference.chat', { adapterId: adapter.id, messages: [{ role: 'user', content: factQuestion('king') }], maxTokens: 12, temperature: 0 })).jobId);

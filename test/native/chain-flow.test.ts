@@ -18,7 +18,7 @@ import type { ModelInfo } from '../../electron/shared/models';
 import type { RewardEpoch } from '../../electron/shared/rewards';
 import type { Adapter } from '../../electron/shared/training';
 import { ensureModel, TINY } from '../fixtures/models/generate.js';
-import { call, tempDir, testCore } from '../helpers/workspace';
+import { call, tempDir, testCore, settledSpanIndex, jobResult } from '../helpers/workspace';
 import { nativeTrainer } from './helpers/native.js';
 
 // A fixed phrase so a leak is findable byte for byte; generated for this test, funds nothing anywhere.
@@ -27,12 +27,6 @@ const PASSWORD = 'correct horse battery staple';
 const CANARIES = ['CANARYrecQ7', 'CANARYpromptZ9'];
 
 const keyOf = (i: number) => HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`);
-
-async function job<T>(core: Core, started: Promise<{ jobId: string }>): Promise<T> {
-  const j = await core.waitForJob((await started).jobId);
-  assert.equal(j.state, 'succeeded', `${j.title}: ${j.error?.message}`);
-  return j.result as T;
-}
 
 async function failedJob(core: Core, started: Promise<{ jobId: string }>): Promise<Job> {
   const j = await core.waitForJob((await started).jobId);
@@ -72,25 +66,22 @@ test('publish, register, reward and claim on the devnet: only commitments reach 
   }
   await call(core, 'datanets.review', { datanetId, allPending: true, decision: 'approve' });
   const snapshot = await call(core, 'datanets.createSnapshot', { datanetId });
-  const model = await job<ModelInfo>(core, call(core, 'models.import', { path: ensureModel({ ...TINY, arch: 'llama', baseType: 'F32' }), storage: 'reference' }));
-  const { adapter } = await job<{ adapter: Adapter }>(core, call(core, 'training.start', { modelId: model.id, snapshotId: snapshot.id, settings: { epochs: 1, seqLen: 64, rank: 4, evalFraction: 0, influenceCheckpoints: 1 } }));
-  for (;;) {
-    if ((await call(core, 'attribution.getIndex', { adapterId: adapter.id })).span.state !== 'building') break;
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const model = await jobResult<ModelInfo>(core, call(core, 'models.import', { path: ensureModel({ ...TINY, arch: 'llama', baseType: 'F32' }), storage: 'reference' }));
+  const { adapter } = await jobResult<{ adapter: Adapter }>(core, call(core, 'training.start', { modelId: model.id, snapshotId: snapshot.id, settings: { epochs: 1, seqLen: 64, rank: 4, evalFraction: 0, influenceCheckpoints: 1 } }));
+  await settledSpanIndex(core, adapter.id);
   const answers: Attribution[] = [];
   for (const i of [2, 3, 5]) {
-    answers.push(await job<Attribution>(core, call(core, 'attribution.attribute', { adapterId: adapter.id, prompt: `${CANARIES[1]} what is the code of box ${i}?`, answer: `box ${i} holds ${CANARIES[0]} number ${i} of the vault.` })));
+    answers.push(await jobResult<Attribution>(core, call(core, 'attribution.attribute', { adapterId: adapter.id, prompt: `${CANARIES[1]} what is the code of box ${i}?`, answer: `box ${i} holds ${CANARIES[0]} number ${i} of the vault.` })));
   }
   assert.ok(answers.every((a) => a.shares.length > 0), 'every answer credits someone');
 
   // Devnet, publication and registration from the wallet.
-  const status = await job<{ ready: boolean; deployment: { RewardDistributor: string } }>(core, call(core, 'chain.startDevnet', {}));
+  const status = await jobResult<{ ready: boolean; deployment: { RewardDistributor: string } }>(core, call(core, 'chain.startDevnet', {}));
   assert.equal(status.ready, true);
-  const published = await job<{ root: string; transactions: { txHash: string }[] }>(core, call(core, 'chain.publishSnapshot', { snapshotId: snapshot.id, account: ada, autoApprove: true }));
+  const published = await jobResult<{ root: string; transactions: { txHash: string }[] }>(core, call(core, 'chain.publishSnapshot', { snapshotId: snapshot.id, account: ada, autoApprove: true }));
   assert.equal(published.root, snapshot.root);
   assert.equal(published.transactions.length, 2, 'the datanet is registered, then its snapshot published');
-  await job(core, call(core, 'chain.registerAdapter', { adapterId: adapter.id, account: ada, autoApprove: true }));
+  await jobResult(core, call(core, 'chain.registerAdapter', { adapterId: adapter.id, account: ada, autoApprove: true }));
   // Publishing again from another account is refused by the contract, before anything is signed.
   const notOwner = await failedJob(core, call(core, 'chain.publishSnapshot', { snapshotId: snapshot.id, account: bo, autoApprove: true }));
   assert.match(notOwner.error!.message, /revert/i);
@@ -100,10 +91,10 @@ test('publish, register, reward and claim on the devnet: only commitments reach 
   assert.equal(pending.receipts, 3);
   assert.ok(pending.usageTokens > 0);
   // Closed first without publishing (nothing claimable yet), then published.
-  const closed = await job<RewardEpoch>(core, call(core, 'rewards.closeEpoch', { pool: '1000', publish: false, autoApprove: true }));
+  const closed = await jobResult<RewardEpoch>(core, call(core, 'rewards.closeEpoch', { pool: '1000', publish: false, autoApprove: true }));
   assert.equal(closed.publishTx, null);
   await assert.rejects(call(core, 'rewards.claim', { epoch: closed.epoch, account: bo, autoApprove: true }), /not published/);
-  const epoch = await job<RewardEpoch>(core, call(core, 'rewards.publishEpoch', { epoch: closed.epoch, autoApprove: true }));
+  const epoch = await jobResult<RewardEpoch>(core, call(core, 'rewards.publishEpoch', { epoch: closed.epoch, autoApprove: true }));
   assert.equal(epoch.root, closed.root);
   await assert.rejects(call(core, 'rewards.publishEpoch', { epoch: closed.epoch, autoApprove: true }), /already published/);
   assert.equal(epoch.receipts, 3);
@@ -116,7 +107,7 @@ test('publish, register, reward and claim on the devnet: only commitments reach 
   const boClaim = (await call(core, 'rewards.claims', { account: bo })).items[0]!;
   assert.equal(boClaim.claimed, false);
   const before = await call(core, 'chain.balances', { account: bo });
-  await job(core, call(core, 'rewards.claim', { epoch: epoch.epoch, account: bo, autoApprove: true }));
+  await jobResult(core, call(core, 'rewards.claim', { epoch: epoch.epoch, account: bo, autoApprove: true }));
   const after = await call(core, 'chain.balances', { account: bo });
   assert.equal(Number(after.token) - Number(before.token), Number(formatUnits(BigInt(boClaim.amount), 18)));
   assert.equal((await call(core, 'rewards.claims', { account: bo })).items[0]!.claimed, true);
@@ -127,9 +118,9 @@ test('publish, register, reward and claim on the devnet: only commitments reach 
   const claimFile = join(dir, 'claim.json');
   const signedFile = join(dir, 'claim.signed.json');
   await call(core, 'rewards.exportClaim', { epoch: epoch.epoch, account: ada, path: claimFile });
-  await job(core, call(core, 'rewards.signClaim', { path: claimFile, out: signedFile, autoApprove: true }));
+  await jobResult(core, call(core, 'rewards.signClaim', { path: claimFile, out: signedFile, autoApprove: true }));
   const adaBefore = await call(core, 'chain.balances', { account: ada });
-  await job(core, call(core, 'rewards.submitClaim', { path: signedFile, account: bo, autoApprove: true }));
+  await jobResult(core, call(core, 'rewards.submitClaim', { path: signedFile, account: bo, autoApprove: true }));
   const adaAfter = await call(core, 'chain.balances', { account: ada });
   const adaClaim = (await call(core, 'rewards.claims', { account: ada })).items[0]!;
   assert.equal(Number(adaAfter.token) - Number(adaBefore.token), Number(formatUnits(BigInt(adaClaim.amount), 18)));
@@ -139,7 +130,7 @@ test('publish, register, reward and claim on the devnet: only commitments reach 
   const records = await call(core, 'datanets.listRecords', { datanetId, limit: 100 });
   const boRecord = records.items.find((r) => r.contributor?.toLowerCase() === bo.toLowerCase())!;
   const { revocation } = await call(core, 'consent.revoke', { contributor: bo, recordIds: [boRecord.id], reason: `${CANARIES[0]} asked to leave`, retrain: false });
-  const anchored = await job<{ hash: string; transactions: { txHash: string }[] }>(core, call(core, 'consent.publish', { revocationId: revocation.id, account: bo, autoApprove: true }));
+  const anchored = await jobResult<{ hash: string; transactions: { txHash: string }[] }>(core, call(core, 'consent.publish', { revocationId: revocation.id, account: bo, autoApprove: true }));
   assert.equal(anchored.hash, revocation.hash);
   const revocations = (await call(core, 'chain.activity', {})).items.filter((a) => a.kind === 'revocation');
   assert.deepEqual(revocations.map((a) => [a.subject, a.txHash]), [[revocation.hash, anchored.transactions[0]!.txHash]]);

@@ -3,33 +3,19 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Core } from '../../electron/core/core';
-import type { Attribution, IndexStatus } from '../../electron/shared/attribution';
+import type { Attribution } from '../../electron/shared/attribution';
 import type { ModelInfo } from '../../electron/shared/models';
 import type { RewardEpoch } from '../../electron/shared/rewards';
 import type { Adapter } from '../../electron/shared/training';
 import { ensureModel, TINY } from '../fixtures/models/generate.js';
 import { CONTRIBUTORS, PLANTED, factAnswer, factQuestion, factsSnapshot } from '../fixtures/datanets/facts';
-import { call, tempDir, testCore } from '../helpers/workspace';
+import { call, tempDir, testCore, settledSpanIndex, jobResult } from '../helpers/workspace';
 import { nativeTrainer } from './helpers/native.js';
 
 const SETTINGS = { rank: 8, alpha: 16, learningRate: 5e-3, warmupSteps: 2, epochs: 2, gradAccum: 2, seqLen: 96, seed: 7, evalFraction: 0, influenceCheckpoints: 1 };
 
-async function indexReady(core: Core, adapterId: string): Promise<IndexStatus> {
-  for (;;) {
-    const s = await call(core, 'attribution.getIndex', { adapterId });
-    if (s.span.state !== 'building') return s;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function jobResult<T>(core: Core, jobId: string): Promise<T> {
-  const job = await core.waitForJob(jobId);
-  assert.equal(job.state, 'succeeded', job.error?.message);
-  return job.result as T;
-}
-
 const attribute = async (core: Core, adapterId: string, p: (typeof PLANTED)[number], methods: ('span' | 'influence')[]) =>
-  jobResult<Attribution>(core, (await call(core, 'attribution.attribute', { adapterId, prompt: factQuestion(p.thing), answer: factAnswer(p), methods })).jobId);
+  jobResult<Attribution>(core, call(core, 'attribution.attribute', { adapterId, prompt: factQuestion(p.thing), answer: factAnswer(p), methods }));
 
 test('a revoked contributor: lineage shows their records in two snapshots and one adapter, the adapter is marked and retrained without them, and the next epoch pays them nothing', async (t) => {
   nativeTrainer();
@@ -37,16 +23,16 @@ test('a revoked contributor: lineage shows their records in two snapshots and on
   const core = testCore(t, dir);
   const { snapshot: first } = await factsSnapshot(core);
   const second = await call(core, 'datanets.createSnapshot', { datanetId: first.datanetId });
-  const model = await jobResult<ModelInfo>(core, (await call(core, 'models.import', { path: ensureModel({ ...TINY, arch: 'llama', baseType: 'F32' }), storage: 'reference' })).jobId);
-  const { adapter } = await jobResult<{ adapter: Adapter }>(core, (await call(core, 'training.start', { modelId: model.id, snapshotId: first.id, settings: SETTINGS })).jobId);
-  assert.equal((await indexReady(core, adapter.id)).span.state, 'ready');
+  const model = await jobResult<ModelInfo>(core, call(core, 'models.import', { path: ensureModel({ ...TINY, arch: 'llama', baseType: 'F32' }), storage: 'reference' }));
+  const { adapter } = await jobResult<{ adapter: Adapter }>(core, call(core, 'training.start', { modelId: model.id, snapshotId: first.id, settings: SETTINGS }));
+  assert.equal((await settledSpanIndex(core, adapter.id)).span.state, 'ready');
 
   const bo = PLANTED[1]!;
   const ada = PLANTED[0]!;
   assert.equal(bo.contributor, CONTRIBUTORS.bo);
   const paidBefore = await attribute(core, adapter.id, bo, ['span']);
   assert.equal(paidBefore.shares[0]?.contributor, CONTRIBUTORS.bo);
-  const epoch1 = await jobResult<RewardEpoch>(core, (await call(core, 'rewards.closeEpoch', { pool: '1000', publish: false })).jobId);
+  const epoch1 = await jobResult<RewardEpoch>(core, call(core, 'rewards.closeEpoch', { pool: '1000', publish: false }));
   const boRecord = paidBefore.records[0]!.recordId;
 
   // Receipts made before the revocation, counted after it.
@@ -91,7 +77,7 @@ test('a revoked contributor: lineage shows their records in two snapshots and on
   assert.equal(after.adapters[0]!.retrainRunId, revoked.retrains[0]!.runId);
 
   // The retrain: same settings, a new snapshot without any of bo's records (by content hash).
-  const retrained = await jobResult<{ adapter: Adapter }>(core, revoked.retrains[0]!.jobId);
+  const retrained = await jobResult<{ adapter: Adapter }>(core, revoked.retrains[0]!);
   assert.equal(retrained.adapter.snapshotId, revoked.retrains[0]!.snapshotId);
   assert.deepEqual(retrained.adapter.settings, adapter.settings);
   const fresh = await call(core, 'lineage.get', { id: retrained.adapter.snapshotId });
@@ -105,7 +91,7 @@ test('a revoked contributor: lineage shows their records in two snapshots and on
   assert.deepEqual((await call(core, 'consent.markedAdapters', {})).items.map((m) => [m.adapterId, m.retrainRunId]), [[adapter.id, revoked.retrains[0]!.runId]]);
 
   // The next epoch counts the receipts crediting bo but pays bo nothing; ada is paid.
-  const epoch2 = await jobResult<RewardEpoch>(core, (await call(core, 'rewards.closeEpoch', { pool: '1000', publish: false })).jobId);
+  const epoch2 = await jobResult<RewardEpoch>(core, call(core, 'rewards.closeEpoch', { pool: '1000', publish: false }));
   assert.equal(epoch2.receipts, 2);
   const boClaims = await call(core, 'rewards.claims', { account: CONTRIBUTORS.bo });
   assert.deepEqual(boClaims.items.map((c) => c.epoch), [epoch1.epoch]);

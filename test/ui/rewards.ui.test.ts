@@ -13,25 +13,19 @@ import { existsSync, readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { HDNodeWallet, Mnemonic, formatUnits } from 'ethers';
 import type { Page } from 'playwright-core';
-import { openCore, type Core } from '../../electron/core/core';
+import { openCore } from '../../electron/core/core';
 import type { Attribution } from '../../electron/shared/attribution';
 import type { ModelInfo } from '../../electron/shared/models';
 import type { Adapter } from '../../electron/shared/training';
 import { ensureModel, TINY } from '../fixtures/models/generate.js';
 import { launchBrowser, newPage, screenshot, startServe } from '../helpers/browser';
-import { call, tempDir } from '../helpers/workspace';
+import { call, tempDir, settledSpanIndex, jobResult } from '../helpers/workspace';
 import { nativeTrainer } from '../native/helpers/native.js';
 
 // A fixed phrase made for this test (its entropy is 16 bytes of 0x5a); it funds nothing anywhere.
 const MNEMONIC = Mnemonic.fromEntropy(new Uint8Array(16).fill(0x5a)).phrase;
 const PASSWORD = 'rewards ui password';
 const accountOf = (i: number) => HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).address;
-
-async function job<T>(core: Core, started: Promise<{ jobId: string }>): Promise<T> {
-  const j = await core.waitForJob((await started).jobId);
-  assert.equal(j.state, 'succeeded', `${j.title}: ${j.error?.message}`);
-  return j.result as T;
-}
 
 async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -72,14 +66,14 @@ test('import a wallet, start the devnet, publish a snapshot root, close an epoch
   }
   await call(core, 'datanets.review', { datanetId, allPending: true, decision: 'approve' });
   const snapshot = await call(core, 'datanets.createSnapshot', { datanetId });
-  const model = await job<ModelInfo>(core, call(core, 'models.import', { path: ensureModel({ ...TINY, arch: 'llama', baseType: 'F32' }), storage: 'reference', name: 'Tiny llama' }));
-  const { adapter } = await job<{ adapter: Adapter }>(
+  const model = await jobResult<ModelInfo>(core, call(core, 'models.import', { path: ensureModel({ ...TINY, arch: 'llama', baseType: 'F32' }), storage: 'reference', name: 'Tiny llama' }));
+  const { adapter } = await jobResult<{ adapter: Adapter }>(
     core,
     call(core, 'training.start', { modelId: model.id, snapshotId: snapshot.id, settings: { epochs: 1, seqLen: 64, rank: 4, evalFraction: 0, influenceCheckpoints: 1 } }),
   );
-  while ((await call(core, 'attribution.getIndex', { adapterId: adapter.id })).span.state === 'building') await new Promise((r) => setTimeout(r, 100));
+  await settledSpanIndex(core, adapter.id);
   for (const i of [2, 3, 5]) {
-    const a = await job<Attribution>(core, call(core, 'attribution.attribute', { adapterId: adapter.id, prompt: `what is the code of box ${i}?`, answer: `box ${i} holds the code number ${i} of the vault.` }));
+    const a = await jobResult<Attribution>(core, call(core, 'attribution.attribute', { adapterId: adapter.id, prompt: `what is the code of box ${i}?`, answer: `box ${i} holds the code number ${i} of the vault.` }));
     assert.ok(a.shares.length > 0, 'the answer credits a contributor');
   }
   await core.close();
