@@ -1,7 +1,7 @@
 import { useEffect, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import type { AttributionSettings } from '../../../../electron/shared/attribution';
-import { Button, Field, errorMessage } from '../../components/ui';
+import { Button, Field, errorMessage, FormError } from '../../components/ui';
 import { useAttribution } from '../../store/attribution';
 
 /** How answers are attributed and whether receipts are made and signed without asking. */
@@ -52,7 +52,7 @@ function SettingsForm({ settings }: { settings: AttributionSettings }) {
           <input type="number" min={0} max={1} step={0.05} value={draft.influenceWeight} onChange={(e) => set('influenceWeight', Number(e.target.value))} />
         </Field>
       </div>
-      {error ? <div className="form-error" role="alert">{error}</div> : null}
+      <FormError error={error} />
       <div className="form-actions">
         <Button onClick={() => setDraft(settings)} disabled={draft === settings}>
           Revert

@@ -2,7 +2,7 @@ import { ShieldCheck } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import type { ReceiptVerification } from '../../../../electron/shared/receipts';
 import { client } from '../../api';
-import { Button, Field, errorMessage } from '../../components/ui';
+import { Button, Field, errorMessage, FormError } from '../../components/ui';
 import { VerificationResult } from './VerificationResult';
 
 /** Checks a receipt from anywhere — pasted JSON or a file on this machine — without trusting it. */
@@ -39,7 +39,7 @@ export function VerifyPanel() {
       <Field label="Receipt file path">
         <input value={path} disabled={json.trim().length > 0} onChange={(e) => setPath(e.target.value)} placeholder="/path/to/receipt.json" />
       </Field>
-      {error ? <div className="form-error" role="alert">{error}</div> : null}
+      <FormError error={error} />
       {result ? <VerificationResult result={result} /> : null}
       <div className="form-actions">
         <Button variant="primary" type="submit" disabled={!json.trim() && !path.trim()}>

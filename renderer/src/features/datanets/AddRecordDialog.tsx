@@ -4,7 +4,7 @@ import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import type { RecordContent, RecordKind } from '../../../../electron/shared/datanets';
 import { client } from '../../api';
-import { Button, Dialog, Field, errorMessage } from '../../components/ui';
+import { Button, Dialog, Field, errorMessage, FormError } from '../../components/ui';
 
 type Role = 'system' | 'user' | 'assistant';
 const EMPTY_CHAT: { role: Role; content: string }[] = [
@@ -123,7 +123,7 @@ export function AddRecordDialog({ datanetId, open, onOpenChange }: { datanetId: 
             <input name="license" value={license} onChange={(e) => setLicense(e.target.value)} />
           </Field>
         </div>
-        {error ? <div className="form-error" role="alert">{error}</div> : null}
+        <FormError error={error} />
         <div className="form-actions">
           <Button onClick={() => onOpenChange(false)}>Close</Button>
           <Button onClick={(e) => void submit(e, true)}>Add and next</Button>

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import type { Datanet } from '../../../../electron/shared/datanets';
 import { client } from '../../api';
-import { Button, Dialog, Field, errorMessage } from '../../components/ui';
+import { Button, Dialog, Field, errorMessage, FormError } from '../../components/ui';
 import { useRoute } from '../../store/route';
 
 
@@ -35,7 +35,7 @@ export function CreateDatanetDialog({ open, onOpenChange }: { open: boolean; onO
         <Field label="Description" hint="Optional: what it holds and who may use it">
           <textarea value={description} onChange={(e) => setDescription(e.target.value)} name="description" rows={3} />
         </Field>
-        {error ? <div className="form-error" role="alert">{error}</div> : null}
+        <FormError error={error} />
         <div className="form-actions">
           <Button onClick={() => onOpenChange(false)}>Cancel</Button>
           <Button variant="primary" type="submit" disabled={busy}>
@@ -66,7 +66,7 @@ export function RenameDatanetDialog({ datanet, open, onOpenChange }: { datanet: 
         <Field label="Name">
           <input autoFocus value={name} onChange={(e) => setName(e.target.value)} name="name" maxLength={120} />
         </Field>
-        {error ? <div className="form-error" role="alert">{error}</div> : null}
+        <FormError error={error} />
         <div className="form-actions">
           <Button onClick={() => onOpenChange(false)}>Cancel</Button>
           <Button variant="primary" type="submit">
@@ -109,7 +109,7 @@ export function DeleteDatanetDialog({ datanet, open, onOpenChange }: { datanet: 
         <Field label={`Type "${datanet.name}" to confirm`}>
           <input autoFocus value={typed} onChange={(e) => setTyped(e.target.value)} name="confirm" autoComplete="off" />
         </Field>
-        {error ? <div className="form-error" role="alert">{error}</div> : null}
+        <FormError error={error} />
         <div className="form-actions">
           <Button onClick={() => onOpenChange(false)}>Cancel</Button>
           <Button variant="danger" type="submit" disabled={typed !== datanet.name}>

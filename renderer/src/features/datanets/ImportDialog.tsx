@@ -4,7 +4,7 @@ import type { Output } from '../../../../electron/shared/contract';
 import type { ImportSummary } from '../../../../electron/shared/curation';
 import { client } from '../../api';
 import { JobProgress } from '../../components/JobProgress';
-import { Button, Dialog, Field, errorMessage } from '../../components/ui';
+import { Button, Dialog, Field, errorMessage, FormError } from '../../components/ui';
 import { useApp } from '../../store/app';
 
 type Preview = Output<'datanets.previewFile'>;
@@ -95,7 +95,7 @@ export function ImportDialog({ datanetId, onOpenChange }: { datanetId: string; o
               </Field>
             </div>
           ) : null}
-          {error ? <div className="form-error" role="alert">{error}</div> : null}
+          <FormError error={error} />
           <div className="form-actions">
             <Button onClick={() => onOpenChange(false)}>Cancel</Button>
             <Button variant="primary" disabled={!preview} onClick={() => void start()}>

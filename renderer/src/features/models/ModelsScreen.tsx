@@ -5,7 +5,7 @@ import type { Output } from '../../../../electron/shared/contract';
 import type { CatalogEntry, ModelInfo } from '../../../../electron/shared/models';
 import { client } from '../../api';
 import { JobProgress } from '../../components/JobProgress';
-import { Button, Dialog, EmptyState, Field, PageHeader, errorMessage, formatTime } from '../../components/ui';
+import { Button, Dialog, EmptyState, Field, PageHeader, errorMessage, formatTime, FormError } from '../../components/ui';
 import { useApp } from '../../store/app';
 
 const gib = (b: number) => (b >= 2 ** 30 ? `${(b / 2 ** 30).toFixed(2)} GiB` : `${(b / 2 ** 20).toFixed(1)} MiB`);
@@ -144,7 +144,7 @@ function AddModelDialog({ onClose }: { onClose(): void }) {
           </button>
         </div>
         {job ? <JobProgress job={job} /> : null}
-        {error ? <div className="form-error" role="alert">{error}</div> : null}
+        <FormError error={error} />
         <div className="form-actions">
           <Button onClick={onClose}>{job && job.state !== 'running' ? 'Done' : 'Cancel'}</Button>
           <Button variant="primary" type="submit" disabled={!path.trim() || job?.state === 'running'}>

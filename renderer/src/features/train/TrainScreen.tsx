@@ -7,7 +7,7 @@ import type { ModelInfo } from '../../../../electron/shared/models';
 import { LORA_TARGETS, TrainingSettings, type Adapter } from '../../../../electron/shared/training';
 import { client } from '../../api';
 import { JobProgress } from '../../components/JobProgress';
-import { Button, EmptyState, Field, PageHeader, formatTime, shortHash, errorMessage } from '../../components/ui';
+import { Button, EmptyState, Field, PageHeader, formatTime, shortHash, errorMessage, FormError } from '../../components/ui';
 import { useApp } from '../../store/app';
 import { useDatanets } from '../../store/datanets';
 import { connectTrainingStore, useTraining } from '../../store/training';
@@ -139,7 +139,7 @@ export function TrainScreen() {
               </label>
             ))}
           </fieldset>
-          {error ? <div className="form-error" role="alert">{error}</div> : null}
+          <FormError error={error} />
           <div className="form-actions">
             <Button variant="primary" type="submit" disabled={!snapshotId || (!modelId && !modelPath.trim()) || job?.state === 'running'}>
               <Play size={14} /> Start training

@@ -3,8 +3,8 @@ import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import type { Output } from '../../../../electron/shared/contract';
 import { client } from '../../api';
-import { Button, Dialog, Field, errorMessage } from '../../components/ui';
-import { NewPasswordFields, passwordProblem } from './PasswordFields';
+import { Button, Dialog, Field, errorMessage, FormError } from '../../components/ui';
+import { KeyPasswordFields, passwordProblem } from './PasswordFields';
 
 type Pending = Output<'wallet.beginCreate'>;
 
@@ -64,7 +64,7 @@ export function CreateWalletDialog({ firstWallet, onClose }: { firstWallet: bool
             A new wallet starts from a 12-word recovery phrase. It is shown <strong>once</strong>: write it down on paper and keep it offline. Anyone with the phrase controls the
             wallet; without it, a lost password cannot be recovered.
           </p>
-          {error ? <div className="form-error" role="alert">{error}</div> : null}
+          <FormError error={error} />
           <div className="form-actions">
             <Button onClick={onClose}>Cancel</Button>
             <Button variant="primary" onClick={() => void begin()}>
@@ -103,17 +103,11 @@ export function CreateWalletDialog({ firstWallet, onClose }: { firstWallet: bool
               </Field>
             ))}
           </div>
-          {firstWallet ? (
-            <NewPasswordFields password={password} repeat={repeat} onPassword={setPassword} onRepeat={setRepeat} />
-          ) : (
-            <Field label="Wallet password" hint="The password of the wallet in this workspace.">
-              <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
-            </Field>
-          )}
+          <KeyPasswordFields firstWallet={firstWallet} password={password} repeat={repeat} onPassword={setPassword} onRepeat={setRepeat} />
           <Field label="Account label" hint="Optional, e.g. “Contributions”.">
             <input value={label} onChange={(e) => setLabel(e.target.value)} />
           </Field>
-          {error ? <div className="form-error" role="alert">{error}</div> : null}
+          <FormError error={error} />
           <div className="form-actions">
             <Button onClick={() => setStep('phrase')}>Back</Button>
             <Button variant="primary" type="submit" disabled={busy || !password || pending!.confirmPositions.some((p) => !words[p]?.trim())}>

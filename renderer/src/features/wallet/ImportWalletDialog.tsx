@@ -3,8 +3,8 @@ import { useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import type { Input } from '../../../../electron/shared/contract';
 import { client } from '../../api';
-import { Button, Dialog, Field, errorMessage } from '../../components/ui';
-import { NewPasswordFields, passwordProblem } from './PasswordFields';
+import { Button, Dialog, Field, errorMessage, FormError } from '../../components/ui';
+import { KeyPasswordFields, passwordProblem } from './PasswordFields';
 
 type Kind = 'mnemonic' | 'privateKey' | 'keystore';
 
@@ -80,17 +80,11 @@ export function ImportWalletDialog({ firstWallet, onClose }: { firstWallet: bool
             </Field>
           </Tabs.Content>
         </Tabs.Root>
-        {firstWallet ? (
-          <NewPasswordFields password={password} repeat={repeat} onPassword={setPassword} onRepeat={setRepeat} />
-        ) : (
-          <Field label="Wallet password" hint="The password of the wallet in this workspace.">
-            <input type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
-          </Field>
-        )}
+        <KeyPasswordFields firstWallet={firstWallet} password={password} repeat={repeat} onPassword={setPassword} onRepeat={setRepeat} />
         <Field label="Account label" hint="Optional.">
           <input value={label} onChange={(e) => setLabel(e.target.value)} />
         </Field>
-        {error ? <div className="form-error" role="alert">{error}</div> : null}
+        <FormError error={error} />
         <div className="form-actions">
           <Button onClick={onClose}>Cancel</Button>
           <Button variant="primary" type="submit" disabled={busy || !password}>

@@ -22,3 +22,16 @@ export function NewPasswordFields({ password, repeat, onPassword, onRepeat }: { 
     </div>
   );
 }
+
+/**
+ * The password a new key is encrypted with: a new one (typed twice) for the workspace's first
+ * wallet, the existing wallet's password after that (one password covers the whole wallet).
+ */
+export function KeyPasswordFields(p: { firstWallet: boolean; password: string; repeat: string; onPassword(v: string): void; onRepeat(v: string): void }) {
+  if (p.firstWallet) return <NewPasswordFields password={p.password} repeat={p.repeat} onPassword={p.onPassword} onRepeat={p.onRepeat} />;
+  return (
+    <Field label="Wallet password" hint="The password of the wallet in this workspace.">
+      <input type="password" autoComplete="current-password" value={p.password} onChange={(e) => p.onPassword(e.target.value)} />
+    </Field>
+  );
+}
