@@ -255,23 +255,24 @@ export class AttributionService {
       .all(a.adapter.id, a.prompt, a.answer) as { digest: string; receipt: string }[];
     const index = this.indexRow(a.adapter.id);
     const influencePath = influenceFile(a.adapter);
-    const usable = a.methods.filter((m) => (m === 'span' ? index?.state === 'ready' : existsSync(influencePath)));
-    const wantedMethod = `${usable.join('+') || 'none'}/v1`;
-    const same = existing.find((r) => (JSON.parse(r.receipt) as { receipt: { method: string } }).receipt.method === wantedMethod);
+    // The methods this answer can be attributed with: asked for, and with their data on disk.
+    const used = a.methods.filter((m) => (m === 'span' ? index?.state === 'ready' : existsSync(influencePath)));
+    const method = `${used.join('+') || 'none'}/v1`;
+    const same = existing.find((r) => (JSON.parse(r.receipt) as { receipt: { method: string } }).receipt.method === method);
     if (same) return this.getReceipt(same.digest);
     const records = this.d.snapshots.records(a.adapter.snapshotId);
     const methodScores: MethodScores[] = [];
-    const used: ('span' | 'influence')[] = [];
     let spans: AttributedSpan[] = [];
     let spanMs: number | null = null;
     let influenceMs: number | null = null;
     let influence: number[] | null = null;
-    const { loadModel } = await import('../inference/engine.js');
-    const model = await loadModel(a.adapter.baseModelPath);
+    // The base model's tokenizer, loaded only when spans are matched or the usage is not known.
+    const tokenizer = async () => (await import('../inference/engine.js')).loadModel(a.adapter.baseModelPath);
     let answerTokens = 0;
 
-    if (usable.includes('span') && a.answer.length > 0) {
+    if (used.includes('span')) {
       const t0 = performance.now();
+      const model = await tokenizer();
       const idx = await this.indexes.get(index!.dir);
       const tokens = model.tokenize(a.answer, false);
       answerTokens = tokens.length;
@@ -285,10 +286,9 @@ export class AttributionService {
         records: s.records.map((r) => ({ recordId: records[r.recordIndex]!.recordId, contributor: getAddress(records[r.recordIndex]!.contributor), count: r.count })),
       }));
       methodScores.push({ method: 'span', weight: settings.spanWeight, scores: spanRecordScores(found.spans) });
-      used.push('span');
       spanMs = performance.now() - t0;
     }
-    if (usable.includes('influence')) {
+    if (used.includes('influence')) {
       const t0 = performance.now();
       const r = await (await this.scorerFor(a.adapter.baseModelPath, influencePath)).score({ kind: 'instruction', instruction: a.prompt, response: a.answer }, a.signal);
       if (r.scores.length !== records.length) {
@@ -296,7 +296,6 @@ export class AttributionService {
       }
       influence = r.scores;
       methodScores.push({ method: 'influence', weight: settings.influenceWeight, scores: influenceRecordScores(r.scores) });
-      used.push('influence');
       influenceMs = performance.now() - t0;
     }
 
@@ -320,7 +319,7 @@ export class AttributionService {
         answerHash: saltedTextHash(salt, a.answer),
         contributors: shares.map((s) => s.contributor),
         sharesBps: shares.map((s) => s.bps),
-        method: `${used.join('+') || 'none'}/v1`,
+        method,
         paramsHash: paramsHash(params),
         timestamp: Math.floor(Date.now() / 1000),
       },
@@ -338,7 +337,7 @@ export class AttributionService {
       timings: { spanMs, influenceMs, totalMs: performance.now() - started },
       receipt,
     };
-    const usage = a.usageTokens || answerTokens || model.tokenize(a.answer, false).length;
+    const usage = a.usageTokens || answerTokens || (await tokenizer()).tokenize(a.answer, false).length;
     this.d.db.transaction(() => {
       this.d.db
         .prepare(
