@@ -74,14 +74,14 @@ test('create a wallet in the UI (phrase shown once, words confirmed), lock and u
   const positions = (await dialog.locator('.field-label').allInnerTexts()).flatMap((l) => (/^Word #(\d+)$/.exec(l) ? [Number(/^Word #(\d+)$/.exec(l)![1])] : []));
   assert.ok(positions.length >= 2, `asked positions: ${positions.join(', ')}`);
   // A wrong word is refused and nothing is created.
-  for (const [i, p] of positions.entries()) await dialog.getByLabel(`Word #${p}`).fill(i === 0 ? (words[p - 1] === 'zoo' ? 'abandon' : 'zoo') : words[p - 1]!);
+  for (const [i, p] of positions.entries()) await dialog.getByLabel(`Word #${p}`, { exact: true }).fill(i === 0 ? (words[p - 1] === 'zoo' ? 'abandon' : 'zoo') : words[p - 1]!);
   await dialog.getByLabel('New password').fill(PASSWORD);
   await dialog.getByLabel('Repeat password').fill(PASSWORD);
   await dialog.getByLabel('Account label').fill('Contributions');
   await dialog.getByRole('button', { name: 'Create wallet' }).click();
   await dialog.getByRole('alert').waitFor();
   assert.match(await dialog.getByRole('alert').innerText(), /word/i);
-  await dialog.getByLabel(`Word #${positions[0]}`).fill(words[positions[0]! - 1]!);
+  await dialog.getByLabel(`Word #${positions[0]}`, { exact: true }).fill(words[positions[0]! - 1]!);
   await dialog.getByRole('button', { name: 'Create wallet' }).click();
   await dialog.waitFor({ state: 'detached', timeout: 60_000 });
 
