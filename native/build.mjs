@@ -79,6 +79,20 @@ if (upToDate && !process.argv.includes('--force')) {
   execFileSync(process.env.CXX ?? 'g++', args, { stdio: 'inherit' });
   console.log(`build:native: built ${out} in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 }
-const info = { addon: out, backendsDir: binsDir, llamaCppCommit: bundleHead, nodeLlamaCpp: nlcVersion };
+// 4. DATANET_CUDA=1: ggml's CUDA backend from the same source, for machines where node-llama-cpp's
+// prebuilt one cannot run (see build-cuda.sh). DATANET_CUDA_ARCH picks the GPU architectures.
+let cudaBackend;
+if (process.env.DATANET_CUDA === '1') {
+  const cudaDir = join(buildDir, 'cuda');
+  console.log(`build:native: building ggml's CUDA backend in ${cudaDir} (minutes)`);
+  const t0 = Date.now();
+  execFileSync('bash', [join(here, 'build-cuda.sh'), srcDir, cudaDir, process.env.DATANET_CUDA_ARCH ?? 'native'], { stdio: 'inherit' });
+  cudaBackend = join(cudaDir, 'bin', 'libggml-cuda.so');
+  if (!existsSync(cudaBackend)) fail(`the CUDA build finished without ${cudaBackend}`);
+  console.log(`build:native: built ${cudaBackend} in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+} else if (existsSync(join(buildDir, 'cuda', 'bin', 'libggml-cuda.so'))) {
+  cudaBackend = join(buildDir, 'cuda', 'bin', 'libggml-cuda.so');
+}
+const info = { addon: out, backendsDir: binsDir, llamaCppCommit: bundleHead, nodeLlamaCpp: nlcVersion, ...(cudaBackend ? { cudaBackend } : {}) };
 const infoPath = join(buildDir, 'build-info.json');
 if (!existsSync(infoPath) || readFileSync(infoPath, 'utf8') !== JSON.stringify(info, null, 2)) writeFileSync(infoPath, JSON.stringify(info, null, 2));

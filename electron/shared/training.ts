@@ -31,6 +31,8 @@ export const TrainingSettings = z
     influenceCheckpoints: z.number().int().min(0).max(16).default(2),
     /** QLoRA: train on a copy of the base whose linear weights are quantized to this type. */
     quant: z.enum(['q4_k', 'q4_0', 'q8_0']).optional(),
+    /** Where the run computes: the CPU, or the first NVIDIA GPU through node-llama-cpp's CUDA backend. */
+    device: z.enum(['cpu', 'cuda']).default('cpu'),
   })
   .strict();
 export type TrainingSettings = z.infer<typeof TrainingSettings>;

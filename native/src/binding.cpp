@@ -46,6 +46,7 @@ dnt_params parse_params(const Napi::Object & o) {
     p.epochs = (int32_t) num(o, "epochs", p.epochs);
     p.seed = (uint64_t) num(o, "seed", (double) p.seed);
     p.n_threads = (int32_t) num(o, "threads", p.n_threads);
+    p.gpu = o.Get("gpu").ToBoolean() ? 1 : 0;
     p.eval_every = (int32_t) num(o, "evalEvery", p.eval_every);
     p.checkpoint_every = (int32_t) num(o, "checkpointEvery", p.checkpoint_every);
     return p;
@@ -335,10 +336,21 @@ private:
     std::atomic<bool> busy_{false};
 };
 
+// matmulGflops(n, reps, threads, backendsDir, gpu?)
 Napi::Value MatmulGflops(const Napi::CallbackInfo & info) {
     const double g = dnt_matmul_gflops(info[0].As<Napi::Number>().Int32Value(), info[1].As<Napi::Number>().Int32Value(),
-                                       info[2].As<Napi::Number>().Int32Value(), info[3].As<Napi::String>().Utf8Value().c_str());
+                                       info[2].As<Napi::Number>().Int32Value(), info.Length() > 4 && info[4].ToBoolean() ? 1 : 0,
+                                       info[3].As<Napi::String>().Utf8Value().c_str());
     return Napi::Number::New(info.Env(), g);
+}
+
+// loadGpuBackend(libraryPath): the number of GPU devices registered; throws with the loader's reason.
+Napi::Value LoadGpuBackend(const Napi::CallbackInfo & info) {
+    if (info.Length() < 1 || !info[0].IsString()) throw Napi::TypeError::New(info.Env(), "loadGpuBackend(libraryPath: string)");
+    char err[ERR_LEN] = {0};
+    const int32_t n = dnt_load_gpu_backend(info[0].As<Napi::String>().Utf8Value().c_str(), err, sizeof err);
+    if (n < 0) throw Napi::Error::New(info.Env(), err);
+    return Napi::Number::New(info.Env(), n);
 }
 
 // Names of the CPU backend's "extra" buffer types (repack, AMX, ...): node-llama-cpp puts quantized
@@ -358,6 +370,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set("cpuExtraBufferTypes", Napi::Function::New(env, CpuExtraBufferTypes));
     exports.Set("Trainer", Trainer::Define(env));
     exports.Set("matmulGflops", Napi::Function::New(env, MatmulGflops));
+    exports.Set("loadGpuBackend", Napi::Function::New(env, LoadGpuBackend));
     exports.Set("TARGETS", [&] {
         Napi::Object o = Napi::Object::New(env);
         o.Set("q", (double) DNT_TARGET_Q); o.Set("k", (double) DNT_TARGET_K); o.Set("v", (double) DNT_TARGET_V);

@@ -106,4 +106,36 @@ void replace_out_prods(Graph & G) {
     }
 }
 
+// The GPU path (and fast_frozen_backward = 2 on the CPU): CUDA's out_prod takes F32 operands only,
+// so every OUT_PROD through a quantized or F16 weight reads an F32 copy made by get_rows over all of
+// the weight's rows, placed just before it in a rebuilt graph. The allocator frees each copy after
+// its one use, so at most one layer's weight is held in F32 at a time; the weights themselves stay
+// quantized (QLoRA). Dequantizing in the forward pass instead would keep every copy alive from the
+// forward use to the backward one.
+void dequantize_out_prods(Graph & G) {
+    const int n = ggml_graph_n_nodes(G.gf);
+    int64_t max_rows = 0;
+    for (int i = 0; i < n; i++) {
+        ggml_tensor * node = ggml_graph_node(G.gf, i);
+        if (node->op == GGML_OP_OUT_PROD && node->src[0]->type != GGML_TYPE_F32) max_rows = std::max(max_rows, node->src[0]->ne[1]);
+    }
+    if (max_rows == 0) return;
+    G.row_ids = ggml_new_tensor_1d(G.ctx, GGML_TYPE_I32, max_rows);
+    ggml_set_name(G.row_ids, "row_ids");
+    ggml_set_input(G.row_ids);
+    // Expanding the old nodes in their order keeps that order; each copy is visited as a source of
+    // its out_prod, so it lands right before it.
+    ggml_cgraph * gf = ggml_new_graph_custom(G.ctx, GRAPH_SIZE, false);
+    for (int i = 0; i < n; i++) {
+        ggml_tensor * node = ggml_graph_node(G.gf, i);
+        ggml_tensor * w = node->src[0];
+        if (node->op == GGML_OP_OUT_PROD && w->type != GGML_TYPE_F32) {
+            if (ggml_nrows(w) != w->ne[1]) throw Error(fmt("out_prod through %s: only 2-D frozen weights can be dequantized", w->name));
+            node->src[0] = ggml_get_rows(G.ctx, w, ggml_view_1d(G.ctx, G.row_ids, w->ne[1], 0));
+        }
+        ggml_build_forward_expand(gf, node);
+    }
+    G.gf = gf;
+}
+
 }  // namespace dnt

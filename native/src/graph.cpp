@@ -34,7 +34,8 @@ static ggml_tensor * lora_mm(dnt_trainer * t, Graph & G, ggml_tensor * w, const 
 void build_forward(dnt_trainer * t, Graph & G, int32_t n_tokens, int32_t n_sup, bool grads, bool dropout) {
     G.dropout = grads && dropout && t->params.lora_dropout > 0.0f;
     const Hparams & hp = t->hp;
-    const size_t mem = GRAPH_SIZE * ggml_tensor_overhead() * 2 + ggml_graph_overhead_custom(GRAPH_SIZE, grads);
+    // Room for a second, rebuilt graph (dequantize_out_prods) and the tensors it adds.
+    const size_t mem = GRAPH_SIZE * ggml_tensor_overhead() * 3 + ggml_graph_overhead_custom(GRAPH_SIZE, grads) + ggml_graph_overhead_custom(GRAPH_SIZE, false);
     ggml_init_params ip = {mem, nullptr, true};
     G.ctx = ggml_init(ip);
     ggml_context * ctx = G.ctx;
@@ -124,6 +125,11 @@ static void set_inputs(dnt_trainer * t, Graph & G, const Row & row) {
     }
     ggml_backend_tensor_set(G.sup, sup.data(), 0, sup.size() * sizeof(int32_t));
     ggml_backend_tensor_set(G.labels, onehot.data(), 0, onehot.size() * sizeof(float));
+    if (G.row_ids) {
+        std::vector<int32_t> ids((size_t) G.row_ids->ne[0]);
+        for (size_t i = 0; i < ids.size(); i++) ids[i] = (int32_t) i;
+        ggml_backend_tensor_set(G.row_ids, ids.data(), 0, ggml_nbytes(G.row_ids));
+    }
     if (!G.dropout_masks.empty()) {
         // The stream depends only on (seed, step, micro-batch): a resumed run draws the same masks.
         const float p = t->params.lora_dropout, scale = 1.0f / (1.0f - p);
@@ -139,6 +145,7 @@ static void set_inputs(dnt_trainer * t, Graph & G, const Row & row) {
 }
 
 void alloc_graph(dnt_trainer * t, ggml_cgraph * gf) {
+    if (t->gpu) check_supported(t, gf);
     if (!ggml_gallocr_alloc_graph(t->galloc, gf)) throw Error("out of memory allocating the compute graph");
     t->compute_bytes_max = std::max<uint64_t>(t->compute_bytes_max, ggml_gallocr_get_buffer_size(t->galloc, 0));
 }
@@ -158,7 +165,9 @@ void add_backward(dnt_trainer * t, Graph & G) {
         if (node == G.loss) accs[i] = t->loss_seed;
     }
     ggml_build_backward_expand(G.ctx, G.gf, accs.data());
-    if (t->params.fast_frozen_backward) replace_out_prods(G);
+    // The custom kernel is a CPU op; a GPU backend gets F32 copies of frozen weights instead.
+    if (t->gpu || t->params.fast_frozen_backward == 2) dequantize_out_prods(G);
+    else if (t->params.fast_frozen_backward == 1) replace_out_prods(G);
 }
 
 // Forward (and, with backward, gradient accumulation) of one row. Returns the mean loss.

@@ -16,6 +16,7 @@
 #include <cstdarg>
 #include <cstdio>
 #include <cstring>
+#include <dlfcn.h>
 #include <fcntl.h>
 #include <map>
 #include <random>
@@ -67,6 +68,7 @@ struct dnt_trainer {
     dnt_params params{};
     dnt::Hparams hp;
     std::string model_path;
+    bool gpu = false;                    // backend is a GPU device: weights in its memory, no CPU custom ops
     ggml_backend_t backend = nullptr;
     ggml_context * ctx_w = nullptr;      // base weights (metadata)
     ggml_backend_buffer_t buf_w = nullptr;
@@ -93,6 +95,7 @@ struct Graph {
     ggml_context * ctx = nullptr;
     ggml_cgraph * gf = nullptr;
     ggml_tensor * tokens = nullptr, * pos = nullptr, * mask = nullptr, * sup = nullptr, * labels = nullptr, * loss = nullptr;
+    ggml_tensor * row_ids = nullptr;            // 0..n-1, for dequantizing whole weights with get_rows (GPU path)
     int32_t n_sup = 0;
     bool dropout = false;                       // training graphs only
     std::vector<ggml_tensor *> dropout_masks;   // one per LoRA module, filled in set_inputs
@@ -110,6 +113,9 @@ Row make_row(dnt_trainer * t, const int32_t * tokens, const int32_t * labels, co
 // model.cpp
 void ensure_cpu_backend(const char * backends_dir);
 ggml_backend_t make_cpu_backend(int32_t n_threads);
+ggml_backend_t make_gpu_backend();
+// Throws, naming the op, when the trainer's backend cannot run a node (a GPU backend would abort).
+void check_supported(const dnt_trainer * t, ggml_cgraph * gf);
 void load_model(dnt_trainer * t);
 void create_lora(dnt_trainer * t);
 
@@ -122,6 +128,7 @@ float run_row(dnt_trainer * t, const Row & row, bool backward, bool dropout = tr
 
 // frozen_backward.cpp
 void replace_out_prods(Graph & G);
+void dequantize_out_prods(Graph & G);
 
 // optimizer.cpp
 void zero_grads(dnt_trainer * t);
@@ -131,12 +138,18 @@ void optimizer_step(dnt_trainer * t, float lr);
 int32_t steps_per_epoch(const dnt_trainer * t);
 std::vector<int32_t> epoch_order(const dnt_trainer * t, int32_t epoch);
 
-// files.cpp
-void write_gguf_atomic(gguf_context * g, const std::string & path);
-
 // GGUF and ggml contexts freed on every path out of a scope, exceptions included.
 using GgufPtr = std::unique_ptr<gguf_context, decltype(&gguf_free)>;
 using GgmlPtr = std::unique_ptr<ggml_context, decltype(&ggml_free)>;
+
+// files.cpp
+void write_gguf_atomic(gguf_context * g, const std::string & path);
+// Host copies of backend tensors (which may sit in GPU memory) for gguf_add_tensor.
+struct HostCopies {
+    explicit HostCopies(const std::vector<ggml_tensor *> & tensors);
+    ggml_tensor * add(gguf_context * g, const ggml_tensor * x);
+    GgmlPtr ctx;
+};
 
 // Runs f, turning an exception into -1 and a message in err (the C API never throws).
 template <typename F>

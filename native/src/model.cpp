@@ -46,6 +46,24 @@ ggml_backend_t make_cpu_backend(int32_t n_threads) {
     return be;
 }
 
+ggml_backend_t make_gpu_backend() {
+    ggml_backend_dev_t dev = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_GPU);
+    if (!dev) throw Error("no GPU device is registered: load a GPU backend first (dnt_load_gpu_backend), on a machine with a GPU");
+    ggml_backend_t be = ggml_backend_dev_init(dev, nullptr);
+    if (!be) throw Error(fmt("could not start the GPU device %s", ggml_backend_dev_name(dev)));
+    return be;
+}
+
+void check_supported(const dnt_trainer * t, ggml_cgraph * gf) {
+    for (int i = 0; i < ggml_graph_n_nodes(gf); i++) {
+        ggml_tensor * node = ggml_graph_node(gf, i);
+        if (ggml_backend_supports_op(t->backend, node)) continue;
+        const ggml_tensor * a = node->src[0], * b = node->src[1];
+        throw Error(fmt("the %s backend cannot run %s (%s <- %s, %s) of this graph", ggml_backend_name(t->backend), ggml_op_desc(node),
+                        ggml_type_name(node->type), a ? ggml_type_name(a->type) : "-", b ? ggml_type_name(b->type) : "-"));
+    }
+}
+
 void load_model(dnt_trainer * t) {
     ggml_context * meta = nullptr;
     gguf_init_params gp = {/*no_alloc*/ true, &meta};
@@ -94,8 +112,9 @@ void load_model(dnt_trainer * t) {
         }
     }
 
-    // Frozen weights live in the plain CPU buffer type: the repack/"extra" buffers have no out_prod.
-    t->buf_w = ggml_backend_alloc_ctx_tensors_from_buft(meta, ggml_backend_cpu_buffer_type());
+    // Frozen weights live in the plain CPU buffer type (the repack/"extra" buffers have no out_prod), or
+    // in the GPU's memory.
+    t->buf_w = ggml_backend_alloc_ctx_tensors_from_buft(meta, t->gpu ? ggml_backend_get_default_buffer_type(t->backend) : ggml_backend_cpu_buffer_type());
     if (!t->buf_w) throw Error("out of memory allocating the model weights");
     ggml_backend_buffer_set_usage(t->buf_w, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
     FILE * f = fopen(t->model_path.c_str(), "rb");
@@ -207,3 +226,20 @@ void create_lora(dnt_trainer * t) {
 }
 
 }  // namespace dnt
+
+extern "C" int32_t dnt_load_gpu_backend(const char * library_path, char * err, size_t err_len) {
+    return dnt::guarded(err, err_len, [&] {
+        if (ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_GPU)) return (int32_t) ggml_backend_reg_dev_count(ggml_backend_dev_backend_reg(ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_GPU)));
+        // dlopen first only for its message: ggml_backend_load logs a failure but does not return why.
+        void * h = dlopen(library_path, RTLD_NOW | RTLD_LOCAL);
+        if (!h) throw dnt::Error(dnt::fmt("the GPU backend %s could not be loaded: %s", library_path, dlerror()));
+        dlclose(h);
+        ggml_backend_reg_t reg = ggml_backend_load(library_path);
+        if (!reg) throw dnt::Error(dnt::fmt("the GPU backend %s loaded but did not register (no usable device or driver?)", library_path));
+        int32_t n = 0;
+        for (size_t i = 0; i < ggml_backend_reg_dev_count(reg); i++) {
+            if (ggml_backend_dev_type(ggml_backend_reg_dev_get(reg, i)) == GGML_BACKEND_DEVICE_TYPE_GPU) n++;
+        }
+        return n;
+    });
+}

@@ -29,6 +29,7 @@ dnt_params dnt_default_params(void) {
     p.epochs = 1;
     p.seed = 42;
     p.n_threads = 2;
+    p.gpu = 0;
     p.eval_every = 0;
     p.checkpoint_every = 0;
     return p;
@@ -40,9 +41,11 @@ dnt_trainer * dnt_init(const char * model_path, const dnt_params * params, const
         t->params = params ? *params : dnt_default_params();
         if (t->params.grad_accum < 1 || t->params.epochs < 1) throw Error("grad_accum and epochs must be at least 1");
         if (!(t->params.lora_dropout >= 0.0f && t->params.lora_dropout < 1.0f)) throw Error("lora_dropout must be in [0, 1)");
+        if (t->params.fast_frozen_backward < 0 || t->params.fast_frozen_backward > 2) throw Error("fast_frozen_backward must be 0, 1 or 2");
         t->model_path = model_path;
         ensure_cpu_backend(backends_dir);
-        t->backend = make_cpu_backend(t->params.n_threads);
+        t->gpu = t->params.gpu != 0;
+        t->backend = t->gpu ? make_gpu_backend() : make_cpu_backend(t->params.n_threads);
         load_model(t);
         create_lora(t);
         t->galloc = ggml_gallocr_new(ggml_backend_get_default_buffer_type(t->backend));
@@ -202,10 +205,10 @@ dnt_memory dnt_memory_info(dnt_trainer * t) {
     return m;
 }
 
-double dnt_matmul_gflops(int32_t n, int32_t reps, int32_t n_threads, const char * backends_dir) {
+double dnt_matmul_gflops(int32_t n, int32_t reps, int32_t n_threads, int32_t gpu, const char * backends_dir) {
     try {
         ensure_cpu_backend(backends_dir);
-        ggml_backend_t be = make_cpu_backend(n_threads);
+        ggml_backend_t be = gpu ? make_gpu_backend() : make_cpu_backend(n_threads);
         ggml_init_params ip = {16 * ggml_tensor_overhead() + ggml_graph_overhead(), nullptr, true};
         ggml_context * ctx = ggml_init(ip);
         ggml_tensor * a = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, n, n);

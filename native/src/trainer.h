@@ -21,8 +21,11 @@ typedef struct dnt_params {
     int32_t  lora_rank;
     float    lora_alpha;
     float    lora_dropout;       /* probability of zeroing an adapter input element in training; 0 = off */
-    int32_t  fast_frozen_backward; /* 1: backward OUT_PROD nodes use frozen_backward.cpp's kernel (weight rows
-                                      dequantized once per op); 0: ggml's out_prod (dequantizes per token) */
+    int32_t  fast_frozen_backward; /* how backward OUT_PROD nodes read frozen weights: 1: frozen_backward.cpp's
+                                      CPU kernel (weight rows dequantized once per op); 0: ggml's out_prod
+                                      (on the CPU it dequantizes per token); 2: each non-F32 weight dequantized
+                                      into a transient F32 tensor just before its out_prod (what the GPU path
+                                      always does, since CUDA's out_prod is F32-only and custom ops are CPU-only) */
     uint32_t targets;            /* dnt_target bits */
     float    learning_rate;      /* peak learning rate */
     float    min_lr_ratio;       /* cosine decays to learning_rate * min_lr_ratio */
@@ -33,6 +36,7 @@ typedef struct dnt_params {
     int32_t  epochs;
     uint64_t seed;
     int32_t  n_threads;
+    int32_t  gpu;                /* 0: CPU backend; 1: the first GPU device (load one with dnt_load_gpu_backend) */
     int32_t  eval_every;         /* optimizer steps between held-out evaluations; 0 = only at the end */
     int32_t  checkpoint_every;   /* optimizer steps between checkpoints; 0 = none */
 } dnt_params;
@@ -62,6 +66,12 @@ typedef struct dnt_trainer dnt_trainer;
 typedef void (*dnt_progress_cb)(void * user_data, const dnt_progress * progress);
 
 dnt_params dnt_default_params(void);
+
+/* Loads and registers a ggml GPU backend library (e.g. node-llama-cpp's libggml-cuda.so, built from the
+ * same ggml commit as the CPU libraries the trainer links). Idempotent. Returns the number of GPU
+ * devices then registered (0: the library loaded but found no GPU), or -1 with err naming why the
+ * library could not be loaded (missing driver or CUDA runtime libraries, for instance). */
+int32_t dnt_load_gpu_backend(const char * library_path, char * err, size_t err_len);
 
 /* Loads the base model (path already validated by the caller) and creates the LoRA tensors.
  * backends_dir: folder with ggml backend libraries to load if no CPU backend is registered yet.
@@ -127,8 +137,9 @@ int32_t dnt_save_adapter(dnt_trainer * t, const char * path, const char * const 
 
 dnt_memory dnt_memory_info(dnt_trainer * t);
 
-/* Plain matrix multiply throughput on the same backend and threads (GFLOP/s), as a baseline. */
-double dnt_matmul_gflops(int32_t n, int32_t reps, int32_t n_threads, const char * backends_dir);
+/* Plain F32 matrix multiply throughput on the same backend and threads (GFLOP/s), as a baseline.
+ * gpu: 1 for the first GPU device (already loaded), 0 for the CPU. -1 on failure. */
+double dnt_matmul_gflops(int32_t n, int32_t reps, int32_t n_threads, int32_t gpu, const char * backends_dir);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@ import { ensureModel, TINY, type Architecture } from '../fixtures/models/generat
 import type { QuantizableType } from '../../electron/core/models/gguf/quant.js';
 import { loadModel, tokenNll } from './helpers/llama.js';
 import { nativeTrainer } from './helpers/native.js';
+import { AppError } from '../../electron/shared/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'datanet-train-'));
 let fileNo = 0;
@@ -159,6 +160,20 @@ test('training refuses a file that is not a valid GGUF before any native code op
   await assert.rejects(startTraining(options(bad)), /Invalid GGUF file/);
 });
 
+test('a run on CUDA where no NVIDIA GPU can be used stops before any step and says why', async () => {
+  // No NVIDIA driver or CUDA runtime here, so the CUDA backend cannot load. Where one can, the same
+  // run trains on the GPU: native/tools/gpu-check.cpp checks that against the CPU (native/README.md).
+  nativeTrainer();
+  const modelPath = ensureModel({ ...TINY, arch: 'llama', baseType: 'F32' });
+  const opts = options(modelPath, { device: 'cuda' });
+  const progress: TrainingProgress[] = [];
+  const run = await startTraining(opts, (p) => progress.push(p));
+  await assert.rejects(run.result, (e: unknown) => e instanceof AppError && e.code === 'NOT_AVAILABLE' &&
+    /CUDA/.test(e.message) && /libcuda|libcudart|libcublas|CUDA package|no NVIDIA GPU/.test(e.message));
+  assert.equal(progress.length, 0);
+  assert.equal(existsSync(opts.adapterPath), false);
+});
+
 test('a ggml abort() inside the trainer ends only the child process; the caller gets an error', async () => {
   nativeTrainer();
   // A structurally valid GGUF whose attn_q has the wrong shape: the TypeScript reader accepts the
@@ -170,7 +185,8 @@ test('a ggml abort() inside the trainer ends only the child process; the caller 
   const badPath = fresh('inconsistent.gguf');
   writeGguf(badPath, good.metadata, tensors);
   const run = await startTraining(options(badPath));
-  await assert.rejects(run.result, /ended unexpectedly \(signal SIGABRT\)/);
+  // ggml's own last words (its GGML_ASSERT line) say why.
+  await assert.rejects(run.result, /ended unexpectedly \(signal SIGABRT\): .*GGML_ASSERT/);
   assert.ok(process.pid > 0, 'this process is still here');
 });
 

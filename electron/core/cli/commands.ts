@@ -412,7 +412,7 @@ COMMANDS.push(
   {
     name: 'train',
     usage:
-      'train --model <modelId|model.gguf> --snapshot <snapshotId> [--rank 8 --alpha 16 --lr 1e-3 --epochs 2 --seq-len 512 --targets q,k,v,o --dropout 0 --grad-accum 1 --warmup 0 --eval-fraction 0.1 --seed 42 --checkpoint-every 20] [--quant q4_k|q4_0|q8_0]',
+      'train --model <modelId|model.gguf> --snapshot <snapshotId> [--rank 8 --alpha 16 --lr 1e-3 --epochs 2 --seq-len 512 --targets q,k,v,o --dropout 0 --grad-accum 1 --warmup 0 --eval-fraction 0.1 --seed 42 --checkpoint-every 20] [--quant q4_k|q4_0|q8_0] [--device cpu|cuda]',
     summary: 'Fine-tune a LoRA adapter on a snapshot (a job: progress on stderr; Ctrl-C cancels, `train resume` continues)',
     options: {
       model: { type: 'string' },
@@ -430,6 +430,7 @@ COMMANDS.push(
       seed: { type: 'string' },
       'checkpoint-every': { type: 'string' },
       quant: { type: 'string' },
+      device: { type: 'string' },
     },
     request: ({ values }) => {
       const settings = Object.fromEntries(
@@ -447,6 +448,7 @@ COMMANDS.push(
           seed: int(values, 'seed'),
           checkpointEvery: int(values, 'checkpoint-every'),
           quant: str(values, 'quant'),
+          device: str(values, 'device'),
         }).filter(([, v]) => v !== undefined),
       );
       const model = required(values, 'model');

@@ -11,9 +11,11 @@ import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 
 export interface NativeTrainerParams {
-  rank?: number; alpha?: number; dropout?: number; targets?: number; fastFrozenBackward?: 0 | 1; learningRate?: number; minLrRatio?: number; warmupSteps?: number;
+  rank?: number; alpha?: number; dropout?: number; targets?: number; fastFrozenBackward?: 0 | 1 | 2; learningRate?: number; minLrRatio?: number; warmupSteps?: number;
   weightDecay?: number; beta1?: number; beta2?: number; eps?: number; gradAccum?: number; epochs?: number;
   seed?: number; threads?: number; evalEvery?: number; checkpointEvery?: number;
+  /** 1: train on the first GPU device (loadGpuBackend first); 0: the CPU. */
+  gpu?: 0 | 1;
 }
 
 export interface NativeProgress {
@@ -62,13 +64,19 @@ export interface NativeTrainer {
 
 export interface NativeAddon {
   Trainer: new (modelPath: string, params: NativeTrainerParams, backendsDir: string) => NativeTrainer;
-  matmulGflops(n: number, reps: number, threads: number, backendsDir: string): number;
+  matmulGflops(n: number, reps: number, threads: number, backendsDir: string, gpu?: boolean): number;
+  /** Loads a ggml GPU backend library; returns the GPU devices it registered. Throws the loader's reason. */
+  loadGpuBackend(libraryPath: string): number;
   /** The CPU backend's extra buffer types (e.g. CPU_REPACK, AMX), once a CPU backend is loaded. */
   cpuExtraBufferTypes(): string[];
   TARGETS: Record<'q' | 'k' | 'v' | 'o' | 'gate' | 'up' | 'down', number>;
 }
 
-const BuildInfo = z.object({ addon: z.string(), backendsDir: z.string(), llamaCppCommit: z.string(), nodeLlamaCpp: z.string() });
+const BuildInfo = z.object({
+  addon: z.string(), backendsDir: z.string(), llamaCppCommit: z.string(), nodeLlamaCpp: z.string(),
+  /** libggml-cuda.so built from the same source (`DATANET_CUDA=1 npm run build:native`). */
+  cudaBackend: z.string().optional(),
+});
 
 /**
  * The native/ folder: DATANET_NATIVE_DIR when set (bundled hosts, where import.meta.url is not a
@@ -80,9 +88,9 @@ function nativeDir(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', 'native');
 }
 
-let cached: { addon: NativeAddon; backendsDir: string } | undefined;
+let cached: { addon: NativeAddon; backendsDir: string; cudaBackend: string | null } | undefined;
 
-export function loadAddon(): { addon: NativeAddon; backendsDir: string } {
+export function loadAddon(): { addon: NativeAddon; backendsDir: string; cudaBackend: string | null } {
   if (cached) return cached;
   const infoPath = join(nativeDir(), 'build', 'build-info.json');
   if (!existsSync(infoPath)) throw new AppError('NOT_AVAILABLE', `The native trainer is not built (${infoPath} missing): run \`npm run build:native\`.`);
@@ -92,7 +100,8 @@ export function loadAddon(): { addon: NativeAddon; backendsDir: string } {
   // relative to its own native/ folder and its node-llama-cpp package instead.
   const addonPath = existsSync(info.addon) ? info.addon : join(nativeDir(), 'build', 'Release', basename(info.addon));
   const addon = require(addonPath) as NativeAddon;
-  cached = { addon, backendsDir: existsSync(info.backendsDir) ? info.backendsDir : relocatedBackends(require, info.backendsDir) };
+  const backendsDir = existsSync(info.backendsDir) ? info.backendsDir : relocatedBackends(require, info.backendsDir);
+  cached = { addon, backendsDir, cudaBackend: cudaBackendLibrary({ backendsDir, built: info.cudaBackend }) };
   return cached;
 }
 
@@ -106,4 +115,43 @@ function relocatedBackends(require: NodeJS.Require, recorded: string): string {
   } catch {
     return recorded;
   }
+}
+
+/**
+ * The ggml CUDA backend the trainer loads for `device: 'cuda'`, first found of: DATANET_CUDA_BACKEND
+ * (a libggml-cuda.so), the one `DATANET_CUDA=1 npm run build:native` built from the bundled source,
+ * and node-llama-cpp's prebuilt (the @node-llama-cpp/<platform>-cuda package beside the CPU one),
+ * which needs no compiler, only an NVIDIA driver and the CUDA 13 runtime (cudart, cublas). All are
+ * the same ggml commit as the CPU libraries the addon links.
+ */
+export function cudaBackendLibrary({ backendsDir, built }: { backendsDir: string; built?: string | undefined }): string | null {
+  const env = process.env.DATANET_CUDA_BACKEND;
+  if (env) return env;
+  if (built && existsSync(built)) return built;
+  const m = /^(.*)[\\/]@node-llama-cpp[\\/]([^\\/]+)[\\/]bins[\\/]/.exec(backendsDir);
+  if (!m) return null;
+  const platform = `${m[2]}-cuda`;
+  const file = join(m[1]!, '@node-llama-cpp', platform, 'bins', platform, 'libggml-cuda.so');
+  return existsSync(file) ? file : null;
+}
+
+const gpuDevices = new Map<NativeAddon, number>();
+
+/** Loads the CUDA backend into the addon once; a clear NOT_AVAILABLE error when it cannot be used here. */
+export function loadCudaBackend({ addon, backendsDir, cudaBackend }: { addon: NativeAddon; backendsDir: string; cudaBackend: string | null }): number {
+  const known = gpuDevices.get(addon);
+  if (known !== undefined) return known;
+  const library = cudaBackend;
+  if (!library) {
+    throw new AppError('NOT_AVAILABLE', `CUDA training needs a ggml CUDA backend: node-llama-cpp's CUDA package (@node-llama-cpp/${process.platform}-${process.arch}-cuda) is not installed beside ${backendsDir}, and none was built (DATANET_CUDA=1 npm run build:native).`);
+  }
+  let n: number;
+  try {
+    n = addon.loadGpuBackend(library);
+  } catch (e) {
+    throw new AppError('NOT_AVAILABLE', `CUDA is not usable on this machine: ${(e as Error).message}`);
+  }
+  if (n === 0) throw new AppError('NOT_AVAILABLE', `CUDA is not usable on this machine: ${library} loaded but found no NVIDIA GPU.`);
+  gpuDevices.set(addon, n);
+  return n;
 }

@@ -9,7 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { AppError } from '../../shared/errors.js';
-import { loadAddon, type NativeProgress, type NativeTrainer } from './addon.js';
+import { loadAddon, loadCudaBackend, type NativeProgress, type NativeTrainer } from './addon.js';
 import { InfluenceOpenJob, RunnerJob, type ParentMessage, type RunnerMessage } from './protocol.js';
 import { influenceCheckpointSteps, readInfluenceFile, writeInfluenceFile, type InfluenceCheckpoint, type InfluenceData } from './influence-file.js';
 import { copyAndHash } from '../common/atomic-file.js';
@@ -30,7 +30,9 @@ const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve)
 async function run(raw: unknown): Promise<void> {
   const job = RunnerJob.parse(raw);
   const baselineRssBytes = process.memoryUsage().rss;
-  const { addon, backendsDir } = loadAddon();
+  const loaded = loadAddon();
+  const { addon, backendsDir } = loaded;
+  if (job.params.gpu) loadCudaBackend(loaded);
   const t = new addon.Trainer(job.modelPath, job.params, backendsDir);
   trainer = t;
   for (const r of job.train) t.addRow(0, r.tokens, r.labels, r.segments);

@@ -43,6 +43,8 @@ export const TrainingOptions = z.object({
   pack: z.boolean().default(true),
   seed: z.number().int().min(0).max(2 ** 52).default(42),
   threads: z.number().int().min(1).max(256).default(() => availableParallelism()),
+  /** cuda: node-llama-cpp's CUDA backend on the first NVIDIA GPU (see addon.ts cudaBackendLibrary). */
+  device: z.enum(['cpu', 'cuda']).default('cpu'),
   evalEvery: z.number().int().min(0).default(0),
   checkpointEvery: z.number().int().min(0).default(0),
   adapterPath: z.string().min(1),
@@ -249,6 +251,7 @@ export async function startTraining(
       rank: opts.rank, alpha: opts.alpha, dropout: opts.dropout, targets: opts.targets.reduce((m, t) => m | TARGET_BITS[t], 0), learningRate: opts.learningRate,
       minLrRatio: opts.minLrRatio, warmupSteps: opts.warmupSteps, weightDecay: opts.weightDecay, epochs: opts.epochs, gradAccum: opts.gradAccum,
       seed: opts.seed, threads: opts.threads, evalEvery: opts.evalEvery, checkpointEvery: opts.checkpointPath ? opts.checkpointEvery : 0,
+      gpu: opts.device === 'cuda' ? 1 : 0,
     },
     train, eval: evalRows,
     ...(opts.checkpointPath ? { checkpointPath: opts.checkpointPath } : {}),
@@ -273,8 +276,9 @@ export async function startTraining(
   const { path, execArgv } = runnerEntry(deps.runnerPath);
   // Inside Electron, process.execPath is the Electron binary: make the child a plain Node process.
   const env = process.versions.electron ? { ...process.env, ELECTRON_RUN_AS_NODE: '1' } : process.env;
-  const child: ChildProcess = fork(path, [], { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child: ChildProcess = fork(path, [], { execArgv, env, serialization: 'advanced', stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
   if (child.pid === undefined) throw new AppError('INTERNAL', 'Could not start the training process.');
+  const stderr = stderrTail(child);
   const result = new Promise<TrainingResult>((resolve, reject) => {
     let started: Extract<RunnerMessage, { type: 'started' }> | undefined;
     let last: TrainingProgress | undefined;
@@ -333,10 +337,29 @@ export async function startTraining(
     });
     child.on('exit', (code, sig) => {
       finish(() => reject(new AppError(signal?.aborted ? 'CANCELLED' : 'INTERNAL',
-        `The training process ended unexpectedly (${sig ? `signal ${sig}` : `exit code ${code}`}); resume from the last checkpoint if one was written.`)));
+        `The training process ended unexpectedly (${sig ? `signal ${sig}` : `exit code ${code}`})${stderr.reason()}; resume from the last checkpoint if one was written.`)));
     });
     child.on('error', (e) => finish(() => reject(new AppError('INTERNAL', `Training process error: ${e.message}`))));
   });
   child.send({ type: 'start', job } satisfies ParentMessage);
   return { pid: child.pid, result };
+}
+
+/**
+ * Passes the child's stderr through and keeps its end: when ggml aborts (GGML_ASSERT, a CUDA error)
+ * its last words are the only account of why, so they go into the error the caller sees.
+ */
+function stderrTail(child: ChildProcess): { reason(): string } {
+  let tail = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    process.stderr.write(d);
+    tail = (tail + d.toString()).slice(-8000);
+  });
+  return {
+    reason() {
+      // Skip backtrace frames ("lib.so(+0x1c8eb)[0x7f...]"); keep the assert or error line itself.
+      const lines = tail.split('\n').filter((l) => /GGML_ASSERT|CUDA error|error:|failed/i.test(l) && !/\[0x[0-9a-f]+\]\s*$/.test(l));
+      return lines.length ? `: ${lines.slice(-2).map((l) => l.trim()).join(' ')}` : '';
+    },
+  };
 }

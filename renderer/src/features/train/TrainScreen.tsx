@@ -118,6 +118,12 @@ export function TrainScreen() {
                 <input name="model" value={modelPath} onChange={(e) => setModelPath(e.target.value)} placeholder="/home/you/models/SmolLM2-135M-Instruct.Q8_0.gguf" spellCheck={false} />
               </Field>
             )}
+            <Field label="Compute on" hint="CUDA runs on the first NVIDIA GPU through node-llama-cpp's CUDA backend (a driver and the CUDA 13 runtime are needed); where there is none, the run stops and says why.">
+              <select aria-label="Compute on" value={settings.device} onChange={(e) => set('device', e.target.value === 'cuda' ? 'cuda' : 'cpu')}>
+                <option value="cpu">CPU</option>
+                <option value="cuda">NVIDIA GPU (CUDA)</option>
+              </select>
+            </Field>
           </div>
           <div className="settings-grid">
             {numberField('Rank', 'rank')}
