@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { appMethods } from './app';
 import { auditMethods } from './audit';
+import { backupMethods } from './backup';
 import { curationMethods } from './curation';
 import { datanetEvents, datanetMethods } from './datanets';
 import { jobEvents, jobMethods } from './jobs';
@@ -33,6 +34,7 @@ export const methods = {
   ...chainMethods,
   ...rewardsMethods,
   ...auditMethods,
+  ...backupMethods,
   ...demoMethods,
   ...lineageMethods,
   ...proposalMethods,

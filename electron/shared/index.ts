@@ -9,6 +9,7 @@ export * from './serving';
 export * from './conversations';
 export * from './jobs';
 export * from './audit';
+export * from './backup';
 export * from './app';
 export * from './contract';
 export * from './transport';

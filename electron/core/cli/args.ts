@@ -34,6 +34,8 @@ export interface Command {
   signs?: boolean;
   /** A command that needs more than one call (e.g. a confirmation typed by the user); returns the result. */
   interactive?(args: { core: Core; values: Values; positionals: string[]; ask(question: string): Promise<string>; say(s: string): void }): Promise<unknown>;
+  /** Runs without opening the workspace (restoring into it: nothing may hold it open); returns the result. */
+  offline?(args: { values: Values; positionals: string[]; say(s: string): void }): Promise<unknown>;
 }
 
 export const str = (v: Values, key: string): string | undefined => (typeof v[key] === 'string' ? (v[key] as string) : undefined);

@@ -90,6 +90,20 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     throw e;
   }
 
+  if (command.offline) {
+    try {
+      const value = await command.offline({ values, positionals, say: (text) => io.err(text) });
+      io.out(wantsJson ? JSON.stringify(value, null, 2) : command.human(value));
+      return command.failed?.(value) ? EXIT.failed : EXIT.ok;
+    } catch (e) {
+      if (e instanceof UsageError) return usage(e.message, command);
+      const code = (e as { code?: string }).code ?? 'INTERNAL';
+      if (wantsJson) io.out(JSON.stringify({ ok: false, error: { code, message: (e as Error).message } }));
+      else io.err(`error (${code}): ${(e as Error).message}`);
+      return EXIT.failed;
+    }
+  }
+
   let core: Core;
   try {
     const workspaceDir = typeof parsed.values.workspace === 'string' ? parsed.values.workspace : defaultWorkspaceDir();

@@ -23,8 +23,13 @@ export function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>): voi
   }
   closeSync(fd);
   renameSync(tmp, path);
+  fsyncDir(dirname(path));
+}
+
+/** Makes renames into `dir` durable. */
+export function fsyncDir(dir: string): void {
   try {
-    const dfd = openSync(dirname(path), 'r');
+    const dfd = openSync(dir, 'r');
     try { fsyncSync(dfd); } finally { closeSync(dfd); }
   } catch {
     // Some filesystems refuse fsync on a directory; the rename has still happened.

@@ -16,6 +16,7 @@ import { chainHandlers, rewardsHandlers } from './chain-handlers';
 import { demoHandlers } from './demo-handlers';
 import { lineageHandlers } from './lineage-handlers';
 import { proposalHandlers } from './proposal-handlers';
+import { backupHandlers } from './backup-handlers';
 
 /** Contract method → implementation. Inputs arrive parsed; outputs are checked by the router. */
 export function createHandlers(s: Services): Handlers {
@@ -27,6 +28,7 @@ export function createHandlers(s: Services): Handlers {
     ...demoHandlers(s),
     ...lineageHandlers(s),
     ...proposalHandlers(s),
+    ...backupHandlers(s),
     'app.getInfo': () => ({
       name: 'Datanet Studio',
       version: s.version,

@@ -7,6 +7,7 @@ import { client } from '../../api';
 import { JobProgress } from '../../components/JobProgress';
 import { Button, PageHeader, errorMessage, formatTime, shortHash } from '../../components/ui';
 import { useApp } from '../../store/app';
+import { BackupCard } from './BackupCard';
 
 export function SettingsScreen() {
   const { info, theme, setTheme, jobs } = useApp();
@@ -61,6 +62,7 @@ export function SettingsScreen() {
         </dl>
       </section>
       <LocalApiCard />
+      <BackupCard />
       <section className="card">
         <h2>Appearance</h2>
         <div className="segmented" role="group" aria-label="Theme">

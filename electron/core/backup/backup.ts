@@ -1,0 +1,275 @@
+/**
+ * Backup and restore of a workspace: the database through SQLite's online backup (consistent while
+ * the app keeps writing), every other workspace file copied and hashed, and a manifest written last.
+ * A backup is checked before it gets its final name, and again before and after a restore: every
+ * hash, `integrity_check`, and the audit chain.
+ */
+import Database from 'better-sqlite3';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { AppError } from '../../shared/errors';
+import { BackupManifest, type BackupReport } from '../../shared/backup';
+import { nowIso } from '../common/ids';
+import { AuditLog } from '../audit/log';
+import { copyAndHash, fsyncDir, writeFileAtomic } from '../common/atomic-file';
+import type { Db } from '../db/open';
+import { schemaVersion } from '../db/migrate';
+
+export type BackupProgress = (done: number, total: number | null, message?: string) => void;
+
+const DB_NAME = 'studio.db';
+const MANIFEST = 'manifest.json';
+/** The live database and its WAL files travel through the SQLite backup, never as plain files. */
+const LIVE_DB_FILES = new Set([DB_NAME, `${DB_NAME}-wal`, `${DB_NAME}-shm`, `${DB_NAME}-journal`]);
+/** Temp files of atomic writes in progress. */
+const isTemp = (name: string) => name.endsWith('.tmp');
+
+/** Stored absolute paths under the workspace: rewritten when a backup is restored somewhere else. */
+const PATH_COLUMNS: readonly [table: string, column: string][] = [
+  ['models', 'file'], ['adapters', 'file'], ['adapters', 'base_model_path'], ['training_runs', 'model_path'],
+  ['training_runs', 'checkpoint'], ['attribution_indexes', 'dir'],
+];
+
+interface FileEntry { path: string; abs: string; bytes: number }
+
+function workspaceFiles(root: string): FileEntry[] {
+  const out: FileEntry[] = [];
+  const walk = (dir: string) => {
+    for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const abs = join(dir, d.name);
+      if (d.isDirectory()) walk(abs);
+      else if (d.isFile() && !isTemp(d.name) && !(dir === root && LIVE_DB_FILES.has(d.name))) {
+        out.push({ path: relative(root, abs).split(sep).join('/'), abs, bytes: statSync(abs).size });
+      }
+    }
+  };
+  walk(root);
+  return out;
+}
+
+const inside = (root: string, p: string) => p === root || p.startsWith(root + sep);
+
+function externalModels(db: Db, root: string): FileEntry[] {
+  const files = (db.prepare('SELECT DISTINCT file FROM models ORDER BY file').all() as { file: string }[]).map((r) => r.file);
+  return files.filter((f) => isAbsolute(f) && !inside(root, resolve(f)) && existsSync(f)).map((f) => ({ path: f, abs: f, bytes: statSync(f).size }));
+}
+
+function counts(db: Db): BackupManifest['counts'] {
+  const n = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+  return {
+    datanets: n('SELECT count(*) AS n FROM datanets'),
+    records: n('SELECT count(*) AS n FROM records'),
+    snapshots: n('SELECT count(*) AS n FROM snapshots'),
+    adapters: n('SELECT count(*) AS n FROM adapters'),
+  };
+}
+
+function auditHead(db: Db): BackupManifest['audit'] {
+  const head = db.prepare('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { hash: string } | undefined;
+  return { entries: new AuditLog(db).count(), headHash: head?.hash ?? `0x${'0'.repeat(64)}` };
+}
+
+/** Bytes hashed so far across several files, for one progress bar. */
+function byteCounter(progress: BackupProgress, total: number) {
+  let base = 0;
+  return {
+    file: (message: string) => {
+      const start = base;
+      return { onBytes: (n: number) => progress(start + n, total, message), done: (bytes: number) => { base = start + bytes; } };
+    },
+  };
+}
+
+function refuseUnusable(dest: string, what: string) {
+  if (existsSync(dest) && readdirSync(dest).length > 0) throw new AppError('CONFLICT', `${dest} is not empty: choose a new or empty folder for the ${what}.`);
+}
+
+export async function createBackup({ db, root, destination, progress, signal }: {
+  db: Db; root: string; destination: string; progress: BackupProgress; signal?: AbortSignal;
+}): Promise<BackupReport> {
+  const dest = resolve(destination);
+  if (inside(root, dest)) throw new AppError('BAD_INPUT', `The backup folder ${dest} is inside the workspace ${root}: choose a folder elsewhere (another disk, ideally).`);
+  refuseUnusable(dest, 'backup');
+  const tmp = `${dest}.partial-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(join(tmp, 'files'), { recursive: true });
+  try {
+    const files = workspaceFiles(root);
+    const external = externalModels(db, root);
+    const pageBytes = (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
+    const total = pageBytes + files.reduce((s, f) => s + f.bytes, 0) + external.reduce((s, f) => s + f.bytes, 0);
+    const dbFile = join(tmp, DB_NAME);
+    await db.backup(dbFile, {
+      progress: ({ totalPages, remainingPages }) => {
+        progress(Math.round(pageBytes * (1 - remainingPages / Math.max(1, totalPages))), total, 'Copying the database');
+        return 256;
+      },
+    });
+    if (signal?.aborted) throw new AppError('CANCELLED', 'Backup cancelled.');
+    // A self-contained file: no WAL beside it, so reading it later writes nothing.
+    const copy = new Database(dbFile);
+    let manifestBase: Omit<BackupManifest, 'database' | 'files' | 'external'>;
+    try {
+      copy.pragma('journal_mode = DELETE');
+      manifestBase = { format: 1, createdAt: nowIso(), workspace: root, schemaVersion: schemaVersion(copy), counts: counts(copy), audit: auditHead(copy) };
+    } finally {
+      copy.close();
+    }
+    const bytes = byteCounter(progress, total);
+    const dbCopy = bytes.file('Hashing the database copy');
+    const dbSha = await copyAndHash(dbFile, null, dbCopy.onBytes, signal);
+    dbCopy.done(pageBytes);
+    const copied: BackupManifest['files'] = [];
+    for (const f of files) {
+      const target = join(tmp, 'files', ...f.path.split('/'));
+      mkdirSync(dirname(target), { recursive: true });
+      const step = bytes.file(`Copying ${f.path}`);
+      copied.push({ path: f.path, bytes: f.bytes, sha256: await copyAndHash(f.abs, target, step.onBytes, signal) });
+      step.done(f.bytes);
+    }
+    const hashedExternal: BackupManifest['external'] = [];
+    for (const f of external) {
+      const step = bytes.file(`Hashing the referenced model ${f.path}`);
+      hashedExternal.push({ path: f.path, bytes: f.bytes, sha256: await copyAndHash(f.abs, null, step.onBytes, signal) });
+      step.done(f.bytes);
+    }
+    const manifest: BackupManifest = { ...manifestBase, database: { file: DB_NAME, bytes: statSync(dbFile).size, sha256: dbSha }, files: copied, external: hashedExternal };
+    writeFileAtomic(join(tmp, MANIFEST), [Buffer.from(JSON.stringify(BackupManifest.parse(manifest), null, 2))]);
+    const report = await verifyBackup({ path: tmp, progress, signal });
+    if (!report.ok) throw new AppError('INTERNAL', `The backup did not verify after writing: ${report.problems.join('; ')}`);
+    if (existsSync(dest)) rmSync(dest, { recursive: true });
+    renameSync(tmp, dest);
+    fsyncDir(dirname(dest));
+    return { ...report, path: dest };
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+}
+
+function readManifest(dir: string): { manifest: BackupManifest | null; problem: string | null } {
+  const file = join(dir, MANIFEST);
+  if (!existsSync(file)) return { manifest: null, problem: `${file} is missing: not a backup, or one that did not finish` };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    return { manifest: null, problem: `${file}: not JSON (${(e as Error).message})` };
+  }
+  const parsed = BackupManifest.safeParse(raw);
+  if (!parsed.success) return { manifest: null, problem: `${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'root'}: ${i.message}`).join('; ')}` };
+  return { manifest: parsed.data, problem: null };
+}
+
+/** Checks a backup folder: every hash, the database's integrity and audit chain, and the counts. */
+export async function verifyBackup({ path, progress, signal }: { path: string; progress: BackupProgress; signal?: AbortSignal }): Promise<BackupReport> {
+  const dir = resolve(path);
+  const { manifest, problem } = readManifest(dir);
+  if (!manifest) return { path: dir, ok: false, manifest: null, problems: [problem!], externalProblems: [], bytes: 0 };
+  const problems: string[] = [];
+  const externalProblems: string[] = [];
+  const total = manifest.database.bytes + manifest.files.reduce((s, f) => s + f.bytes, 0);
+  const bytes = byteCounter(progress, total);
+  const check = async (file: string, expected: { bytes: number; sha256: string }, name: string, into: string[]) => {
+    if (!existsSync(file)) return into.push(`${name}: missing`);
+    const size = statSync(file).size;
+    if (size !== expected.bytes) return into.push(`${name}: ${size} bytes, the manifest says ${expected.bytes}`);
+    const step = bytes.file(`Checking ${name}`);
+    const sha = await copyAndHash(file, null, step.onBytes, signal);
+    step.done(size);
+    if (sha !== expected.sha256) into.push(`${name}: its sha256 differs from the manifest's`);
+  };
+  const dbFile = join(dir, DB_NAME);
+  await check(dbFile, manifest.database, DB_NAME, problems);
+  if (problems.length === 0) {
+    const db = new Database(dbFile, { readonly: true, fileMustExist: true });
+    try {
+      const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
+      if (integrity.join() !== 'ok') problems.push(`${DB_NAME}: integrity_check says ${integrity.slice(0, 3).join('; ')}`);
+      const chain = new AuditLog(db).verify();
+      if (!chain.ok) problems.push(`${DB_NAME}: the audit chain breaks at entry ${chain.firstBad?.seq} (${chain.firstBad?.reason})`);
+      const head = auditHead(db);
+      if (head.entries !== manifest.audit.entries || head.headHash !== manifest.audit.headHash) problems.push(`${DB_NAME}: the audit log's head is not the manifest's`);
+      const c = counts(db);
+      for (const k of Object.keys(c) as (keyof typeof c)[]) if (c[k] !== manifest.counts[k]) problems.push(`${DB_NAME}: ${c[k]} ${k}, the manifest says ${manifest.counts[k]}`);
+    } finally {
+      db.close();
+    }
+  }
+  for (const f of manifest.files) {
+    if (f.path.split('/').includes('..') || isAbsolute(f.path)) {
+      problems.push(`${f.path}: a path outside the backup`);
+      continue;
+    }
+    await check(join(dir, 'files', ...f.path.split('/')), f, f.path, problems);
+  }
+  for (const f of manifest.external) await check(f.path, f, `referenced model ${f.path}`, externalProblems);
+  return { path: dir, ok: problems.length === 0, manifest, problems, externalProblems, bytes: total };
+}
+
+/**
+ * Restores a verified backup into a folder that holds no workspace (the app must not have it open),
+ * rewriting stored paths when the folder is not the one backed up, and checks the result.
+ */
+export async function restoreBackup({ from, workspaceDir, actor, progress, signal }: {
+  from: string; workspaceDir: string;
+  /** Who restores, for the audit entry the restore appends. */
+  actor: string;
+  progress: BackupProgress; signal?: AbortSignal;
+}): Promise<BackupReport> {
+  const before = await verifyBackup({ path: from, progress, signal });
+  if (!before.ok || !before.manifest) throw new AppError('CONFLICT', `The backup at ${resolve(from)} does not verify, so nothing was restored: ${before.problems.join('; ')}`);
+  const manifest = before.manifest;
+  const target = resolve(workspaceDir);
+  if (existsSync(target) && workspaceFiles(target).length + (existsSync(join(target, DB_NAME)) ? 1 : 0) > 0) {
+    throw new AppError('CONFLICT', `${target} already holds workspace files: restore into a new or empty folder (move the old one aside first).`);
+  }
+  const tmp = `${target}.restoring-${process.pid}`;
+  rmSync(tmp, { recursive: true, force: true });
+  mkdirSync(tmp, { recursive: true });
+  try {
+    const bytes = byteCounter(progress, before.bytes);
+    const copyChecked = async (src: string, dst: string, expected: string, name: string) => {
+      mkdirSync(dirname(dst), { recursive: true });
+      const step = bytes.file(`Restoring ${name}`);
+      const sha = await copyAndHash(src, dst, step.onBytes, signal);
+      step.done(statSync(dst).size);
+      if (sha !== expected) throw new AppError('CONFLICT', `${name} changed while it was being restored; nothing was restored.`);
+    };
+    await copyChecked(join(before.path, DB_NAME), join(tmp, DB_NAME), manifest.database.sha256, DB_NAME);
+    for (const f of manifest.files) await copyChecked(join(before.path, 'files', ...f.path.split('/')), join(tmp, ...f.path.split('/')), f.sha256, f.path);
+    const db = new Database(join(tmp, DB_NAME));
+    try {
+      db.transaction(() => {
+        if (manifest.workspace !== target) {
+          for (const [table, column] of PATH_COLUMNS) {
+            db.prepare(`UPDATE ${table} SET ${column} = ? || substr(${column}, ?) WHERE substr(${column}, 1, ?) = ?`)
+              .run(target, manifest.workspace.length + 1, manifest.workspace.length + 1, manifest.workspace + sep);
+          }
+        }
+        new AuditLog(db).append({ actor, action: 'workspace.restored', subject: target, details: { from: before.path, backupCreatedAt: manifest.createdAt, previousWorkspace: manifest.workspace } });
+      })();
+    } finally {
+      db.close();
+    }
+    if (existsSync(target)) rmSync(target, { recursive: true });
+    renameSync(tmp, target);
+    fsyncDir(dirname(target));
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw e;
+  }
+  const restored = new Database(join(target, DB_NAME), { readonly: true });
+  try {
+    const problems: string[] = [];
+    const integrity = (restored.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join();
+    if (integrity !== 'ok') problems.push(`integrity_check: ${integrity}`);
+    const chain = new AuditLog(restored).verify();
+    if (!chain.ok) problems.push(`audit chain breaks at ${chain.firstBad?.seq}`);
+    const c = counts(restored);
+    for (const k of Object.keys(c) as (keyof typeof c)[]) if (c[k] !== manifest.counts[k]) problems.push(`${c[k]} ${k} restored, the backup holds ${manifest.counts[k]}`);
+    return { ...before, path: target, ok: problems.length === 0, problems };
+  } finally {
+    restored.close();
+  }
+}

@@ -1,0 +1,30 @@
+import type { Services } from '../core';
+import { createBackup, verifyBackup } from '../backup/backup';
+import type { Handlers } from './router';
+
+type BackupHandlers = Pick<Handlers, Extract<keyof Handlers, `backup.${string}`>>;
+
+export function backupHandlers(s: Services): BackupHandlers {
+  return {
+    'backup.create': (i) => ({
+      jobId: s.jobs.start({
+        kind: 'backup.create',
+        title: `Back up the workspace to ${i.destination}`,
+        unit: 'bytes',
+        run: async (ctx) => {
+          const report = await createBackup({ db: s.db, root: s.paths.root, destination: i.destination, progress: ctx.progress, signal: ctx.signal });
+          s.audit.append({ actor: s.actor, action: 'workspace.backedUp', subject: report.path, details: { bytes: report.bytes, files: report.manifest!.files.length, auditHead: report.manifest!.audit.headHash } });
+          return report;
+        },
+      }).id,
+    }),
+    'backup.verify': (i) => ({
+      jobId: s.jobs.start({
+        kind: 'backup.verify',
+        title: `Verify the backup at ${i.path}`,
+        unit: 'bytes',
+        run: (ctx) => verifyBackup({ path: i.path, progress: ctx.progress, signal: ctx.signal }),
+      }).id,
+    }),
+  };
+}

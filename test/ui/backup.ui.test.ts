@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { launchBrowser, newPage, screenshot, startServe } from '../helpers/browser';
+import { tempDir } from '../helpers/workspace';
+
+test('back up the workspace from Settings while it is open, then verify the backup there', async (t) => {
+  const browser = await launchBrowser(t);
+  const serve = await startServe(tempDir(t), t);
+  const page = await newPage(browser, t);
+  await page.goto(serve.openUrl);
+  await page.getByRole('button', { name: 'New datanet' }).click();
+  const create = page.getByRole('dialog', { name: 'New datanet' });
+  await create.getByLabel('Name').fill('Intake notes');
+  await create.getByRole('button', { name: 'Create datanet' }).click();
+  await page.getByRole('heading', { name: 'Intake notes' }).waitFor();
+
+  await page.getByRole('link', { name: /Settings/ }).click();
+  const destination = join(tempDir(t), 'backup-1');
+  await page.getByLabel('Backup folder').fill(destination);
+  await page.getByRole('button', { name: 'Back up now' }).click();
+  const result = page.getByTestId('backup-result');
+  await result.waitFor({ timeout: 60_000 });
+  assert.match(await result.innerText(), /^Verified: 0 records, 0 snapshots, 0 adapters/);
+  const manifest = JSON.parse(readFileSync(join(destination, 'manifest.json'), 'utf8')) as { counts: { datanets: number } };
+  assert.equal(manifest.counts.datanets, 1);
+  await screenshot(page, '50-backup');
+
+  // Verifying a folder that is no backup names what is missing.
+  await page.getByLabel('Backup folder').fill(join(destination, 'files'));
+  await page.getByRole('button', { name: 'Verify a backup' }).click();
+  await page.getByText(/Not verified: .*manifest\.json is missing/).waitFor();
+  assert.equal(existsSync(join(destination, 'files', 'manifest.json')), false);
+});
