@@ -181,21 +181,7 @@ export async function verifyBackup({ path, progress, signal }: { path: string; p
   };
   const dbFile = join(dir, DB_NAME);
   await check(dbFile, manifest.database, DB_NAME, problems);
-  if (problems.length === 0) {
-    const db = new Database(dbFile, { readonly: true, fileMustExist: true });
-    try {
-      const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
-      if (integrity.join() !== 'ok') problems.push(`${DB_NAME}: integrity_check says ${integrity.slice(0, 3).join('; ')}`);
-      const chain = new AuditLog(db).verify();
-      if (!chain.ok) problems.push(`${DB_NAME}: the audit chain breaks at entry ${chain.firstBad?.seq} (${chain.firstBad?.reason})`);
-      const head = auditHead(db);
-      if (head.entries !== manifest.audit.entries || head.headHash !== manifest.audit.headHash) problems.push(`${DB_NAME}: the audit log's head is not the manifest's`);
-      const c = counts(db);
-      for (const k of Object.keys(c) as (keyof typeof c)[]) if (c[k] !== manifest.counts[k]) problems.push(`${DB_NAME}: ${c[k]} ${k}, the manifest says ${manifest.counts[k]}`);
-    } finally {
-      db.close();
-    }
-  }
+  if (problems.length === 0) problems.push(...checkDatabase(dbFile, manifest, { sameAuditHead: true }));
   for (const f of manifest.files) {
     if (f.path.split('/').includes('..') || isAbsolute(f.path)) {
       problems.push(`${f.path}: a path outside the backup`);
@@ -259,17 +245,26 @@ export async function restoreBackup({ from, workspaceDir, actor, progress, signa
     rmSync(tmp, { recursive: true, force: true });
     throw e;
   }
-  const restored = new Database(join(target, DB_NAME), { readonly: true });
+  // The restore appended its own audit entry, so the head has moved on from the manifest's.
+  const problems = checkDatabase(join(target, DB_NAME), manifest, { sameAuditHead: false });
+  return { ...before, path: target, ok: problems.length === 0, problems };
+}
+
+/** integrity_check, the audit chain, and the counts the manifest promises. */
+function checkDatabase(file: string, manifest: BackupManifest, { sameAuditHead }: { sameAuditHead: boolean }): string[] {
+  const problems: string[] = [];
+  const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    const problems: string[] = [];
-    const integrity = (restored.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check).join();
-    if (integrity !== 'ok') problems.push(`integrity_check: ${integrity}`);
-    const chain = new AuditLog(restored).verify();
-    if (!chain.ok) problems.push(`audit chain breaks at ${chain.firstBad?.seq}`);
-    const c = counts(restored);
-    for (const k of Object.keys(c) as (keyof typeof c)[]) if (c[k] !== manifest.counts[k]) problems.push(`${c[k]} ${k} restored, the backup holds ${manifest.counts[k]}`);
-    return { ...before, path: target, ok: problems.length === 0, problems };
+    const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
+    if (integrity.join() !== 'ok') problems.push(`${DB_NAME}: integrity_check says ${integrity.slice(0, 3).join('; ')}`);
+    const chain = new AuditLog(db).verify();
+    if (!chain.ok) problems.push(`${DB_NAME}: the audit chain breaks at entry ${chain.firstBad?.seq} (${chain.firstBad?.reason})`);
+    const head = auditHead(db);
+    if (sameAuditHead && (head.entries !== manifest.audit.entries || head.headHash !== manifest.audit.headHash)) problems.push(`${DB_NAME}: the audit log's head is not the manifest's`);
+    const c = counts(db);
+    for (const k of Object.keys(c) as (keyof typeof c)[]) if (c[k] !== manifest.counts[k]) problems.push(`${DB_NAME}: ${c[k]} ${k}, the manifest says ${manifest.counts[k]}`);
   } finally {
-    restored.close();
+    db.close();
   }
+  return problems;
 }
