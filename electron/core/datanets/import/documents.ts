@@ -32,8 +32,13 @@ export async function* pdfRows(path: string, chunkChars: number): RowSource {
   }
   try {
     for (let page = 1; page <= doc.numPages; page++) {
-      const p = await doc.getPage(page);
-      const content = await p.getTextContent();
+      let content;
+      try {
+        content = await (await doc.getPage(page)).getTextContent();
+      } catch (e) {
+        // A damaged page (found by fuzzing: pdf.js throws its own exception types here).
+        throw new AppError('BAD_INPUT', `${name}, page ${page}: cannot be read as PDF text: ${(e as Error).message}`);
+      }
       const text = content.items
         .map((it) => ('str' in it ? it.str + (it.hasEOL ? '\n' : '') : ''))
         .join('')
