@@ -28,6 +28,8 @@ test('windows are sandboxed and isolated, with no Node and no webview', () => {
   assert.equal(prefs.webviewTag, false);
   assert.equal(prefs.webSecurity, true);
   assert.equal(prefs.allowRunningInsecureContent, false);
+  assert.equal(prefs.experimentalFeatures, false);
+  assert.equal(prefs.enableBlinkFeatures, undefined);
   assert.equal(prefs.preload, '/app/preload.cjs');
 });
 
