@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import { launchBrowser, newPage, screenshot, startServe } from '../helpers/browser';
 import { tempDir } from '../helpers/workspace';
 
-test('back up the workspace from Settings while it is open, then verify the backup there', async (t) => {
+test('back up the workspace from Settings while it is open, verify the backup there, and export the audit log', async (t) => {
   const browser = await launchBrowser(t);
   const serve = await startServe(tempDir(t), t);
   const page = await newPage(browser, t);
@@ -32,4 +32,13 @@ test('back up the workspace from Settings while it is open, then verify the back
   await page.getByRole('button', { name: 'Verify a backup' }).click();
   await page.getByText(/Not verified: .*manifest\.json is missing/).waitFor();
   assert.equal(existsSync(join(destination, 'files', 'manifest.json')), false);
+
+  // The audit log, for a compliance officer.
+  const exportFile = join(tempDir(t), 'audit.json');
+  await page.getByLabel('Export file').fill(exportFile);
+  await page.getByRole('button', { name: 'Export audit log' }).click();
+  const exported = page.getByTestId('audit-export-result');
+  await exported.waitFor();
+  assert.match(await exported.innerText(), /^Exported \d+ entries to .*audit\.json; chain intact$/);
+  assert.equal((JSON.parse(readFileSync(exportFile, 'utf8')) as { format: string }).format, 'datanet-audit-export/1');
 });

@@ -38,6 +38,14 @@ export function entryHash(e: Omit<AuditEntry, 'hash'>): string {
   return `0x${createHash('sha256').update(body).digest('hex')}`;
 }
 
+/** Why `entry` does not follow `prev` in the chain (null when it does): the rule a verifier of an export applies too. */
+export function checkLink(prev: { seq: number; hash: string }, entry: AuditEntry): string | null {
+  if (entry.seq !== prev.seq + 1) return `entry ${prev.seq + 1} is missing (next entry is ${entry.seq})`;
+  if (entry.prevHash !== prev.hash) return `entry ${entry.seq} does not link to the entry before it`;
+  if (entryHash(entry) !== entry.hash) return `entry ${entry.seq} was altered after it was written (its hash does not match its content)`;
+  return null;
+}
+
 const toEntry = (r: Row): AuditEntry => ({
   seq: r.seq,
   at: r.at,
@@ -83,6 +91,11 @@ export class AuditLog {
 
   count(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM audit_log').get() as { n: number }).n;
+  }
+
+  /** Entries after `seq`, oldest first (for exporting the whole log in batches). */
+  entriesAfter(seq: number, limit: number): AuditEntry[] {
+    return (this.db.prepare('SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT ?').all(seq, limit) as Row[]).map(toEntry);
   }
 
   list(offset: number, limit: number): AuditEntry[] {
@@ -141,16 +154,13 @@ export class ChainVerifier {
   }
 
   private check(row: Row): string | null {
-    if (row.seq !== this.lastSeq + 1) return `entry ${this.lastSeq + 1} is missing (next entry is ${row.seq})`;
-    if (row.prev_hash !== this.lastHash) return `entry ${row.seq} does not link to the entry before it`;
     let entry: AuditEntry;
     try {
       entry = toEntry(row);
     } catch {
       return `entry ${row.seq} has unreadable details`;
     }
-    if (entryHash(entry) !== row.hash) return `entry ${row.seq} was altered after it was written (its hash does not match its content)`;
-    return null;
+    return checkLink({ seq: this.lastSeq, hash: this.lastHash }, entry);
   }
 
   result(): AuditVerification {

@@ -17,6 +17,11 @@ import { UsageError, int, num, positional, required, str, type Command, type Val
 
 export { UsageError, type Command } from './args';
 
+const auditVerdict = (what: string, r: AuditVerification) =>
+  r.ok
+    ? `${what} intact: ${r.checked} entries, head ${r.headHash}`
+    : `${what} BROKEN at entry ${r.firstBad?.seq}: ${r.firstBad?.reason} (${r.checked} entries before it verify)`;
+
 const datanetRow = (d: Datanet) => [d.id, d.name, String(d.recordCount), shortTime(d.createdAt)];
 const datanetTable = (items: Datanet[]) =>
   items.length ? table(['ID', 'NAME', 'RECORDS', 'CREATED'], items.map(datanetRow)) : 'No datanets yet. Create one: datanet create --name <name>';
@@ -175,14 +180,33 @@ export const COMMANDS: Command[] = [
     request: () => ({ method: 'audit.verifyChain', input: {} }),
     human: () => '',
     job: {
-      human: (job) => {
-        const r = job.result as AuditVerification;
-        return r.ok
-          ? `Audit log intact: ${r.checked} entries, head ${r.headHash}`
-          : `Audit log BROKEN at entry ${r.firstBad?.seq}: ${r.firstBad?.reason} (${r.checked} entries before it verify)`;
-      },
+      human: (job) => auditVerdict('Audit log', job.result as AuditVerification),
       failed: (job) => !(job.result as AuditVerification | null)?.ok,
     },
+  },
+  {
+    name: 'audit export',
+    usage: 'audit export --to <file.json>',
+    summary: 'Write the whole audit log, its hash rule and its verification to a JSON file (for a compliance officer)',
+    options: { to: { type: 'string' } },
+    request: ({ values }) => ({ method: 'audit.export', input: { path: required(values, 'to') } }),
+    human: () => '',
+    job: {
+      human: (job) => {
+        const r = job.result as { path: string; entries: number; verification: AuditVerification };
+        return `Exported ${r.entries} entries to ${r.path}\n${auditVerdict('Audit log', r.verification)}`;
+      },
+      failed: (job) => !(job.result as { verification: AuditVerification } | null)?.verification.ok,
+    },
+  },
+  {
+    name: 'audit verify-export',
+    usage: 'audit verify-export <file.json>',
+    summary: 'Check an exported audit log from the file alone: every link and hash (exit code 1 if broken)',
+    positionals: ['file'],
+    request: ({ positionals }) => ({ method: 'audit.verifyExport', input: { path: positional(positionals, 0, 'file') } }),
+    human: (v) => auditVerdict('Exported audit log', v as AuditVerification),
+    failed: (v) => !(v as AuditVerification).ok,
   },
   {
     name: 'jobs list',

@@ -17,6 +17,7 @@ import { demoHandlers } from './demo-handlers';
 import { lineageHandlers } from './lineage-handlers';
 import { proposalHandlers } from './proposal-handlers';
 import { backupHandlers } from './backup-handlers';
+import { exportAuditLog, verifyAuditExport } from '../audit/export';
 
 /** Contract method → implementation. Inputs arrive parsed; outputs are checked by the router. */
 export function createHandlers(s: Services): Handlers {
@@ -168,6 +169,19 @@ export function createHandlers(s: Services): Handlers {
       });
       return { jobId: job.id };
     },
+    'audit.export': (i) => ({
+      jobId: s.jobs.start({
+        kind: 'audit.export',
+        title: `Export the audit log to ${i.path}`,
+        unit: 'entries',
+        run: async (ctx) => {
+          const exported = await exportAuditLog({ audit: s.audit, workspace: s.paths.root, path: i.path, progress: ctx.progress, signal: ctx.signal });
+          s.audit.append({ actor: s.actor, action: 'audit.exported', subject: exported.path, details: { entries: exported.entries.length, headHash: exported.verification.headHash } });
+          return { path: exported.path, entries: exported.entries.length, verification: exported.verification };
+        },
+      }).id,
+    }),
+    'audit.verifyExport': (i) => verifyAuditExport(i.path),
   };
 }
 

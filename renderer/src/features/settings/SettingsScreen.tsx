@@ -8,6 +8,7 @@ import { JobProgress } from '../../components/JobProgress';
 import { Button, PageHeader, errorMessage, formatTime, shortHash } from '../../components/ui';
 import { useApp } from '../../store/app';
 import { BackupCard } from './BackupCard';
+import { AuditExportForm } from './AuditExport';
 
 export function SettingsScreen() {
   const { info, theme, setTheme, jobs } = useApp();
@@ -84,6 +85,7 @@ export function SettingsScreen() {
           Every change to your data is written here, and each entry commits to the one before it by hash, so an edit or deletion
           anywhere in the history is detected.
         </p>
+        <AuditExportForm />
         {verifyJob ? <JobProgress job={verifyJob} /> : null}
         {result ? (
           <div className={result.ok ? 'notice notice-ok' : 'notice notice-bad'} data-testid="audit-result">
