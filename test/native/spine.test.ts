@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { test } from 'node:test';
+import { createRequire } from 'node:module';
+import { test, type TestContext } from 'node:test';
 import { openCore } from '../../electron/core/core';
 import { DEMO_CONTRIBUTORS, PLANTED_FACTS, demoDataDir } from '../../electron/core/demo/dataset';
 import { DEMO_MARKER, prepareDemoWorkspace } from '../../electron/core/demo/run';
@@ -42,8 +43,32 @@ test('a demo workspace is recreated on the next run; a folder the demo did not m
   assert.equal(readFileSync(join(mine, 'thesis.txt'), 'utf8'), 'keep me');
 });
 
-test('demo.run: from signed files to a claimed reward, every step real and checked', async (t) => {
+/**
+ * Offline by proof: every connection beyond loopback, from this process or its Node children, is
+ * blocked and logged while the demo runs (import, train, chat, attribute, devnet, claim).
+ */
+function guardOffline(t: TestContext): string {
+  const log = join(tempDir(t), 'outbound.jsonl');
+  const guard = join(REPO_ROOT, 'test', 'helpers', 'offline-guard.cjs');
+  const before = process.env.NODE_OPTIONS;
+  process.env.DATANET_OFFLINE_GUARD_LOG = log;
+  process.env.NODE_OPTIONS = `${before ?? ''} --require ${guard}`.trim();
+  t.after(() => {
+    if (before === undefined) delete process.env.NODE_OPTIONS;
+    else process.env.NODE_OPTIONS = before;
+  });
+  createRequire(import.meta.url)(guard);
+  // The guard bites here and in a child, or the test below could not fail.
+  const child = spawnSync(process.execPath, ['-e', "require('node:net').connect({ host: '192.0.2.1', port: 9 }).on('error', (e) => console.log(e.message))"], { encoding: 'utf8' });
+  assert.match(child.stdout, /offline guard: blocked a connection to 192\.0\.2\.1:9/);
+  assert.equal(readFileSync(log, 'utf8').trim().split('\n').length, 1);
+  writeFileSync(log, '');
+  return log;
+}
+
+test('demo.run: from signed files to a claimed reward, every step real and checked, and nothing but loopback connected', async (t) => {
   nativeTrainer();
+  const outbound = guardOffline(t);
   const contracts = spawnSync(process.execPath, ['scripts/build-contracts.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
   assert.equal(contracts.status, 0, 'npm run build:contracts failed');
   const core = testCore(t);
@@ -106,4 +131,5 @@ test('demo.run: from signed files to a claimed reward, every step real and check
   assert.equal(Number(report.claim.balanceAfter) - Number(report.claim.balanceBefore), Number(report.claim.amount));
   assert.equal(report.audit.intact, true);
   assert.equal(report.outboundRequests, 0, 'the demo ran offline');
+  assert.equal(readFileSync(outbound, 'utf8'), '', 'connections beyond 127.0.0.1 were attempted');
 });
