@@ -26,6 +26,23 @@ net.Socket.prototype.connect = function guardedConnect(...args) {
   return connect.apply(this, args);
 };
 
+// dns.promises.lookup and the resolvers (which query DNS servers themselves) are blocked outright.
+for (const name of ['resolve', 'resolve4', 'resolve6', 'resolveAny', 'resolveTxt', 'resolveSrv', 'resolveMx', 'resolveCname', 'reverse']) {
+  dns[name] = (host, ...rest) => {
+    record('dns', String(host));
+    const cb = rest.at(-1);
+    process.nextTick(() => cb(Object.assign(new Error(`offline guard: blocked a DNS query for ${host}`), { code: 'ECONNREFUSED' })));
+  };
+}
+const promisedLookup = dns.promises.lookup;
+dns.promises.lookup = async (host, ...rest) => {
+  if (!loopback(host)) {
+    record('dns', host);
+    throw Object.assign(new Error(`offline guard: blocked a DNS lookup of ${host}`), { code: 'ENOTFOUND' });
+  }
+  return promisedLookup.call(dns.promises, host, ...rest);
+};
+
 const lookup = dns.lookup;
 dns.lookup = function guardedLookup(host, ...rest) {
   if (!loopback(host)) {

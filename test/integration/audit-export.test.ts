@@ -46,5 +46,12 @@ test('the audit log exports to a file a compliance officer can check alone; an e
   gap.entries.splice(1, 1);
   writeFileSync(join(dir, 'gap.json'), JSON.stringify(gap));
   assert.deepEqual((await cli(['audit', 'verify-export', join(dir, 'gap.json'), '--workspace', join(dir, 'cli')])).value.firstBad, { seq: 3, reason: 'entry 2 is missing (next entry is 3)' });
+  // Entries cut from the end leave a valid chain; the file's own verification gives it away.
+  const cut = structuredClone(data);
+  cut.entries.pop();
+  writeFileSync(join(dir, 'cut.json'), JSON.stringify(cut));
+  const short = await cli(['audit', 'verify-export', join(dir, 'cut.json'), '--workspace', join(dir, 'cli')]);
+  assert.equal(short.code, 1);
+  assert.match(short.value.firstBad!.reason, new RegExp(`holds ${total - 1} entries, but its own verification names ${total}`));
   assert.equal(existsSync(join(dir, 'cli', 'studio.db')), true, 'the CLI ran on its own workspace, not the exported one');
 });

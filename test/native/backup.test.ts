@@ -45,7 +45,8 @@ const cli = async (args: string[]) => {
 test('backup while the workspace is open, wipe it, restore: every record, snapshot root and adapter hash is identical, and the audit chain holds', async (t) => {
   nativeTrainer();
   const home = tempDir(t);
-  const workspace = join(home, 'workspace');
+  // A space and a character outside the BMP: stored paths under it must still be rewritten on restore.
+  const workspace = join(home, 'work space 📁');
   const core = open(t, workspace);
   const { snapshot } = await factsSnapshot(core);
   const model = await jobResult<ModelInfo>(core, call(core, 'models.import', { path: ensureModel({ ...TINY, arch: 'llama', baseType: 'F32' }), storage: 'copy' }));

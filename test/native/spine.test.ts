@@ -10,6 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
+import { connect } from 'node:net';
 import { test, type TestContext } from 'node:test';
 import { openCore } from '../../electron/core/core';
 import { DEMO_CONTRIBUTORS, PLANTED_FACTS, demoDataDir } from '../../electron/core/demo/dataset';
@@ -47,28 +48,32 @@ test('a demo workspace is recreated on the next run; a folder the demo did not m
  * Offline by proof: every connection beyond loopback, from this process or its Node children, is
  * blocked and logged while the demo runs (import, train, chat, attribute, devnet, claim).
  */
-function guardOffline(t: TestContext): string {
+async function guardOffline(t: TestContext): Promise<string> {
   const log = join(tempDir(t), 'outbound.jsonl');
   const guard = join(REPO_ROOT, 'test', 'helpers', 'offline-guard.cjs');
-  const before = process.env.NODE_OPTIONS;
+  const before = { options: process.env.NODE_OPTIONS, log: process.env.DATANET_OFFLINE_GUARD_LOG };
   process.env.DATANET_OFFLINE_GUARD_LOG = log;
-  process.env.NODE_OPTIONS = `${before ?? ''} --require ${guard}`.trim();
+  process.env.NODE_OPTIONS = `${before.options ?? ''} --require ${JSON.stringify(guard)}`.trim();
   t.after(() => {
-    if (before === undefined) delete process.env.NODE_OPTIONS;
-    else process.env.NODE_OPTIONS = before;
+    for (const [key, value] of [['NODE_OPTIONS', before.options], ['DATANET_OFFLINE_GUARD_LOG', before.log]] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
   });
   createRequire(import.meta.url)(guard);
   // The guard bites here and in a child, or the test below could not fail.
-  const child = spawnSync(process.execPath, ['-e', "require('node:net').connect({ host: '192.0.2.1', port: 9 }).on('error', (e) => console.log(e.message))"], { encoding: 'utf8' });
-  assert.match(child.stdout, /offline guard: blocked a connection to 192\.0\.2\.1:9/);
-  assert.equal(readFileSync(log, 'utf8').trim().split('\n').length, 1);
+  const blocked = await new Promise<string>((resolve) => connect({ host: '192.0.2.1', port: 9 }).on('error', (e) => resolve(e.message)));
+  assert.match(blocked, /offline guard: blocked a connection to 192\.0\.2\.1:9/);
+  const child = spawnSync(process.execPath, ['-e', "require('node:dns').lookup('example.org', (e) => console.log(e.message))"], { encoding: 'utf8' });
+  assert.match(child.stdout, /offline guard: blocked a DNS lookup of example\.org/);
+  assert.equal(readFileSync(log, 'utf8').trim().split('\n').length, 2);
   writeFileSync(log, '');
   return log;
 }
 
 test('demo.run: from signed files to a claimed reward, every step real and checked, and nothing but loopback connected', async (t) => {
   nativeTrainer();
-  const outbound = guardOffline(t);
+  const outbound = await guardOffline(t);
   const contracts = spawnSync(process.execPath, ['scripts/build-contracts.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' });
   assert.equal(contracts.status, 0, 'npm run build:contracts failed');
   const core = testCore(t);

@@ -32,7 +32,14 @@ export async function exportAuditLog({ audit, workspace, path, progress, signal 
   if (existsSync(target)) throw new AppError('CONFLICT', `${target} already exists: choose a new file name for the export.`);
   const total = audit.count();
   const entries: AuditEntry[] = [];
-  for (let batch = audit.entriesAfter(0, 1000); batch.length; batch = audit.entriesAfter(entries.at(-1)!.seq, 1000)) {
+  const after = (seq: number) => {
+    try {
+      return audit.entriesAfter(seq, 1000);
+    } catch (e) {
+      throw new AppError('CONFLICT', `An audit entry after entry ${seq} cannot be read (${(e as Error).message}); \`audit verify\` names it. Nothing was exported.`);
+    }
+  };
+  for (let batch = after(0); batch.length; batch = after(entries.at(-1)!.seq)) {
     entries.push(...batch);
     progress(entries.length, total, 'Reading and checking entries');
     await new Promise((r) => setImmediate(r));
@@ -53,5 +60,15 @@ export function verifyAuditExport(path: string): AuditVerification {
   }
   const parsed = AuditExport.safeParse(raw);
   if (!parsed.success) throw new AppError('BAD_INPUT', `${path}: not an audit export: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'root'}: ${i.message}`).join('; ')}`);
-  return verifyEntries(parsed.data.entries);
+  const found = verifyEntries(parsed.data.entries);
+  const recorded = parsed.data.verification;
+  // The chain alone cannot show entries cut from its end; the file's own verification can.
+  if (found.ok && recorded.ok && (found.checked !== recorded.checked || found.headHash !== recorded.headHash)) {
+    return {
+      ...found,
+      ok: false,
+      firstBad: { seq: found.checked + 1, reason: `the file holds ${found.checked} entries, but its own verification names ${recorded.checked} ending at ${recorded.headHash}: entries were cut from the end, or the verification was edited` },
+    };
+  }
+  return found;
 }

@@ -5,7 +5,7 @@
  * hash, `integrity_check`, and the audit chain.
  */
 import Database from 'better-sqlite3';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { AppError } from '../../shared/errors';
 import { BackupManifest, type BackupReport } from '../../shared/backup';
@@ -21,8 +21,9 @@ const DB_NAME = 'studio.db';
 const MANIFEST = 'manifest.json';
 /** The live database and its WAL files travel through the SQLite backup, never as plain files. */
 const LIVE_DB_FILES = new Set([DB_NAME, `${DB_NAME}-wal`, `${DB_NAME}-shm`, `${DB_NAME}-journal`]);
-/** Temp files of atomic writes in progress. */
+/** Temp files of atomic writes in progress, and downloads not yet finished (models/.partial). */
 const isTemp = (name: string) => name.endsWith('.tmp');
+const TRANSIENT_DIRS = new Set(['.partial']);
 
 /** Stored absolute paths under the workspace: rewritten when a backup is restored somewhere else. */
 const PATH_COLUMNS: readonly [table: string, column: string][] = [
@@ -34,12 +35,24 @@ interface FileEntry { path: string; abs: string; bytes: number }
 
 function workspaceFiles(root: string): FileEntry[] {
   const out: FileEntry[] = [];
+  const seen = new Set<string>();
   const walk = (dir: string) => {
-    for (const d of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-      const abs = join(dir, d.name);
-      if (d.isDirectory()) walk(abs);
-      else if (d.isFile() && !isTemp(d.name) && !(dir === root && LIVE_DB_FILES.has(d.name))) {
-        out.push({ path: relative(root, abs).split(sep).join('/'), abs, bytes: statSync(abs).size });
+    // Symbolic links are followed (a models folder on another disk is still backed up), once each.
+    const real = realpathSync(dir);
+    if (seen.has(real)) return;
+    seen.add(real);
+    for (const name of readdirSync(dir).sort((a, b) => a.localeCompare(b))) {
+      const abs = join(dir, name);
+      let st;
+      try {
+        st = statSync(abs);
+      } catch {
+        continue; // a dangling link, or a file removed while listing
+      }
+      if (st.isDirectory()) {
+        if (!TRANSIENT_DIRS.has(name)) walk(abs);
+      } else if (st.isFile() && !isTemp(name) && !(dir === root && LIVE_DB_FILES.has(name))) {
+        out.push({ path: relative(root, abs).split(sep).join('/'), abs, bytes: st.size });
       }
     }
   };
@@ -90,9 +103,10 @@ export async function createBackup({ db, root, destination, progress, signal }: 
   const dest = resolve(destination);
   if (inside(root, dest)) throw new AppError('BAD_INPUT', `The backup folder ${dest} is inside the workspace ${root}: choose a folder elsewhere (another disk, ideally).`);
   refuseUnusable(dest, 'backup');
-  const tmp = `${dest}.partial-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(join(tmp, 'files'), { recursive: true });
+  mkdirSync(dirname(dest), { recursive: true });
+  // One temp folder per backup, so two backups to the same place cannot share one.
+  const tmp = mkdtempSync(`${dest}.partial-`);
+  mkdirSync(join(tmp, 'files'));
   try {
     const files = workspaceFiles(root);
     const external = externalModels(db, root);
@@ -124,8 +138,17 @@ export async function createBackup({ db, root, destination, progress, signal }: 
       const target = join(tmp, 'files', ...f.path.split('/'));
       mkdirSync(dirname(target), { recursive: true });
       const step = bytes.file(`Copying ${f.path}`);
-      copied.push({ path: f.path, bytes: f.bytes, sha256: await copyAndHash(f.abs, target, step.onBytes, signal) });
-      step.done(f.bytes);
+      let sha256: string;
+      try {
+        sha256 = await copyAndHash(f.abs, target, step.onBytes, signal);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue; // removed since listing (a replaced checkpoint, say)
+        throw e;
+      }
+      // The size of what was copied: the file may have changed since it was listed.
+      const size = statSync(target).size;
+      copied.push({ path: f.path, bytes: size, sha256 });
+      step.done(size);
     }
     const hashedExternal: BackupManifest['external'] = [];
     for (const f of external) {
@@ -137,7 +160,8 @@ export async function createBackup({ db, root, destination, progress, signal }: 
     writeFileAtomic(join(tmp, MANIFEST), [Buffer.from(JSON.stringify(BackupManifest.parse(manifest), null, 2))]);
     const report = await verifyBackup({ path: tmp, progress, signal });
     if (!report.ok) throw new AppError('INTERNAL', `The backup did not verify after writing: ${report.problems.join('; ')}`);
-    if (existsSync(dest)) rmSync(dest, { recursive: true });
+    // Only an empty folder is replaced: anything written there meanwhile makes this fail, not vanish.
+    if (existsSync(dest)) rmdirSync(dest);
     renameSync(tmp, dest);
     fsyncDir(dirname(dest));
     return { ...report, path: dest };
@@ -146,6 +170,9 @@ export async function createBackup({ db, root, destination, progress, signal }: 
     throw e;
   }
 }
+
+/** Forward slashes only, no empty, "." or ".." segments, nothing a platform reads as a root or drive. */
+const safeRelativePath = (p: string) => p.split('/').every((seg) => seg !== '' && seg !== '.' && seg !== '..' && !/[\\:\0]/.test(seg));
 
 function readManifest(dir: string): { manifest: BackupManifest | null; problem: string | null } {
   const file = join(dir, MANIFEST);
@@ -183,13 +210,17 @@ export async function verifyBackup({ path, progress, signal }: { path: string; p
   await check(dbFile, manifest.database, DB_NAME, problems);
   if (problems.length === 0) problems.push(...checkDatabase(dbFile, manifest, { sameAuditHead: true }));
   for (const f of manifest.files) {
-    if (f.path.split('/').includes('..') || isAbsolute(f.path)) {
-      problems.push(`${f.path}: a path outside the backup`);
+    if (!safeRelativePath(f.path)) {
+      problems.push(`${f.path}: not a plain path inside the backup`);
       continue;
     }
     await check(join(dir, 'files', ...f.path.split('/')), f, f.path, problems);
   }
-  for (const f of manifest.external) await check(f.path, f, `referenced model ${f.path}`, externalProblems);
+  for (const f of manifest.external) {
+    // Only a regular file is read: a crafted manifest naming /dev/zero must not hang the check.
+    if (!isAbsolute(f.path) || !existsSync(f.path) || !statSync(f.path).isFile()) externalProblems.push(`referenced model ${f.path}: missing or not a file`);
+    else await check(f.path, f, `referenced model ${f.path}`, externalProblems);
+  }
   return { path: dir, ok: problems.length === 0, manifest, problems, externalProblems, bytes: total };
 }
 
@@ -210,9 +241,8 @@ export async function restoreBackup({ from, workspaceDir, actor, progress, signa
   if (existsSync(target) && workspaceFiles(target).length + (existsSync(join(target, DB_NAME)) ? 1 : 0) > 0) {
     throw new AppError('CONFLICT', `${target} already holds workspace files: restore into a new or empty folder (move the old one aside first).`);
   }
-  const tmp = `${target}.restoring-${process.pid}`;
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
+  mkdirSync(dirname(target), { recursive: true });
+  const tmp = mkdtempSync(`${target}.restoring-`);
   try {
     const bytes = byteCounter(progress, before.bytes);
     const copyChecked = async (src: string, dst: string, expected: string, name: string) => {
@@ -228,9 +258,11 @@ export async function restoreBackup({ from, workspaceDir, actor, progress, signa
     try {
       db.transaction(() => {
         if (manifest.workspace !== target) {
+          // SQLite's substr counts characters, not UTF-16 units: a path with an emoji must still match.
+          const chars = [...manifest.workspace].length;
           for (const [table, column] of PATH_COLUMNS) {
             db.prepare(`UPDATE ${table} SET ${column} = ? || substr(${column}, ?) WHERE substr(${column}, 1, ?) = ?`)
-              .run(target, manifest.workspace.length + 1, manifest.workspace.length + 1, manifest.workspace + sep);
+              .run(target, chars + 1, chars + 1, manifest.workspace + sep);
           }
         }
         new AuditLog(db).append({ actor, action: 'workspace.restored', subject: target, details: { from: before.path, backupCreatedAt: manifest.createdAt, previousWorkspace: manifest.workspace } });
@@ -238,7 +270,9 @@ export async function restoreBackup({ from, workspaceDir, actor, progress, signa
     } finally {
       db.close();
     }
-    if (existsSync(target)) rmSync(target, { recursive: true });
+    // Empty folders left by the check at the start are all that may be replaced; a workspace the
+    // app created there meanwhile makes this fail instead of vanishing.
+    if (existsSync(target)) removeEmptyTree(target);
     renameSync(tmp, target);
     fsyncDir(dirname(target));
   } catch (e) {
@@ -267,4 +301,13 @@ function checkDatabase(file: string, manifest: BackupManifest, { sameAuditHead }
     db.close();
   }
   return problems;
+}
+
+/** Removes a folder holding only empty folders; throws (ENOTEMPTY) if any file appeared in it. */
+function removeEmptyTree(dir: string) {
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) removeEmptyTree(p);
+  }
+  rmdirSync(dir);
 }

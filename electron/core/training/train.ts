@@ -335,7 +335,8 @@ export async function startTraining(
         finish(() => reject(new AppError(m.code ?? 'INTERNAL', `Training failed: ${m.message}`)));
       }
     });
-    child.on('exit', (code, sig) => {
+    // 'close', not 'exit': stderr may still hold ggml's last line when the process has exited.
+    child.on('close', (code, sig) => {
       finish(() => reject(new AppError(signal?.aborted ? 'CANCELLED' : 'INTERNAL',
         `The training process ended unexpectedly (${sig ? `signal ${sig}` : `exit code ${code}`})${stderr.reason()}; resume from the last checkpoint if one was written.`)));
     });
@@ -351,9 +352,10 @@ export async function startTraining(
  */
 function stderrTail(child: ChildProcess): { reason(): string } {
   let tail = '';
-  child.stderr?.on('data', (d: Buffer) => {
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (d: string) => {
     process.stderr.write(d);
-    tail = (tail + d.toString()).slice(-8000);
+    tail = (tail + d).slice(-8000);
   });
   return {
     reason() {
