@@ -17,20 +17,18 @@ static void fsync_and_rename(const std::string & tmp, const std::string & path) 
 
 // gguf_add_tensor keeps a tensor's data pointer, which must be host memory: tensors in a GPU buffer
 // are copied out first. The context owns the copies and must outlive the write.
-ggml_tensor * HostCopies::add(gguf_context * g, const ggml_tensor * x) {
-    ggml_tensor * h = ggml_dup_tensor(ctx.get(), x);
-    ggml_set_name(h, x->name);
-    ggml_backend_tensor_get(x, h->data, 0, ggml_nbytes(x));
-    gguf_add_tensor(g, h);
-    return h;
-}
-
-HostCopies::HostCopies(const std::vector<ggml_tensor *> & xs) : ctx(nullptr, ggml_free) {
+HostCopies::HostCopies(gguf_context * g, const std::vector<ggml_tensor *> & xs) : ctx(nullptr, ggml_free) {
     size_t bytes = 0;
     for (const ggml_tensor * x : xs) bytes += ggml_nbytes(x) + ggml_tensor_overhead();
     ggml_init_params ip = {bytes + 1024, nullptr, false};
     ctx.reset(ggml_init(ip));
     if (!ctx) throw Error("out of memory copying tensors for writing");
+    for (const ggml_tensor * x : xs) {
+        ggml_tensor * h = ggml_dup_tensor(ctx.get(), x);
+        ggml_set_name(h, x->name);
+        ggml_backend_tensor_get(x, h->data, 0, ggml_nbytes(x));
+        gguf_add_tensor(g, h);
+    }
 }
 
 void write_gguf_atomic(gguf_context * g, const std::string & path) {
@@ -59,8 +57,7 @@ int32_t dnt_save_checkpoint(dnt_trainer * t, const char * path, char * err, size
         gguf_set_val_u32(g, "checkpoint.targets", t->params.targets);
         std::vector<ggml_tensor *> xs;
         for (Lora & lo : t->loras) xs.insert(xs.end(), {lo.a, lo.b, lo.ma, lo.va, lo.mb, lo.vb});
-        HostCopies host(xs);
-        for (ggml_tensor * x : xs) host.add(g, x);
+        HostCopies host(g, xs);
         write_gguf_atomic(g, path);
         return 0;
     });
@@ -104,8 +101,7 @@ int32_t dnt_save_adapter(dnt_trainer * t, const char * path, const char * const 
         for (int32_t i = 0; i < n_kv; i++) gguf_set_val_str(g, keys[i], values[i]);
         std::vector<ggml_tensor *> xs;
         for (Lora & lo : t->loras) xs.insert(xs.end(), {lo.a, lo.b});
-        HostCopies host(xs);
-        for (ggml_tensor * x : xs) host.add(g, x);
+        HostCopies host(g, xs);
         write_gguf_atomic(g, path);
         return 0;
     });

@@ -30,13 +30,16 @@ static ggml_tensor * lora_mm(dnt_trainer * t, Graph & G, ggml_tensor * w, const 
     return y;
 }
 
+// Room for the graph, a second one rebuilt by dequantize_out_prods, and the tensors both add.
+size_t graph_context_bytes(bool grads) {
+    return GRAPH_SIZE * ggml_tensor_overhead() * 3 + ggml_graph_overhead_custom(GRAPH_SIZE, grads) + ggml_graph_overhead_custom(GRAPH_SIZE, false);
+}
+
 // Builds the forward graph of one row up to the loss over its labelled positions.
 void build_forward(dnt_trainer * t, Graph & G, int32_t n_tokens, int32_t n_sup, bool grads, bool dropout) {
     G.dropout = grads && dropout && t->params.lora_dropout > 0.0f;
     const Hparams & hp = t->hp;
-    // Room for a second, rebuilt graph (dequantize_out_prods) and the tensors it adds.
-    const size_t mem = GRAPH_SIZE * ggml_tensor_overhead() * 3 + ggml_graph_overhead_custom(GRAPH_SIZE, grads) + ggml_graph_overhead_custom(GRAPH_SIZE, false);
-    ggml_init_params ip = {mem, nullptr, true};
+    ggml_init_params ip = {graph_context_bytes(grads), nullptr, true};
     G.ctx = ggml_init(ip);
     ggml_context * ctx = G.ctx;
     G.gf = ggml_new_graph_custom(ctx, GRAPH_SIZE, grads);

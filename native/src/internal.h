@@ -120,6 +120,7 @@ void load_model(dnt_trainer * t);
 void create_lora(dnt_trainer * t);
 
 // graph.cpp
+size_t graph_context_bytes(bool grads);
 // dropout: apply LoRA dropout when the trainer has it and grads is set (off for influence gradients).
 void build_forward(dnt_trainer * t, Graph & G, int32_t n_tokens, int32_t n_sup, bool grads, bool dropout = true);
 void add_backward(dnt_trainer * t, Graph & G);
@@ -144,10 +145,9 @@ using GgmlPtr = std::unique_ptr<ggml_context, decltype(&ggml_free)>;
 
 // files.cpp
 void write_gguf_atomic(gguf_context * g, const std::string & path);
-// Host copies of backend tensors (which may sit in GPU memory) for gguf_add_tensor.
+// Adds host copies of backend tensors (which may sit in GPU memory) to g; it must outlive the write.
 struct HostCopies {
-    explicit HostCopies(const std::vector<ggml_tensor *> & tensors);
-    ggml_tensor * add(gguf_context * g, const ggml_tensor * x);
+    HostCopies(gguf_context * g, const std::vector<ggml_tensor *> & tensors);
     GgmlPtr ctx;
 };
 

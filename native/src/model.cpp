@@ -227,19 +227,23 @@ void create_lora(dnt_trainer * t) {
 
 }  // namespace dnt
 
+static int32_t gpu_devices(ggml_backend_reg_t reg) {
+    int32_t n = 0;
+    for (size_t i = 0; i < ggml_backend_reg_dev_count(reg); i++) {
+        if (ggml_backend_dev_type(ggml_backend_reg_dev_get(reg, i)) == GGML_BACKEND_DEVICE_TYPE_GPU) n++;
+    }
+    return n;
+}
+
 extern "C" int32_t dnt_load_gpu_backend(const char * library_path, char * err, size_t err_len) {
     return dnt::guarded(err, err_len, [&] {
-        if (ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_GPU)) return (int32_t) ggml_backend_reg_dev_count(ggml_backend_dev_backend_reg(ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_GPU)));
+        if (ggml_backend_dev_t loaded = ggml_backend_dev_by_type(GGML_BACKEND_DEVICE_TYPE_GPU)) return gpu_devices(ggml_backend_dev_backend_reg(loaded));
         // dlopen first only for its message: ggml_backend_load logs a failure but does not return why.
         void * h = dlopen(library_path, RTLD_NOW | RTLD_LOCAL);
         if (!h) throw dnt::Error(dnt::fmt("the GPU backend %s could not be loaded: %s", library_path, dlerror()));
         dlclose(h);
         ggml_backend_reg_t reg = ggml_backend_load(library_path);
         if (!reg) throw dnt::Error(dnt::fmt("the GPU backend %s loaded but did not register (no usable device or driver?)", library_path));
-        int32_t n = 0;
-        for (size_t i = 0; i < ggml_backend_reg_dev_count(reg); i++) {
-            if (ggml_backend_dev_type(ggml_backend_reg_dev_get(reg, i)) == GGML_BACKEND_DEVICE_TYPE_GPU) n++;
-        }
-        return n;
+        return gpu_devices(reg);
     });
 }

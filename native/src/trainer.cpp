@@ -197,7 +197,7 @@ dnt_memory dnt_memory_info(dnt_trainer * t) {
         t->compute_bytes_max = std::max<uint64_t>(t->compute_bytes_max, ggml_gallocr_get_buffer_size(t->galloc, 0));
     }
     m.compute_bytes = t->compute_bytes_max;
-    const uint64_t overhead = (uint64_t) GRAPH_SIZE * ggml_tensor_overhead() * 3 + ggml_graph_overhead_custom(GRAPH_SIZE, true) + ggml_graph_overhead_custom(GRAPH_SIZE, false);
+    const uint64_t overhead = graph_context_bytes(true);
     m.estimate_bytes = m.weights_bytes + m.lora_bytes + m.compute_bytes + overhead;
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);

@@ -8,6 +8,7 @@ import { AuditExport, type AuditEntry, type AuditVerification } from '../../shar
 import { AppError } from '../../shared/errors';
 import { writeFileAtomic } from '../common/atomic-file';
 import { nowIso } from '../common/ids';
+import { describeIssues } from '../rpc/router';
 import { GENESIS_HASH, checkLink, type AuditLog } from './log';
 
 export const HASH_RULE =
@@ -59,7 +60,7 @@ export function verifyAuditExport(path: string): AuditVerification {
     throw new AppError('BAD_INPUT', `${path}: not a readable JSON file (${(e as Error).message}).`);
   }
   const parsed = AuditExport.safeParse(raw);
-  if (!parsed.success) throw new AppError('BAD_INPUT', `${path}: not an audit export: ${parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.') || 'root'}: ${i.message}`).join('; ')}`);
+  if (!parsed.success) throw new AppError('BAD_INPUT', `${path}: not an audit export: ${describeIssues(parsed.error)}`);
   const found = verifyEntries(parsed.data.entries);
   const recorded = parsed.data.verification;
   // The chain alone cannot show entries cut from its end; the file's own verification can.

@@ -10,10 +10,11 @@ import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { AppError } from '../../shared/errors';
 import { BackupManifest, type BackupReport } from '../../shared/backup';
 import { nowIso } from '../common/ids';
-import { AuditLog } from '../audit/log';
+import { AuditLog, GENESIS_HASH } from '../audit/log';
 import { copyAndHash, fsyncDir, writeFileAtomic } from '../common/atomic-file';
 import type { Db } from '../db/open';
 import { schemaVersion } from '../db/migrate';
+import { describeIssues } from '../rpc/router';
 
 export type BackupProgress = (done: number, total: number | null, message?: string) => void;
 
@@ -79,7 +80,7 @@ function counts(db: Db): BackupManifest['counts'] {
 
 function auditHead(db: Db): BackupManifest['audit'] {
   const head = db.prepare('SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as { hash: string } | undefined;
-  return { entries: new AuditLog(db).count(), headHash: head?.hash ?? `0x${'0'.repeat(64)}` };
+  return { entries: new AuditLog(db).count(), headHash: head?.hash ?? GENESIS_HASH };
 }
 
 /** Bytes hashed so far across several files, for one progress bar. */
@@ -93,16 +94,12 @@ function byteCounter(progress: BackupProgress, total: number) {
   };
 }
 
-function refuseUnusable(dest: string, what: string) {
-  if (existsSync(dest) && readdirSync(dest).length > 0) throw new AppError('CONFLICT', `${dest} is not empty: choose a new or empty folder for the ${what}.`);
-}
-
 export async function createBackup({ db, root, destination, progress, signal }: {
   db: Db; root: string; destination: string; progress: BackupProgress; signal?: AbortSignal;
 }): Promise<BackupReport> {
   const dest = resolve(destination);
   if (inside(root, dest)) throw new AppError('BAD_INPUT', `The backup folder ${dest} is inside the workspace ${root}: choose a folder elsewhere (another disk, ideally).`);
-  refuseUnusable(dest, 'backup');
+  if (existsSync(dest) && readdirSync(dest).length > 0) throw new AppError('CONFLICT', `${dest} is not empty: choose a new or empty folder for the backup.`);
   mkdirSync(dirname(dest), { recursive: true });
   // One temp folder per backup, so two backups to the same place cannot share one.
   const tmp = mkdtempSync(`${dest}.partial-`);
@@ -184,7 +181,7 @@ function readManifest(dir: string): { manifest: BackupManifest | null; problem: 
     return { manifest: null, problem: `${file}: not JSON (${(e as Error).message})` };
   }
   const parsed = BackupManifest.safeParse(raw);
-  if (!parsed.success) return { manifest: null, problem: `${file}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'root'}: ${i.message}`).join('; ')}` };
+  if (!parsed.success) return { manifest: null, problem: `${file}: ${describeIssues(parsed.error)}` };
   return { manifest: parsed.data, problem: null };
 }
 

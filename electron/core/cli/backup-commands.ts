@@ -21,6 +21,8 @@ export function backupReport(r: BackupReport): string {
 }
 
 const reportOf = (job: Job) => job.result as BackupReport;
+/** Both backup jobs answer a report; one that does not verify fails the command. */
+const reportJob: Command['job'] = { human: (job) => backupReport(reportOf(job)), failed: (job) => !reportOf(job).ok };
 
 export const BACKUP_COMMANDS: Command[] = [
   {
@@ -30,7 +32,7 @@ export const BACKUP_COMMANDS: Command[] = [
     options: { to: { type: 'string' } },
     request: ({ values }) => ({ method: 'backup.create', input: { destination: required(values, 'to') } }),
     human: () => '',
-    job: { human: (job) => backupReport(reportOf(job)), failed: (job) => !reportOf(job).ok },
+    job: reportJob,
   },
   {
     name: 'backup verify',
@@ -39,7 +41,7 @@ export const BACKUP_COMMANDS: Command[] = [
     positionals: ['path'],
     request: ({ positionals }) => ({ method: 'backup.verify', input: { path: positional(positionals, 0, 'path') } }),
     human: () => '',
-    job: { human: (job) => backupReport(reportOf(job)), failed: (job) => !reportOf(job).ok },
+    job: reportJob,
   },
   {
     name: 'backup restore',

@@ -50,6 +50,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const words = commandWords(argv);
   const found = findCommand(words);
   const wantsJson = argv.includes('--json');
+  const failed = (code: string, message: string) => {
+    if (wantsJson) io.out(JSON.stringify({ ok: false, error: { code, message } }));
+    else io.err(`error (${code}): ${message}`);
+    return EXIT.failed;
+  };
   const usage = (message: string, command?: Command) => {
     if (wantsJson) io.out(JSON.stringify({ ok: false, error: { code: 'USAGE', message } }));
     else io.err(`error: ${message}\n${command ? `usage: ${command.usage}` : 'Run with --help for the list of commands.'}`);
@@ -97,10 +102,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return command.failed?.(value) ? EXIT.failed : EXIT.ok;
     } catch (e) {
       if (e instanceof UsageError) return usage(e.message, command);
-      const code = (e as { code?: string }).code ?? 'INTERNAL';
-      if (wantsJson) io.out(JSON.stringify({ ok: false, error: { code, message: (e as Error).message } }));
-      else io.err(`error (${code}): ${(e as Error).message}`);
-      return EXIT.failed;
+      return failed((e as { code?: string }).code ?? 'INTERNAL', (e as Error).message);
     }
   }
 
@@ -164,9 +166,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     // Interactive steps throw what their calls answered (an AppError) or a usage problem.
     const code = e instanceof UsageError ? 'USAGE' : (e as { code?: unknown }).code;
     if (typeof code !== 'string') throw e;
-    if (wantsJson) io.out(JSON.stringify({ ok: false, error: { code, message: (e as Error).message } }));
-    else io.err(`error (${code}): ${(e as Error).message}`);
-    return EXIT.failed;
+    return failed(code, (e as Error).message);
   } finally {
     stopConfirming();
     sharedLines?.close();

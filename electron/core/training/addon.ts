@@ -105,13 +105,19 @@ export function loadAddon(): { addon: NativeAddon; backendsDir: string; cudaBack
   return cached;
 }
 
+/** A folder inside an @node-llama-cpp/<platform> package: the node_modules holding it, the platform, the path inside. */
+function nodeLlamaCppBins(dir: string): { modules: string; platform: string; inPackage: string } | null {
+  const m = /^(.*)[\\/]@node-llama-cpp[\\/]([^\\/]+)[\\/](bins[\\/].+)$/.exec(dir);
+  return m ? { modules: m[1]!, platform: m[2]!, inPackage: m[3]! } : null;
+}
+
 /** The prebuilt ggml backends folder of the installed @node-llama-cpp/<platform> package. */
 function relocatedBackends(require: NodeJS.Require, recorded: string): string {
-  const m = /@node-llama-cpp[\\/]([^\\/]+)[\\/](bins[\\/].+)$/.exec(recorded);
-  if (!m) return recorded;
+  const bins = nodeLlamaCppBins(recorded);
+  if (!bins) return recorded;
   try {
     // The package exports only its entry (dist/index.js), not package.json: its root is two levels up.
-    return join(dirname(dirname(require.resolve(`@node-llama-cpp/${m[1]}`))), m[2]!);
+    return join(dirname(dirname(require.resolve(`@node-llama-cpp/${bins.platform}`))), bins.inPackage);
   } catch {
     return recorded;
   }
@@ -128,10 +134,10 @@ export function cudaBackendLibrary({ backendsDir, built }: { backendsDir: string
   const env = process.env.DATANET_CUDA_BACKEND;
   if (env) return env;
   if (built && existsSync(built)) return built;
-  const m = /^(.*)[\\/]@node-llama-cpp[\\/]([^\\/]+)[\\/]bins[\\/]/.exec(backendsDir);
-  if (!m) return null;
-  const platform = `${m[2]}-cuda`;
-  const file = join(m[1]!, '@node-llama-cpp', platform, 'bins', platform, 'libggml-cuda.so');
+  const bins = nodeLlamaCppBins(backendsDir);
+  if (!bins) return null;
+  const platform = `${bins.platform}-cuda`;
+  const file = join(bins.modules, '@node-llama-cpp', platform, 'bins', platform, 'libggml-cuda.so');
   return existsSync(file) ? file : null;
 }
 
