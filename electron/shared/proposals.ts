@@ -36,6 +36,9 @@ export const PROPOSAL_TRANSITIONS: Readonly<Record<ProposalState, readonly Propo
   retired: [],
 };
 
+/** States in which a tuned or deployed adapter gives answers worth rating: feedback is taken only then. */
+export const PROPOSAL_FEEDBACK_STATES: readonly ProposalState[] = ['tuning', 'feedback', 'deployed'];
+
 export const DataRequirements = z
   .object({
     kinds: z.array(RecordKind).min(1, 'name at least one record kind').default(['instruction']),

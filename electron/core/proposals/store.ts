@@ -1,6 +1,7 @@
 import { AppError } from '../../shared/errors';
 import type { DatanetRecord } from '../../shared/datanets';
 import {
+  PROPOSAL_FEEDBACK_STATES,
   ProposalDraft,
   type DataProgress,
   type EvaluationCriteria,
@@ -65,9 +66,6 @@ export function meetsCriteria(c: EvaluationCriteria, m: { heldOutLoss: number | 
   if (c.minAccuracy !== undefined && (m.accuracy === null || m.accuracy < c.minAccuracy)) return false;
   return true;
 }
-
-/** States in which a deployed or candidate adapter gets answers worth rating. */
-const FEEDBACK_STATES: readonly ProposalState[] = ['tuning', 'feedback', 'deployed'];
 
 /**
  * Model proposals in SQLite. Every state change goes through the transition table and its
@@ -239,7 +237,7 @@ export class ProposalStore {
    */
   feedback(input: FeedbackInput): DatanetRecord {
     const p = this.get(input.proposalId);
-    if (!FEEDBACK_STATES.includes(p.state)) {
+    if (!PROPOSAL_FEEDBACK_STATES.includes(p.state)) {
       throw new AppError('CONFLICT', `Proposal "${p.title}" is ${p.state}: feedback is taken while tuning, in feedback or deployed.`);
     }
     if (input.rating === 'bad' && !input.correctedAnswer) {

@@ -14,7 +14,14 @@ export function proposalHandlers(s: Services): Pick<Handlers, Extract<keyof Hand
       const adapter = s.training.getAdapter(i.adapterId);
       return p.attachTuning({ id: i.id, runId: adapter.runId, adapterId: adapter.id, heldOutLoss: adapter.metrics.finalEvalLoss, accuracy: i.accuracy ?? null, actor: s.actor });
     },
-    'proposals.feedback': (i) => p.feedback(i),
+    'proposals.feedback': (i) => {
+      const madeDatanet = p.get(i.proposalId).feedbackDatanetId === null;
+      const record = p.feedback(i);
+      // Open datanet lists and record tables follow, as they do for records added in Datanets.
+      if (madeDatanet) s.events.emit('datanets.changed', { datanetId: record.datanetId, change: 'created' });
+      s.events.emit('datanets.changed', { datanetId: record.datanetId, change: 'records' });
+      return record;
+    },
     'proposals.reviewers': () => ({ reviewers: p.reviewers() }),
     'proposals.setReviewers': (i) => ({ reviewers: p.setReviewers({ addresses: i.addresses, actor: s.actor }) }),
   };
