@@ -4,11 +4,13 @@ import { toast } from 'sonner';
 import type { Conversation, ConversationMessage } from '../../../../electron/shared/conversations';
 import type { ChatAnswer } from '../../../../electron/shared/inference';
 import type { ModelInfo } from '../../../../electron/shared/models';
+import { PROPOSAL_FEEDBACK_STATES, type Proposal } from '../../../../electron/shared/proposals';
 import type { Adapter } from '../../../../electron/shared/training';
 import { client } from '../../api';
 import { Button, EmptyState, PageHeader, errorMessage } from '../../components/ui';
 import { useApp } from '../../store/app';
 import { AttributionPanel, type AttributionSource } from '../attribution/AttributionPanel';
+import { AnswerFeedback } from './AnswerFeedback';
 
 type Side = 'base' | 'adapter';
 interface Turn {
@@ -46,6 +48,9 @@ export function PlaygroundScreen() {
   const jobs = useApp((s) => s.jobs);
   const done = useRef(new Set<string>());
   const [attributing, setAttributing] = useState<AttributionSource | null>(null);
+  // Proposals that take feedback now, and the one ratings go to ('' for none, null until chosen).
+  const [proposals, setProposals] = useState<Proposal[]>([]);
+  const [feedbackTo, setFeedbackTo] = useState<string | null>(null);
 
   useEffect(() => {
     void client?.call('models.list', {}).then((r) => {
@@ -54,7 +59,20 @@ export function PlaygroundScreen() {
     });
     void client?.call('training.listAdapters', {}).then((r) => setAdapters(r.items));
     void client?.call('conversations.list', {}).then((r) => setConversations(r.items));
+    void client
+      ?.call('proposals.list', {})
+      .then((r) => setProposals(r.items.filter((p) => PROPOSAL_FEEDBACK_STATES.includes(p.state))))
+      .catch((e: unknown) => toast.error(`Proposals: ${errorMessage(e)}`));
   }, []);
+
+  // Until one is chosen, ratings go to the proposal whose adapter is being talked to, else to the first that takes feedback.
+  const feedbackProposal =
+    feedbackTo === ''
+      ? null
+      : (proposals.find((p) => p.id === feedbackTo) ??
+        proposals.find((p) => current.adapterId !== null && p.adapterId === current.adapterId) ??
+        proposals[0] ??
+        null);
 
   // When a side's job finishes, its answer joins the conversation, which is saved once all are in.
   useEffect(() => {
@@ -159,6 +177,16 @@ export function PlaygroundScreen() {
         <label className="inline-check">
           <input type="checkbox" checked={current.compare} onChange={(e) => setCurrent({ ...current, compare: e.target.checked })} /> Side by side with the base
         </label>
+        {proposals.length ? (
+          <select aria-label="Feedback to" title="The proposal whose feedback datanet ratings of answers go to" value={feedbackProposal?.id ?? ''} onChange={(e) => setFeedbackTo(e.target.value)}>
+            <option value="">No feedback</option>
+            {proposals.map((p) => (
+              <option key={p.id} value={p.id}>
+                Feedback to: {p.title}
+              </option>
+            ))}
+          </select>
+        ) : null}
         <span className="status-spacer" />
         <select
           aria-label="Conversation"
@@ -202,6 +230,9 @@ export function PlaygroundScreen() {
                           </span>
                         </div>
                         <div className="bubble assistant">{answer?.content ?? live?.progress.message ?? (live ? '…' : '')}</div>
+                        {answer?.content.trim() ? (
+                          <AnswerFeedback key={`${current.id ?? ''}-${i}-${side}`} prompt={t.user} answer={answer.content} proposal={feedbackProposal} />
+                        ) : null}
                       </div>
                     );
                   })}
