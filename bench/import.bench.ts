@@ -3,7 +3,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { openCore } from '../electron/core/core';
 import { unwrap } from '../electron/core/rpc/router';
 import type { ImportSummary } from '../electron/shared/curation';

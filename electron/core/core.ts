@@ -26,11 +26,13 @@ import { JobManager } from './jobs/manager';
 import { createHandlers } from './rpc/handlers';
 import { createRouter, unwrap } from './rpc/router';
 import { prepareWorkspace, type WorkspacePaths } from './workspace/workspace';
+import { openVaultGate, type OpenedCore, type VaultControl, type VaultOptions } from './vault/gate';
 import pkg from '../../package.json' with { type: 'json' };
 
 export interface CoreOptions {
   workspaceDir: string;
   host: AppInfo['host'];
+  vault?: VaultOptions;
 }
 
 /** Everything a handler may use. One per open workspace. */
@@ -55,6 +57,7 @@ export interface Services {
   chain: AppChain;
   rewards: RewardsService;
   nearDup: NearDupRegistry;
+  vault: VaultControl;
   actor: string;
 }
 
@@ -70,10 +73,17 @@ export interface Core {
 /** The local actor until a wallet identity exists: the person at this machine. */
 export const LOCAL_ACTOR = 'local';
 
-/** Opens a workspace and returns the core hosted by desktop, serve, the CLI and tests alike. */
+/**
+ * Opens a workspace and returns the core hosted by desktop, serve, the CLI and tests alike. An
+ * encrypted workspace starts locked (only vault.* answers) until vault.unlock.
+ */
 export function openCore(options: CoreOptions): Core {
   const paths = prepareWorkspace(options.workspaceDir);
-  const db = openDatabase(paths.db);
+  return openVaultGate({ paths, vault: options.vault, open: (key, vault) => openServices(options, paths, key, vault) });
+}
+
+function openServices(options: CoreOptions, paths: WorkspacePaths, key: Buffer | null, vault: VaultControl): OpenedCore {
+  const db = openDatabase(paths.db, key ? { key } : {});
   const events = new EventBus();
   const audit = new AuditLog(db);
   recoverInterruptedImports(db);
@@ -118,6 +128,7 @@ export function openCore(options: CoreOptions): Core {
     chain,
     rewards: new RewardsService({ audit, actor: LOCAL_ACTOR, jobs, attribution, chain, wallet, epochs: new RewardEpochs({ db, audit, actor: LOCAL_ACTOR }) }),
     nearDup,
+    vault,
     actor: LOCAL_ACTOR,
   };
   const call = createRouter(createHandlers(services), {
@@ -129,6 +140,8 @@ export function openCore(options: CoreOptions): Core {
     call,
     onEvent: (listener) => events.onAny(listener),
     waitForJob: (jobId) => services.jobs.wait(jobId),
+    busy: () => services.jobs.busy() || services.serving.status().running,
+    audit: (action, details) => { audit.append({ actor: LOCAL_ACTOR, action, subject: paths.root, details }); },
     async close() {
       if (closed) return;
       closed = true;

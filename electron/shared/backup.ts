@@ -18,6 +18,8 @@ export const BackupManifest = z.object({
   external: z.array(z.object({ path: z.string(), bytes: z.number().int(), sha256: Sha256 })),
   counts: z.object({ datanets: z.number().int(), records: z.number().int(), snapshots: z.number().int(), adapters: z.number().int() }),
   audit: z.object({ entries: z.number().int(), headHash: Hash32 }),
+  /** Set when the database copy is encrypted: the key it needs (files/vault.json holds it, wrapped by the passphrase of the time). */
+  encrypted: z.object({ keyId: z.string().regex(/^[0-9a-f]{64}$/) }).nullable().default(null),
 });
 export type BackupManifest = z.infer<typeof BackupManifest>;
 

@@ -17,6 +17,7 @@ import { rewardsMethods } from './rewards';
 import { demoMethods } from './demo';
 import { lineageMethods } from './lineage';
 import { proposalMethods } from './proposals';
+import { vaultEvents, vaultMethods } from './vault';
 
 /** The whole contract: method name → input/output schemas. Every host and client uses this map. */
 export const methods = {
@@ -38,12 +39,14 @@ export const methods = {
   ...demoMethods,
   ...lineageMethods,
   ...proposalMethods,
+  ...vaultMethods,
 } as const;
 
 export const events = {
   ...datanetEvents,
   ...jobEvents,
   ...walletEvents,
+  ...vaultEvents,
 } as const;
 
 export type Methods = typeof methods;

@@ -9,6 +9,8 @@ export const ERROR_CODES = [
   'CANCELLED',
   'NOT_AVAILABLE',
   'UNAUTHORIZED',
+  /** The workspace is encrypted and locked: unlock it first. */
+  'LOCKED',
   'DB_TOO_NEW',
   'STORAGE',
   'INTERNAL',

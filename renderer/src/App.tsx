@@ -21,6 +21,8 @@ import { RewardsScreen } from './features/rewards/RewardsScreen';
 import { ProposalsScreen } from './features/proposals/ProposalsScreen';
 import { ConfirmRequestDialog } from './features/wallet/ConfirmRequestDialog';
 import { connectWalletStore } from './store/wallet';
+import { connectVaultStore, useVault } from './store/vault';
+import { UnlockScreen } from './features/vault/UnlockScreen';
 import { NotAvailable } from './features/unavailable/NotAvailable';
 import { WelcomeScreen } from './features/welcome/WelcomeScreen';
 import { useShowWelcome } from './features/welcome/useWelcome';
@@ -38,6 +40,27 @@ function NoConnection() {
 }
 
 export function App() {
+  const theme = useApp((s) => s.theme);
+  const vault = useVault((s) => s.status);
+  const generation = useVault((s) => s.generation);
+  useEffect(() => connectVaultStore(), []);
+
+  if (!client) return <NoConnection />;
+  // Nothing of the workspace can load until the lock state is known; a locked one shows only the unlock form.
+  if (!vault) return null;
+  if (vault.locked) {
+    return (
+      <>
+        <UnlockScreen />
+        <Toaster theme={theme} position="bottom-right" offset={40} />
+      </>
+    );
+  }
+  // A new generation after each unlock: every screen mounts afresh and loads what it could not read while locked.
+  return <Shell key={generation} />;
+}
+
+function Shell() {
   const route = useRoute((s) => s.route);
   const theme = useApp((s) => s.theme);
   const { dialog, openDialog } = useUi();
@@ -55,7 +78,6 @@ export function App() {
     };
   }, []);
 
-  if (!client) return <NoConnection />;
   const section = SECTIONS.find((s) => s.id === route.section)!;
   return (
     <div className="shell">

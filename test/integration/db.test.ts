@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { AuditLog } from '../../electron/core/audit/log';
 import { migrate, schemaVersion } from '../../electron/core/db/migrate';
 import { loadMigrations } from '../../electron/core/db/migrations';

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { IMPORT_BATCH } from '../../electron/core/datanets/import/pipeline';
 import { openCore } from '../../electron/core/core';
 import { REPO_ROOT, call, tempDir } from '../helpers/workspace';

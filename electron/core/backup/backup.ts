@@ -4,7 +4,6 @@
  * A backup is checked before it gets its final name, and again before and after a restore: every
  * hash, `integrity_check`, and the audit chain.
  */
-import Database from 'better-sqlite3';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, rmSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { AppError } from '../../shared/errors';
@@ -12,7 +11,8 @@ import { BackupManifest, type BackupReport } from '../../shared/backup';
 import { nowIso } from '../common/ids';
 import { AuditLog, GENESIS_HASH } from '../audit/log';
 import { copyAndHash, fsyncDir, writeFileAtomic } from '../common/atomic-file';
-import type { Db } from '../db/open';
+import { openKeyed, type Db } from '../db/open';
+import { keyId, readVaultFile, unwrapKey } from '../vault/key-wrap';
 import { schemaVersion } from '../db/migrate';
 import { describeIssues } from '../rpc/router';
 
@@ -94,8 +94,19 @@ function byteCounter(progress: BackupProgress, total: number) {
   };
 }
 
-export async function createBackup({ db, root, destination, progress, signal }: {
-  db: Db; root: string; destination: string; progress: BackupProgress; signal?: AbortSignal;
+/** Which key a backup's database needs, or a problem saying why it cannot be read with the one at hand. */
+function keyProblem(manifest: BackupManifest, key: Buffer | null): string | null {
+  if (!manifest.encrypted) return null;
+  if (!key) return `${DB_NAME}: encrypted, and no key was given to check it with (give the passphrase of the workspace it was taken from)`;
+  if (keyId(key) !== manifest.encrypted.keyId) return `${DB_NAME}: encrypted under another workspace's key (give the passphrase of the workspace it was taken from)`;
+  return null;
+}
+
+export async function createBackup({ db, key, root, destination, progress, signal }: {
+  db: Db;
+  /** The open workspace's database key; null when it is not encrypted. The copy stays encrypted under it. */
+  key: Buffer | null;
+  root: string; destination: string; progress: BackupProgress; signal?: AbortSignal;
 }): Promise<BackupReport> {
   const dest = resolve(destination);
   if (inside(root, dest)) throw new AppError('BAD_INPUT', `The backup folder ${dest} is inside the workspace ${root}: choose a folder elsewhere (another disk, ideally).`);
@@ -110,19 +121,29 @@ export async function createBackup({ db, root, destination, progress, signal }: 
     const pageBytes = (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
     const total = pageBytes + files.reduce((s, f) => s + f.bytes, 0) + external.reduce((s, f) => s + f.bytes, 0);
     const dbFile = join(tmp, DB_NAME);
-    await db.backup(dbFile, {
-      progress: ({ totalPages, remainingPages }) => {
-        progress(Math.round(pageBytes * (1 - remainingPages / Math.max(1, totalPages))), total, 'Copying the database');
-        return 256;
-      },
-    });
+    if (key) {
+      // SQLite's backup API cannot copy between ciphered files; VACUUM INTO writes one consistent
+      // snapshot encrypted under the same key (never a plaintext copy), in one step without progress.
+      progress(0, total, 'Copying the encrypted database');
+      db.prepare('VACUUM INTO ?').run(dbFile);
+    } else {
+      await db.backup(dbFile, {
+        progress: ({ totalPages, remainingPages }) => {
+          progress(Math.round(pageBytes * (1 - remainingPages / Math.max(1, totalPages))), total, 'Copying the database');
+          return 256;
+        },
+      });
+    }
     if (signal?.aborted) throw new AppError('CANCELLED', 'Backup cancelled.');
     // A self-contained file: no WAL beside it, so reading it later writes nothing.
-    const copy = new Database(dbFile);
+    const copy = openKeyed(dbFile, { key: key ?? undefined, fileMustExist: true });
     let manifestBase: Omit<BackupManifest, 'database' | 'files' | 'external'>;
     try {
       copy.pragma('journal_mode = DELETE');
-      manifestBase = { format: 1, createdAt: nowIso(), workspace: root, schemaVersion: schemaVersion(copy), counts: counts(copy), audit: auditHead(copy) };
+      manifestBase = {
+        format: 1, createdAt: nowIso(), workspace: root, schemaVersion: schemaVersion(copy), counts: counts(copy), audit: auditHead(copy),
+        encrypted: key ? { keyId: keyId(key) } : null,
+      };
     } finally {
       copy.close();
     }
@@ -155,7 +176,7 @@ export async function createBackup({ db, root, destination, progress, signal }: 
     }
     const manifest: BackupManifest = { ...manifestBase, database: { file: DB_NAME, bytes: statSync(dbFile).size, sha256: dbSha }, files: copied, external: hashedExternal };
     writeFileAtomic(join(tmp, MANIFEST), [Buffer.from(JSON.stringify(BackupManifest.parse(manifest), null, 2))]);
-    const report = await verifyBackup({ path: tmp, progress, signal });
+    const report = await verifyBackup({ path: tmp, key, progress, signal });
     if (!report.ok) throw new AppError('INTERNAL', `The backup did not verify after writing: ${report.problems.join('; ')}`);
     // Only an empty folder is replaced: anything written there meanwhile makes this fail, not vanish.
     if (existsSync(dest)) rmdirSync(dest);
@@ -186,7 +207,12 @@ function readManifest(dir: string): { manifest: BackupManifest | null; problem: 
 }
 
 /** Checks a backup folder: every hash, the database's integrity and audit chain, and the counts. */
-export async function verifyBackup({ path, progress, signal }: { path: string; progress: BackupProgress; signal?: AbortSignal }): Promise<BackupReport> {
+export async function verifyBackup({ path, key, progress, signal }: {
+  path: string;
+  /** The key an encrypted backup's database needs (its workspace's); null for a plaintext backup. */
+  key: Buffer | null;
+  progress: BackupProgress; signal?: AbortSignal;
+}): Promise<BackupReport> {
   const dir = resolve(path);
   const { manifest, problem } = readManifest(dir);
   if (!manifest) return { path: dir, ok: false, manifest: null, problems: [problem!], externalProblems: [], bytes: 0 };
@@ -205,7 +231,9 @@ export async function verifyBackup({ path, progress, signal }: { path: string; p
   };
   const dbFile = join(dir, DB_NAME);
   await check(dbFile, manifest.database, DB_NAME, problems);
-  if (problems.length === 0) problems.push(...checkDatabase(dbFile, manifest, { sameAuditHead: true }));
+  const noKey = keyProblem(manifest, key);
+  if (noKey) problems.push(noKey);
+  if (problems.length === 0) problems.push(...checkDatabase(dbFile, manifest, { key, sameAuditHead: true }));
   for (const f of manifest.files) {
     if (!safeRelativePath(f.path)) {
       problems.push(`${f.path}: not a plain path inside the backup`);
@@ -222,16 +250,31 @@ export async function verifyBackup({ path, progress, signal }: { path: string; p
 }
 
 /**
+ * The key an encrypted backup needs, unwrapped from the vault file it carries by the passphrase
+ * its workspace had when it was taken; null for a plaintext backup.
+ */
+export async function backupKey(from: string, passphrase: string | null): Promise<Buffer | null> {
+  const { manifest } = readManifest(resolve(from));
+  if (!manifest?.encrypted) return null;
+  const vault = readVaultFile(join(resolve(from), 'files', 'vault.json'));
+  if (!vault) throw new AppError('CONFLICT', `${resolve(from)}: the backup is encrypted but holds no files/vault.json, so it cannot be opened.`);
+  if (passphrase === null) throw new AppError('LOCKED', `${resolve(from)} is an encrypted backup: give the passphrase its workspace had when it was taken (--passphrase-file or $DATANET_STUDIO_PASSPHRASE).`);
+  return unwrapKey(vault, passphrase);
+}
+
+/**
  * Restores a verified backup into a folder that holds no workspace (the app must not have it open),
  * rewriting stored paths when the folder is not the one backed up, and checks the result.
  */
-export async function restoreBackup({ from, workspaceDir, actor, progress, signal }: {
+export async function restoreBackup({ from, workspaceDir, key, actor, progress, signal }: {
   from: string; workspaceDir: string;
+  /** For an encrypted backup: the key, unwrapped from the backup's own vault file by its passphrase. */
+  key: Buffer | null;
   /** Who restores, for the audit entry the restore appends. */
   actor: string;
   progress: BackupProgress; signal?: AbortSignal;
 }): Promise<BackupReport> {
-  const before = await verifyBackup({ path: from, progress, signal });
+  const before = await verifyBackup({ path: from, key, progress, signal });
   if (!before.ok || !before.manifest) throw new AppError('CONFLICT', `The backup at ${resolve(from)} does not verify, so nothing was restored: ${before.problems.join('; ')}`);
   const manifest = before.manifest;
   const target = resolve(workspaceDir);
@@ -251,7 +294,7 @@ export async function restoreBackup({ from, workspaceDir, actor, progress, signa
     };
     await copyChecked(join(before.path, DB_NAME), join(tmp, DB_NAME), manifest.database.sha256, DB_NAME);
     for (const f of manifest.files) await copyChecked(join(before.path, 'files', ...f.path.split('/')), join(tmp, ...f.path.split('/')), f.sha256, f.path);
-    const db = new Database(join(tmp, DB_NAME));
+    const db = openKeyed(join(tmp, DB_NAME), { key: key ?? undefined, fileMustExist: true });
     try {
       db.transaction(() => {
         if (manifest.workspace !== target) {
@@ -277,14 +320,19 @@ export async function restoreBackup({ from, workspaceDir, actor, progress, signa
     throw e;
   }
   // The restore appended its own audit entry, so the head has moved on from the manifest's.
-  const problems = checkDatabase(join(target, DB_NAME), manifest, { sameAuditHead: false });
+  const problems = checkDatabase(join(target, DB_NAME), manifest, { key, sameAuditHead: false });
   return { ...before, path: target, ok: problems.length === 0, problems };
 }
 
 /** integrity_check, the audit chain, and the counts the manifest promises. */
-function checkDatabase(file: string, manifest: BackupManifest, { sameAuditHead }: { sameAuditHead: boolean }): string[] {
+function checkDatabase(file: string, manifest: BackupManifest, { key, sameAuditHead }: { key: Buffer | null; sameAuditHead: boolean }): string[] {
   const problems: string[] = [];
-  const db = new Database(file, { readonly: true, fileMustExist: true });
+  let db: Db;
+  try {
+    db = openKeyed(file, { key: key ?? undefined, readonly: true, fileMustExist: true });
+  } catch (e) {
+    return [`${DB_NAME}: ${(e as Error).message}`];
+  }
   try {
     const integrity = (db.pragma('integrity_check') as { integrity_check: string }[]).map((r) => r.integrity_check);
     if (integrity.join() !== 'ok') problems.push(`${DB_NAME}: integrity_check says ${integrity.slice(0, 3).join('; ')}`);

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import type { ParseArgsConfig } from 'node:util';
 import type { Input, MethodName } from '../../shared/contract';
 import type { Job } from '../../shared/jobs';
@@ -63,3 +64,23 @@ export const num = (values: Values, key: string): number | undefined => {
   if (!Number.isFinite(n)) throw new UsageError(`--${key} must be a number (got "${s}")`);
   return n;
 };
+
+/**
+ * A secret from the first line of the file named by --<option>, else from the environment variable;
+ * never from the command line itself, which other users of the machine can see in `ps`.
+ */
+export function secret(values: Values, option: string, envName: string): string | null {
+  const file = str(values, option);
+  if (file !== undefined) {
+    try {
+      return readFileSync(file, 'utf8').split(/\r?\n/)[0]!;
+    } catch (e) {
+      throw new UsageError(`--${option}: cannot read ${file}: ${(e as Error).message}`);
+    }
+  }
+  return process.env[envName] || null;
+}
+
+/** The workspace passphrase of an encrypted workspace (global --passphrase-file). */
+export const PASSPHRASE_ENV = 'DATANET_STUDIO_PASSPHRASE';
+export const workspacePassphrase = (values: Values): string | null => secret(values, 'passphrase-file', PASSPHRASE_ENV);

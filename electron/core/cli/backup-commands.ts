@@ -1,9 +1,9 @@
 import type { BackupReport } from '../../shared/backup';
 import type { Job } from '../../shared/jobs';
-import { restoreBackup } from '../backup/backup';
+import { backupKey, restoreBackup } from '../backup/backup';
 import { LOCAL_ACTOR } from '../core';
 import { defaultWorkspaceDir } from '../workspace/workspace';
-import { positional, required, str, type Command } from './args';
+import { positional, required, str, workspacePassphrase, type Command } from './args';
 
 const gib = (n: number) => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`);
 
@@ -45,15 +45,17 @@ export const BACKUP_COMMANDS: Command[] = [
   },
   {
     name: 'backup restore',
-    usage: 'backup restore <backup folder> [--workspace <new or empty folder>]',
+    usage: 'backup restore <backup folder> [--workspace <new or empty folder>] [--passphrase-file F]',
     summary: 'Restore a verified backup into a folder holding no workspace (close the app first); paths are rewritten if the folder differs',
     positionals: ['path'],
     offline: async ({ values, positionals, say }) => {
       const workspaceDir = str(values, 'workspace') ?? defaultWorkspaceDir();
       let last = 0;
+      const from = positional(positionals, 0, 'path');
       return restoreBackup({
-        from: positional(positionals, 0, 'path'),
+        from,
         workspaceDir,
+        key: await backupKey(from, workspacePassphrase(values)),
         actor: LOCAL_ACTOR,
         progress: (done, total, message) => {
           if (Date.now() - last < 500 || total === null) return;

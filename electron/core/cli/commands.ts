@@ -12,6 +12,7 @@ import { ATTRIBUTION_COMMANDS } from './attribution-commands';
 import { CHAIN_COMMANDS } from './chain-commands';
 import { LINEAGE_COMMANDS } from './lineage-commands';
 import { BACKUP_COMMANDS } from './backup-commands';
+import { VAULT_COMMANDS } from './vault-commands';
 import { PROPOSAL_COMMANDS } from './proposal-commands';
 import { UsageError, int, num, positional, required, str, type Command, type Values } from './args';
 
@@ -709,5 +710,5 @@ COMMANDS.push({
   },
 });
 
-COMMANDS.push(...ATTRIBUTION_COMMANDS, ...CHAIN_COMMANDS, ...LINEAGE_COMMANDS, ...BACKUP_COMMANDS);
+COMMANDS.push(...ATTRIBUTION_COMMANDS, ...CHAIN_COMMANDS, ...LINEAGE_COMMANDS, ...BACKUP_COMMANDS, ...VAULT_COMMANDS);
 COMMANDS.push(...PROPOSAL_COMMANDS);

@@ -1,11 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { SigningRequest } from '../../shared/wallet';
 import type { Job } from '../../shared/jobs';
 import { openCore, type Core } from '../core';
 import { defaultWorkspaceDir } from '../workspace/workspace';
+import type { Envelope } from '../../shared/errors';
+import type { VaultStatus } from '../../shared/vault';
 import { COMMANDS, UsageError, type Command } from './commands';
+import { PASSPHRASE_ENV, secret, workspacePassphrase, type Values } from './args';
 import { progressLine } from './format';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -21,7 +23,7 @@ export interface CliIo {
 
 const SIGNING_OPTIONS = { 'password-file': { type: 'string' }, yes: { type: 'boolean' } } as const;
 
-const GLOBAL_OPTIONS = { workspace: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+const GLOBAL_OPTIONS = { workspace: { type: 'string' }, 'passphrase-file': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
 
 export function helpText(): string {
   return [
@@ -32,6 +34,7 @@ export function helpText(): string {
     ...COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`),
     '',
     '--workspace DIR  the workspace folder (default: $DATANET_STUDIO_WORKSPACE or the app data folder)',
+    `--passphrase-file F  an encrypted workspace's passphrase, first line of F (or $${PASSPHRASE_ENV})`,
     '--json           print the result as JSON (errors too, as {"ok":false,"error":{…}})',
     'Exit codes: 0 done, 1 the command failed, 2 bad usage, 130 interrupted.',
   ].join('\n');
@@ -87,9 +90,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
   let request = null;
   let password: string | null = null;
+  let passphrase: string | null;
   try {
     if (command.request) request = command.request({ values, positionals });
     if (command.signs) password = walletPassword(values);
+    passphrase = workspacePassphrase(values);
   } catch (e) {
     if (e instanceof UsageError) return usage(e.message, command);
     throw e;
@@ -115,6 +120,11 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (wantsJson) io.out(JSON.stringify({ ok: false, error: { code: (e as { code?: string }).code ?? 'STORAGE', message } }));
     else io.err(`error: ${message}`);
     return EXIT.failed;
+  }
+  const opened = await unlockWorkspace(core, passphrase);
+  if (!opened.ok) {
+    await core.close();
+    return failed(opened.error.code, opened.error.message);
   }
   const stopConfirming = command.signs && values.yes !== true ? confirmAtTerminal(core, io) : () => {};
   try {
@@ -175,18 +185,16 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 }
 
 /** The wallet password for signing commands: from a file or the environment, never from argv (ps shows argv). */
-function walletPassword(values: Record<string, unknown>): string | null {
-  const file = values['password-file'];
-  if (typeof file === 'string') {
-    try {
-      return readFileSync(file, 'utf8').split(/\r?\n/)[0]!;
-    } catch (e) {
-      throw new UsageError(`--password-file: cannot read ${file}: ${(e as Error).message}`);
-    }
+const walletPassword = (values: Values): string | null => secret(values, 'password-file', 'DATANET_STUDIO_WALLET_PASSWORD');
+
+/** An encrypted workspace is unlocked with the passphrase given; a plaintext one needs none. */
+async function unlockWorkspace(core: Core, passphrase: string | null): Promise<Envelope<unknown>> {
+  const status = await core.call('vault.status', {});
+  if (!status.ok || !(status.value as VaultStatus).locked) return status;
+  if (passphrase === null) {
+    return { ok: false, error: { code: 'LOCKED', message: `The workspace is encrypted: give its passphrase with --passphrase-file FILE (first line) or $${PASSPHRASE_ENV}.` } };
   }
-  const env = process.env.DATANET_STUDIO_WALLET_PASSWORD;
-  // Without one the wallet stays locked; a step that needs a signature then says so.
-  return env || null;
+  return core.call('vault.unlock', { passphrase });
 }
 
 let sharedLines: { read: () => Promise<string | null>; close: () => void } | null = null;

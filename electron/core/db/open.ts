@@ -1,18 +1,20 @@
-import Database from 'better-sqlite3';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { AppError } from '../../shared/errors';
+import { applyDatabaseKey } from '../vault/sqlcipher';
 import { migrate, type Migration } from './migrate';
 import { loadMigrations } from './migrations';
 
 export type Db = Database.Database;
 
+export interface OpenOptions {
+  migrations?: Migration[];
+  /** The raw 32-byte key of an encrypted workspace; absent for a plaintext one. */
+  key?: Buffer;
+}
+
 /** Opens (creating if needed) a workspace database with the settings durability depends on. */
-export function openDatabase(file: string, options: { migrations?: Migration[] } = {}): Db {
-  let db: Db;
-  try {
-    db = new Database(file);
-  } catch (e) {
-    throw new AppError('STORAGE', `Cannot open the workspace database ${file}: ${(e as Error).message}`);
-  }
+export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  const db = openKeyed(file, options);
   try {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
@@ -23,5 +25,31 @@ export function openDatabase(file: string, options: { migrations?: Migration[] }
   } catch (e) {
     db.close();
     throw e;
+  }
+}
+
+/**
+ * A connection to an existing or new database file, keyed when a key is given, and checked to be
+ * readable with it: SQLite reports a wrong key only at the first read, as "not a database".
+ */
+export function openKeyed(file: string, options: { key?: Buffer; readonly?: boolean; fileMustExist?: boolean } = {}): Db {
+  let db: Db;
+  try {
+    db = new Database(file, { readonly: options.readonly ?? false, fileMustExist: options.fileMustExist ?? false });
+  } catch (e) {
+    throw new AppError('STORAGE', `Cannot open the workspace database ${file}: ${(e as Error).message}`);
+  }
+  try {
+    if (options.key) applyDatabaseKey(db, options.key);
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return db;
+  } catch (e) {
+    db.close();
+    if ((e as { code?: string }).code === 'SQLITE_NOTADB') {
+      throw new AppError('STORAGE', options.key
+        ? `${file} cannot be read with this workspace's key: it is damaged or was encrypted under another key.`
+        : `${file} is encrypted or is not a database: unlock the workspace it belongs to.`);
+    }
+    throw new AppError('STORAGE', `Cannot read the workspace database ${file}: ${(e as Error).message}`);
   }
 }

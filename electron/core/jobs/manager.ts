@@ -123,6 +123,11 @@ export class JobManager {
     return rows.map((r) => this.running.get(r.id)?.job ?? fromRow(r)).map((j) => ({ ...j }));
   }
 
+  /** Whether any job is still running (an idle lock waits for it). */
+  busy(): boolean {
+    return this.running.size > 0;
+  }
+
   /** Cancels everything still running and waits for it to settle (on shutdown). */
   async shutdown(): Promise<void> {
     const pending = [...this.running.values()];

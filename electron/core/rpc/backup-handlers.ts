@@ -12,7 +12,7 @@ export function backupHandlers(s: Services): BackupHandlers {
         title: `Back up the workspace to ${i.destination}`,
         unit: 'bytes',
         run: async (ctx) => {
-          const report = await createBackup({ db: s.db, root: s.paths.root, destination: i.destination, progress: ctx.progress, signal: ctx.signal });
+          const report = await createBackup({ db: s.db, key: s.vault.currentKey(), root: s.paths.root, destination: i.destination, progress: ctx.progress, signal: ctx.signal });
           s.audit.append({ actor: s.actor, action: 'workspace.backedUp', subject: report.path, details: { bytes: report.bytes, files: report.manifest!.files.length, auditHead: report.manifest!.audit.headHash } });
           return report;
         },
@@ -23,7 +23,7 @@ export function backupHandlers(s: Services): BackupHandlers {
         kind: 'backup.verify',
         title: `Verify the backup at ${i.path}`,
         unit: 'bytes',
-        run: (ctx) => verifyBackup({ path: i.path, progress: ctx.progress, signal: ctx.signal }),
+        run: (ctx) => verifyBackup({ path: i.path, key: s.vault.currentKey(), progress: ctx.progress, signal: ctx.signal }),
       }).id,
     }),
   };

@@ -17,6 +17,7 @@ import { demoHandlers } from './demo-handlers';
 import { lineageHandlers } from './lineage-handlers';
 import { proposalHandlers } from './proposal-handlers';
 import { backupHandlers } from './backup-handlers';
+import { vaultHandlers } from './vault-handlers';
 import { exportAuditLog, verifyAuditExport } from '../audit/export';
 
 /** Contract method → implementation. Inputs arrive parsed; outputs are checked by the router. */
@@ -30,6 +31,7 @@ export function createHandlers(s: Services): Handlers {
     ...lineageHandlers(s),
     ...proposalHandlers(s),
     ...backupHandlers(s),
+    ...vaultHandlers(s.vault),
     'app.getInfo': () => ({
       name: 'Datanet Studio',
       version: s.version,

@@ -20,6 +20,8 @@ export function defaultWorkspaceDir(env: NodeJS.ProcessEnv = process.env, platfo
 export interface WorkspacePaths {
   root: string;
   db: string;
+  /** The database key wrapped by the passphrase; present only in an encrypted workspace. */
+  vault: string;
   models: string;
   adapters: string;
   checkpoints: string;
@@ -35,6 +37,7 @@ export function prepareWorkspace(dir: string): WorkspacePaths {
   const paths: WorkspacePaths = {
     root,
     db: join(root, 'studio.db'),
+    vault: join(root, 'vault.json'),
     models: join(root, 'models'),
     adapters: join(root, 'adapters'),
     checkpoints: join(root, 'checkpoints'),

@@ -8,6 +8,7 @@ import { JobProgress } from '../../components/JobProgress';
 import { Button, PageHeader, errorMessage, formatTime, shortHash } from '../../components/ui';
 import { useApp } from '../../store/app';
 import { BackupCard } from './BackupCard';
+import { EncryptionCard } from './EncryptionCard';
 import { AuditExportForm } from './AuditExport';
 
 export function SettingsScreen() {
@@ -62,6 +63,7 @@ export function SettingsScreen() {
           </dd>
         </dl>
       </section>
+      <EncryptionCard />
       <LocalApiCard />
       <BackupCard />
       <section className="card">

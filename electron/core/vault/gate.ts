@@ -1,0 +1,203 @@
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { METHOD_NAMES, type EventName } from '../../shared/contract';
+import { AppError } from '../../shared/errors';
+import type { VaultStatus } from '../../shared/vault';
+import { createRouter, type Handlers } from '../rpc/router';
+import { vaultHandlers } from '../rpc/vault-handlers';
+import type { WorkspacePaths } from '../workspace/workspace';
+import type { Core } from '../core';
+import { DEFAULT_SCRYPT_N, keyId, readVaultFile, unwrapKey, wrapKey, writeVaultFile, type VaultFile } from './key-wrap';
+import { encryptDatabaseFile, isPlaintextDatabase } from './sqlcipher';
+
+/** What the vault.* methods do; the same object answers whether the workspace is open or locked. */
+export interface VaultControl {
+  status(): VaultStatus;
+  unlock(input: { passphrase: string }): Promise<VaultStatus>;
+  lock(): Promise<VaultStatus>;
+  enable(input: { passphrase: string; idleLockMinutes: number }): Promise<VaultStatus>;
+  changePassphrase(input: { current: string; next: string }): Promise<VaultStatus>;
+  setIdleLock(input: { minutes: number }): VaultStatus;
+  /** The open workspace's database key (backups key their copies with it); null when plaintext or locked. */
+  currentKey(): Buffer | null;
+}
+
+/** A core opened over a database: the gate also needs to know whether it is working, and to audit. */
+export interface OpenedCore extends Core {
+  busy(): boolean;
+  audit(action: string, details: Record<string, unknown>): void;
+}
+
+export interface VaultOptions {
+  /** scrypt cost for wrapping the key; lower only in tests (the default takes about half a second). */
+  scryptN?: number;
+  /** Tests shorten time: how long a "minute" of the idle lock is, and how often idleness is checked. */
+  idleClock?: { minuteMs: number; checkEveryMs: number };
+}
+
+export const ENCRYPTION_COVERAGE =
+  'The workspace database is encrypted (SQLCipher 4, AES-256): records, snapshots, conversations, receipts, proposals, ' +
+  'the audit log and settings. Not encrypted: adapter, checkpoint and attribution index files, which are derived from ' +
+  'training data, and model files. Keep the workspace on an encrypted disk if those matter too. Wallet keys are ' +
+  'encrypted separately by the wallet password.';
+
+/**
+ * The core every host gets. A plaintext workspace opens at once; an encrypted one starts locked,
+ * answers only vault.* until unlocked, and locks itself again after the configured idle time.
+ */
+export function openVaultGate(options: { paths: WorkspacePaths; vault?: VaultOptions; open(key: Buffer | null, control: VaultControl): OpenedCore }): Core {
+  const { paths } = options;
+  const scryptN = options.vault?.scryptN ?? DEFAULT_SCRYPT_N;
+  const minuteMs = options.vault?.idleClock?.minuteMs ?? 60_000;
+  let vaultFile: VaultFile | null = readVaultFile(paths.vault);
+  let inner: OpenedCore | null = null;
+  let key: Buffer | null = null;
+  let lastActivity = Date.now();
+  let closed = false;
+  const listeners = new Set<(name: EventName, payload: unknown) => void>();
+  const emit = (name: EventName, payload: unknown) => { for (const l of listeners) l(name, payload); };
+  const changed = (change: string) => emit('vault.changed', { change });
+  // One vault operation at a time: two unlocks or an unlock racing a lock must not open two cores.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serial = <T>(fn: () => Promise<T>): Promise<T> => {
+    const next = queue.then(fn, fn);
+    queue = next.catch(() => undefined);
+    return next;
+  };
+
+  const openInner = (k: Buffer | null) => {
+    inner = options.open(k, control);
+    inner.onEvent(emit);
+    key = k;
+    lastActivity = Date.now();
+  };
+  const closeInner = async () => {
+    const c = inner;
+    inner = null;
+    key?.fill(0);
+    key = null;
+    await c?.close();
+  };
+  const needVault = (what: string): VaultFile => {
+    if (!vaultFile) throw new AppError('CONFLICT', `This workspace is not encrypted, so there is no passphrase to ${what}. Turn on encryption in Settings first.`);
+    return vaultFile;
+  };
+  const saveVault = (v: VaultFile) => {
+    writeVaultFile(paths.vault, v);
+    vaultFile = v;
+  };
+
+  const control: VaultControl = {
+    status: () => ({
+      encrypted: vaultFile !== null,
+      locked: vaultFile !== null && inner === null,
+      idleLockMinutes: vaultFile?.idleLockMinutes ?? 0,
+      coverage: vaultFile ? ENCRYPTION_COVERAGE : 'Not encrypted: the workspace database is a plain SQLite file that anyone with access to this folder can read.',
+    }),
+    unlock: ({ passphrase }) => serial(async () => {
+      const v = needVault('unlock with');
+      if (inner) return control.status();
+      const k = await unwrapKey(v, passphrase);
+      // A crash after the vault file was written but before the encrypted copy replaced the database.
+      if (isPlaintextDatabase(paths.db)) encryptDatabaseFile(paths.db, k);
+      openInner(k);
+      changed('unlocked');
+      return control.status();
+    }),
+    lock: () => serial(async () => {
+      needVault('lock with');
+      if (inner) {
+        await closeInner();
+        changed('locked');
+      }
+      return control.status();
+    }),
+    enable: ({ passphrase, idleLockMinutes }) => serial(async () => {
+      if (vaultFile) throw new AppError('CONFLICT', 'This workspace is already encrypted. To use another passphrase, change it in Settings.');
+      if (!inner) throw new AppError('INTERNAL', 'The workspace is not open.');
+      if (inner.busy()) throw new AppError('CONFLICT', 'Jobs are running: wait for them to finish or cancel them, then turn on encryption.');
+      const k = randomBytes(32);
+      const v: VaultFile = { format: 1, cipher: 'sqlcipher-4', keyId: keyId(k), wrap: await wrapKey(k, passphrase, { scryptN }), idleLockMinutes, createdAt: new Date().toISOString() };
+      await closeInner();
+      // The vault file first: a crash before the database is replaced leaves a plaintext database
+      // beside it, which the next unlock finishes encrypting with the same key.
+      saveVault(v);
+      try {
+        encryptDatabaseFile(paths.db, k);
+      } catch (e) {
+        rmSync(paths.vault, { force: true });
+        vaultFile = null;
+        openInner(null);
+        throw e;
+      }
+      openInner(k);
+      inner!.audit('workspace.encrypted', { cipher: v.cipher, keyId: v.keyId, kdf: `scrypt n=${v.wrap.n} r=${v.wrap.r} p=${v.wrap.p}` });
+      changed('enabled');
+      return control.status();
+    }),
+    changePassphrase: ({ current, next }) => serial(async () => {
+      const v = needVault('change');
+      const k = await unwrapKey(v, current);
+      try {
+        saveVault({ ...v, wrap: await wrapKey(k, next, { scryptN }) });
+      } finally {
+        k.fill(0);
+      }
+      inner?.audit('workspace.passphraseChanged', { keyId: v.keyId });
+      changed('passphraseChanged');
+      return control.status();
+    }),
+    setIdleLock: ({ minutes }) => {
+      saveVault({ ...needVault('lock after idle time with'), idleLockMinutes: minutes });
+      changed('settings');
+      return control.status();
+    },
+    currentKey: () => key,
+  };
+
+  const lockedCall = createRouter(lockedHandlers(control));
+  if (!vaultFile) openInner(null);
+
+  const timer = setInterval(() => {
+    const minutes = vaultFile?.idleLockMinutes ?? 0;
+    if (!inner || minutes === 0 || Date.now() - lastActivity < minutes * minuteMs || inner.busy()) return;
+    void serial(async () => {
+      if (!inner) return;
+      await closeInner();
+      changed('idleLocked');
+    });
+  }, options.vault?.idleClock?.checkEveryMs ?? 15_000);
+  timer.unref();
+
+  return {
+    paths,
+    async call(method, input) {
+      lastActivity = Date.now();
+      if (closed) return { ok: false, error: { code: 'NOT_AVAILABLE', message: 'The workspace has been closed.' } };
+      return inner ? inner.call(method, input) : lockedCall(method, input);
+    },
+    onEvent(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    waitForJob(jobId) {
+      if (!inner) return Promise.reject(new AppError('LOCKED', 'The workspace is locked.'));
+      return inner.waitForJob(jobId);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      await queue;
+      await closeInner();
+    },
+  };
+}
+
+/** While locked every method but vault.* answers LOCKED, through the same validating router. */
+function lockedHandlers(control: VaultControl): Handlers {
+  const refuse = Object.fromEntries(METHOD_NAMES.map((m) => [m, () => {
+    throw new AppError('LOCKED', `The workspace is encrypted and locked: unlock it with its passphrase before ${m}.`);
+  }]));
+  return { ...refuse, ...vaultHandlers(control) } as Handlers;
+}

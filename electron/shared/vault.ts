@@ -1,0 +1,41 @@
+import { z } from 'zod';
+
+/** Long enough that scrypt is the only way in that matters; a sentence is easier to remember. */
+export const MIN_PASSPHRASE_LENGTH = 10;
+
+const Passphrase = z.string().min(1, 'must not be empty').max(1024);
+const NewPassphrase = z.string().min(MIN_PASSPHRASE_LENGTH, `must be at least ${MIN_PASSPHRASE_LENGTH} characters`).max(1024);
+
+/** Whether the workspace database is encrypted, and whether it is open right now. */
+export const VaultStatus = z.object({
+  encrypted: z.boolean(),
+  locked: z.boolean(),
+  /** Minutes without any call before the workspace locks itself; 0: never. Only for encrypted workspaces. */
+  idleLockMinutes: z.number().int().min(0),
+  /** What is and is not encrypted, in words the Settings screen shows as is. */
+  coverage: z.string(),
+});
+export type VaultStatus = z.infer<typeof VaultStatus>;
+
+export const IdleLockMinutes = z.number().int().min(0).max(24 * 60);
+
+export const vaultMethods = {
+  'vault.status': { input: z.object({}).strict(), output: VaultStatus },
+  /** Opens an encrypted workspace. A wrong passphrase is refused and changes nothing. */
+  'vault.unlock': { input: z.object({ passphrase: Passphrase }).strict(), output: VaultStatus },
+  /** Closes the database (running jobs are cancelled) and forgets the key until the next unlock. */
+  'vault.lock': { input: z.object({}).strict(), output: VaultStatus },
+  /**
+   * Encrypts a plaintext workspace: a new random key wrapped by the passphrase, the database
+   * re-encrypted in a copy that replaces the original only once it checks out.
+   */
+  'vault.enable': { input: z.object({ passphrase: NewPassphrase, idleLockMinutes: IdleLockMinutes.default(15) }).strict(), output: VaultStatus },
+  /** Re-wraps the same key under a new passphrase (instant: the database is not rewritten). */
+  'vault.changePassphrase': { input: z.object({ current: Passphrase, next: NewPassphrase }).strict(), output: VaultStatus },
+  'vault.setIdleLock': { input: z.object({ minutes: IdleLockMinutes }).strict(), output: VaultStatus },
+} as const;
+
+export const vaultEvents = {
+  /** Locked, unlocked, encrypted or settings changed: the app shows the unlock screen or the app. */
+  'vault.changed': z.object({ change: z.enum(['enabled', 'unlocked', 'locked', 'idleLocked', 'passphraseChanged', 'settings']) }),
+} as const;

@@ -1,0 +1,97 @@
+import { useState } from 'react';
+import { toast } from 'sonner';
+import { MIN_PASSPHRASE_LENGTH } from '../../../../electron/shared/vault';
+import { client } from '../../api';
+import { Button, Field, FormError, errorMessage } from '../../components/ui';
+import { useVault } from '../../store/vault';
+
+const IDLE_CHOICES = [0, 5, 15, 30, 60, 240];
+const idleLabel = (m: number) => (m === 0 ? 'Never' : m < 60 ? `After ${m} minutes` : `After ${m / 60} hour${m > 60 ? 's' : ''}`);
+
+/** Turn encryption at rest on, change its passphrase, lock now, and choose the idle lock. */
+export function EncryptionCard() {
+  const status = useVault((s) => s.status);
+  const [current, setCurrent] = useState('');
+  const [next, setNext] = useState('');
+  const [confirm, setConfirm] = useState('');
+  const [idle, setIdle] = useState(15);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  if (!status) return null;
+
+  const mismatch = confirm.length > 0 && next !== confirm ? 'The two passphrases differ.' : null;
+  const tooShort = next.length > 0 && next.length < MIN_PASSPHRASE_LENGTH ? `At least ${MIN_PASSPHRASE_LENGTH} characters.` : null;
+  const ready = next.length >= MIN_PASSPHRASE_LENGTH && next === confirm && !busy;
+
+  const run = async (action: () => Promise<unknown>, done: string) => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+      setCurrent('');
+      setNext('');
+      setConfirm('');
+      await useVault.getState().load();
+      toast.success(done);
+    } catch (e) {
+      setError(errorMessage(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <section className="card" aria-labelledby="encryption-title">
+      <h2 id="encryption-title">Encryption at rest</h2>
+      <p className="muted" data-testid="encryption-status">
+        {status.encrypted ? 'Encrypted. ' : ''}{status.coverage}
+      </p>
+      {status.encrypted ? (
+        <>
+          <div className="form-row">
+            <Field label="Lock when idle" hint="No activity for this long locks the workspace; running jobs and a running local API keep it open.">
+              <select value={status.idleLockMinutes} onChange={(e) => void run(() => client!.call('vault.setIdleLock', { minutes: Number(e.target.value) }), 'Idle lock saved')}>
+                {[...new Set([...IDLE_CHOICES, status.idleLockMinutes])].sort((a, b) => a - b).map((m) => <option key={m} value={m}>{idleLabel(m)}</option>)}
+              </select>
+            </Field>
+          </div>
+          <h3>Change passphrase</h3>
+          <div className="form-row">
+            <Field label="Current passphrase"><input type="password" value={current} onChange={(e) => setCurrent(e.target.value)} autoComplete="current-password" /></Field>
+            <Field label="New passphrase" error={tooShort}><input type="password" value={next} onChange={(e) => setNext(e.target.value)} autoComplete="new-password" /></Field>
+            <Field label="Repeat new passphrase" error={mismatch}><input type="password" value={confirm} onChange={(e) => setConfirm(e.target.value)} autoComplete="new-password" /></Field>
+          </div>
+          <FormError error={error} />
+          <div className="form-actions">
+            <Button disabled={!ready || !current} onClick={() => void run(() => client!.call('vault.changePassphrase', { current, next }), 'Passphrase changed')}>Change passphrase</Button>
+            <Button variant="primary" disabled={busy} onClick={() => void run(() => client!.call('vault.lock', {}), 'Workspace locked')}>Lock now</Button>
+          </div>
+        </>
+      ) : (
+        <>
+          <p className="muted">
+            Encrypting re-writes the database under a new random key that only your passphrase unlocks. There is no way back in
+            without it: write it down somewhere safe. Running jobs must finish first.
+          </p>
+          <div className="form-row">
+            <Field label="New passphrase" error={tooShort} hint={`At least ${MIN_PASSPHRASE_LENGTH} characters; a sentence is easier to remember.`}>
+              <input type="password" value={next} onChange={(e) => setNext(e.target.value)} autoComplete="new-password" />
+            </Field>
+            <Field label="Repeat new passphrase" error={mismatch}><input type="password" value={confirm} onChange={(e) => setConfirm(e.target.value)} autoComplete="new-password" /></Field>
+            <Field label="Lock when idle">
+              <select value={idle} onChange={(e) => setIdle(Number(e.target.value))}>
+                {IDLE_CHOICES.map((m) => <option key={m} value={m}>{idleLabel(m)}</option>)}
+              </select>
+            </Field>
+          </div>
+          <FormError error={error} />
+          <div className="form-actions">
+            <Button variant="primary" disabled={!ready} onClick={() => void run(() => client!.call('vault.enable', { passphrase: next, idleLockMinutes: idle }), 'Workspace encrypted')}>
+              {busy ? 'Encrypting…' : 'Encrypt workspace'}
+            </Button>
+          </div>
+        </>
+      )}
+    </section>
+  );
+}

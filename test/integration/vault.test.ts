@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { openCore, type Core } from '../../electron/core/core';
+import { runCli } from '../../electron/core/cli/run';
+import { keyId, wrapKey, writeVaultFile } from '../../electron/core/vault/key-wrap';
+import { isPlaintextDatabase } from '../../electron/core/vault/sqlcipher';
+import type { BackupReport } from '../../electron/shared/backup';
+import type { VaultStatus } from '../../electron/shared/vault';
+import { factsSnapshot } from '../fixtures/datanets/facts';
+import { call, jobResult, tempDir } from '../helpers/workspace';
+
+// scrypt at 2^10 instead of the app's 2^17, through the explicit test option: the wrapping is the
+// same code, only cheaper, and these tests unlock many times.
+const VAULT = { scryptN: 2 ** 10 };
+const PASSPHRASE = 'correct horse battery staple';
+const CANARY = 'CANARY-7f3a9c-patient-Ms-Quill-diagnosis';
+
+function open(t: TestContext, dir: string, vault: Parameters<typeof openCore>[0]['vault'] = VAULT): Core {
+  const core = openCore({ workspaceDir: dir, host: 'test', vault });
+  t.after(() => core.close());
+  return core;
+}
+
+/** Every file under a folder, recursively. */
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((p) => join(dir, p)).filter((p) => statSync(p).isFile());
+}
+
+const holding = (files: string[], needle: string) => files.filter((f) => readFileSync(f).includes(Buffer.from(needle)));
+const fingerprint = (dir: string) => filesUnder(dir).sort().map((f) => `${f}:${createHash('sha256').update(readFileSync(f)).digest('hex')}`);
+
+async function records(core: Core) {
+  const out: unknown[] = [];
+  for (const d of (await call(core, 'datanets.list', {})).items) {
+    out.push(...(await call(core, 'datanets.listRecords', { datanetId: d.id, offset: 0, limit: 500 })).items.map((r) => [r.id, r.contentHash, r.contributor, r.status, r.content]));
+    out.push(...(await call(core, 'datanets.listSnapshots', { datanetId: d.id })).items.map((s) => [s.id, s.root, s.recordCount]));
+  }
+  return out;
+}
+
+async function addCanary(core: Core, text: string) {
+  const { id } = await call(core, 'datanets.create', { name: `notes ${text.slice(-6)}` });
+  await call(core, 'datanets.addRecord', { datanetId: id, content: { kind: 'text', text: `Visit note: ${text} — follow up in two weeks.` } });
+}
+
+test('encrypted at rest: a canary record is in neither the database, its WAL nor a backup; a wrong passphrase is refused clearly and changes nothing', async (t) => {
+  const home = tempDir(t);
+  const ws = join(home, 'clinic');
+  const core = open(t, ws);
+  const plain = await call(core, 'vault.status', {});
+  assert.deepEqual([plain.encrypted, plain.locked], [false, false]);
+  await addCanary(core, CANARY);
+  // The scan can see a canary: in a plaintext workspace it is right there.
+  assert.ok(holding(filesUnder(ws), CANARY).length > 0, 'the plaintext database holds the canary (the scan works)');
+
+  const tooShort = await core.call('vault.enable', { passphrase: 'short' });
+  assert.equal(tooShort.ok, false);
+  assert.match(!tooShort.ok ? tooShort.error.message : '', /passphrase: must be at least 10 characters/);
+
+  const enabled = await call(core, 'vault.enable', { passphrase: PASSPHRASE, idleLockMinutes: 0 });
+  assert.equal(enabled.encrypted, true);
+  assert.equal(enabled.locked, false);
+  assert.ok(!isPlaintextDatabase(join(ws, 'studio.db')));
+  // Written after encryption: lands in the (encrypted) WAL first.
+  const LATER = `${CANARY}-written-after`;
+  await addCanary(core, LATER);
+  assert.ok(existsSync(join(ws, 'studio.db-wal')), 'the WAL exists while the core is open');
+  assert.deepEqual(holding(filesUnder(ws), CANARY), [], 'no workspace file holds either canary, WAL included');
+
+  const backupDir = join(home, 'backup');
+  const report = await jobResult<BackupReport>(core, call(core, 'backup.create', { destination: backupDir }));
+  assert.equal(report.ok, true, report.problems.join('; '));
+  assert.equal(report.manifest!.encrypted?.keyId.length, 64);
+  assert.deepEqual(holding(filesUnder(backupDir), CANARY), [], 'no backup file holds either canary');
+  const before = await records(core);
+  assert.equal(before.length, 2, "both canary records");
+  const entries = (await call(core, 'audit.listEntries', { offset: 0, limit: 10 })).items.map((e) => e.action);
+  assert.ok(entries.includes('workspace.encrypted'), 'turning encryption on is in the audit log');
+  await core.close();
+
+  // Reopened: locked, and everything but vault.* says so.
+  const again = open(t, ws);
+  assert.equal((await call(again, 'vault.status', {})).locked, true);
+  const refused = await again.call('datanets.list', {});
+  assert.deepEqual(refused.ok ? null : refused.error.code, 'LOCKED');
+
+  const untouched = fingerprint(ws);
+  const wrong = await again.call('vault.unlock', { passphrase: 'incorrect horse battery staple' });
+  assert.equal(wrong.ok, false);
+  assert.equal(!wrong.ok && wrong.error.code, 'UNAUTHORIZED');
+  assert.match(!wrong.ok ? wrong.error.message : '', /^Wrong passphrase: the workspace stays locked and nothing was changed\.$/);
+  assert.deepEqual(fingerprint(ws), untouched, 'a wrong passphrase changed no file');
+  assert.equal((await call(again, 'vault.status', {})).locked, true);
+
+  await call(again, 'vault.unlock', { passphrase: PASSPHRASE });
+  assert.deepEqual(await records(again), before, 'every record and snapshot reads back after unlocking');
+
+  // Locking closes the database and forgets the key; the calls that follow are refused again.
+  const locked = await call(again, 'vault.lock', {});
+  assert.equal(locked.locked, true);
+  assert.equal((await again.call('datanets.list', {})).ok, false);
+
+  // Changing the passphrase: the current one is checked, the old one stops working, the data stays.
+  const badChange = await again.call('vault.changePassphrase', { current: 'not it at all', next: 'a new passphrase here' });
+  assert.equal(!badChange.ok && badChange.error.code, 'UNAUTHORIZED');
+  await call(again, 'vault.changePassphrase', { current: PASSPHRASE, next: 'a new passphrase here' });
+  assert.equal((await again.call('vault.unlock', { passphrase: PASSPHRASE })).ok, false);
+  await call(again, 'vault.unlock', { passphrase: 'a new passphrase here' });
+  assert.deepEqual(await records(again), before);
+  await again.close();
+
+  // Restore the encrypted backup through the CLI: it needs the passphrase of the time it was taken.
+  const restoredWs = join(home, 'restored');
+  const passFile = join(home, 'pass.txt');
+  writeFileSync(passFile, 'a new passphrase here\n');
+  const cli = async (args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli([...args, '--json'], { out: (s) => out.push(s), err: (s) => err.push(s), isTty: false });
+    return { code, text: out.join('\n') + err.join('\n') };
+  };
+  const noPass = await cli(['backup', 'restore', backupDir, '--workspace', restoredWs]);
+  assert.equal(noPass.code, 1);
+  assert.match(noPass.text, /encrypted backup: give the passphrase/);
+  const wrongPass = await cli(['backup', 'restore', backupDir, '--workspace', restoredWs, '--passphrase-file', passFile]);
+  assert.equal(wrongPass.code, 1, 'the backup carries the vault file of its time: the later passphrase does not open it');
+  assert.match(wrongPass.text, /Wrong passphrase/);
+  assert.ok(!existsSync(join(restoredWs, 'studio.db')), 'nothing was restored');
+  writeFileSync(passFile, `${PASSPHRASE}\n`);
+  const restored = await cli(['backup', 'restore', backupDir, '--workspace', restoredWs, '--passphrase-file', passFile]);
+  assert.equal(restored.code, 0, restored.text);
+  assert.deepEqual(holding(filesUnder(restoredWs), CANARY), []);
+  // The CLI unlocks a restored (encrypted) workspace with the same option, and refuses without it.
+  const listed = await cli(['datanet', 'list', '--workspace', restoredWs, '--passphrase-file', passFile]);
+  assert.equal(listed.code, 0, listed.text);
+  assert.match(listed.text, /notes/);
+  const lockedCli = await cli(['datanet', 'list', '--workspace', restoredWs]);
+  assert.equal(lockedCli.code, 1);
+  assert.match(lockedCli.text, /"code":"LOCKED".*passphrase-file/);
+});
+
+test('an existing plaintext workspace is migrated with every record, snapshot root and the audit chain intact', async (t) => {
+  const ws = tempDir(t);
+  const core = open(t, ws);
+  await factsSnapshot(core);
+  const before = await records(core);
+  await call(core, 'vault.enable', { passphrase: PASSPHRASE, idleLockMinutes: 0 });
+  assert.deepEqual(await records(core), before);
+  const chain = await jobResult<{ ok: boolean }>(core, call(core, 'audit.verifyChain', {}));
+  assert.equal(chain.ok, true);
+  assert.ok(!readdirSync(ws).some((n) => n.includes('encrypting')), 'no temp copy is left behind');
+  const twice = await core.call('vault.enable', { passphrase: PASSPHRASE });
+  assert.match(!twice.ok ? twice.error.message : '', /already encrypted/);
+});
+
+test('a crash between writing the vault file and replacing the database is finished by the next unlock', async (t) => {
+  const ws = tempDir(t);
+  const first = open(t, ws);
+  await addCanary(first, CANARY);
+  const before = await records(first);
+  await first.close();
+  // The state enable leaves if it dies right after saving the vault file: the key wrapped, the database still plaintext.
+  const key = Buffer.alloc(32, 7);
+  writeVaultFile(join(ws, 'vault.json'), { format: 1, cipher: 'sqlcipher-4', keyId: keyId(key), wrap: await wrapKey(key, PASSPHRASE, VAULT), idleLockMinutes: 0, createdAt: new Date().toISOString() });
+  assert.ok(isPlaintextDatabase(join(ws, 'studio.db')));
+  const core = open(t, ws);
+  assert.equal((await call(core, 'vault.status', {})).locked, true);
+  await call(core, 'vault.unlock', { passphrase: PASSPHRASE });
+  assert.ok(!isPlaintextDatabase(join(ws, 'studio.db')), 'the unlock finished the encryption');
+  assert.deepEqual(await records(core), before);
+  await core.close();
+  assert.deepEqual(holding(filesUnder(ws), CANARY), []);
+});
+
+test('the workspace locks itself after the idle time; 0 minutes means never', async (t) => {
+  const ws = tempDir(t);
+  // A "minute" of 40 ms, checked every 10 ms: the same timer logic, on a test's time scale.
+  const core = open(t, ws, { ...VAULT, idleClock: { minuteMs: 40, checkEveryMs: 10 } });
+  await call(core, 'vault.enable', { passphrase: PASSPHRASE, idleLockMinutes: 0 });
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal((await call(core, 'vault.status', {})).locked, false, 'idle lock 0 means never');
+  const events: string[] = [];
+  core.onEvent((name, payload) => { if (name === 'vault.changed') events.push((payload as { change: string }).change); });
+  const set = await call(core, 'vault.setIdleLock', { minutes: 2 });
+  assert.equal(set.idleLockMinutes, 2);
+  const started = Date.now();
+  while (!events.includes('idleLocked') && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));
+  assert.ok(events.includes('idleLocked'), `locked itself (events: ${events.join(', ')})`);
+  const status = (await core.call('vault.status', {})) as { ok: true; value: VaultStatus };
+  assert.equal(status.value.locked, true);
+  // Plaintext workspaces have nothing to lock, and say so.
+  const plain = open(t, tempDir(t));
+  const refused = await plain.call('vault.lock', {});
+  assert.match(!refused.ok ? refused.error.message : '', /not encrypted/);
+});
