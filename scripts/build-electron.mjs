@@ -4,7 +4,7 @@
 import { build } from 'esbuild';
 import { cpSync, mkdirSync, readdirSync } from 'node:fs';
 
-const external = ['electron', 'better-sqlite3', 'node-llama-cpp', 'bufferutil', 'utf-8-validate'];
+const external = ['electron', 'better-sqlite3-multiple-ciphers', 'node-llama-cpp', 'bufferutil', 'utf-8-validate'];
 // import.meta.url is only read where DATANET_STUDIO_MIGRATIONS is unset, which the desktop hosts always set.
 const common = {
   bundle: true,
