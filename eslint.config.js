@@ -81,7 +81,7 @@ export default tseslint.config(
         'renderer talks to core only through the contract client: it imports electron/shared, never core, main, preload, Electron or Node.',
         [
           { group: ['**/electron/core/**', '**/electron/main/**', '**/electron/preload/**', 'electron/*', 'node:*'] },
-          { group: ['better-sqlite3', 'better-sqlite3-multiple-ciphers', 'fs', 'path', 'child_process', 'os', 'crypto', 'node-llama-cpp'] },
+          { group: ['better-sqlite3-multiple-ciphers', 'fs', 'path', 'child_process', 'os', 'crypto', 'node-llama-cpp'] },
         ],
         [{ name: 'electron', message: 'renderer must not import Electron: use the contract client.' }],
       ),
