@@ -17,6 +17,12 @@ const common = {
   logOverride: { 'empty-import-meta': 'silent' },
 };
 
+// For a bundle whose dependencies need a real import.meta.url (test/integration/document-worker.test.ts builds the same).
+const WITH_IMPORT_META_URL = {
+  define: { 'import.meta.url': '__import_meta_url' },
+  banner: { js: 'const __import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
+};
+
 await Promise.all([
   build({ ...common, entryPoints: ['electron/main/main.ts'], outfile: 'out/main/main.cjs' }),
   build({ ...common, entryPoints: ['electron/main/core-host.ts'], outfile: 'out/main/core-host.cjs' }),
@@ -24,6 +30,9 @@ await Promise.all([
   build({ ...common, entryPoints: ['electron/core/training/runner.ts'], outfile: 'out/main/training-runner.cjs' }),
   // The span index's suffix sorting runs in a worker thread.
   build({ ...common, entryPoints: ['electron/core/attribution/span-index/build-worker.ts'], outfile: 'out/main/span-index-worker.cjs' }),
+  // PDF and DOCX are parsed in a worker thread with heap and time limits; core finds it beside itself.
+  // pdf.js loads its DOMMatrix polyfill (@napi-rs/canvas) with createRequire(import.meta.url).
+  build({ ...common, ...WITH_IMPORT_META_URL, entryPoints: ['electron/core/datanets/import/document-worker.ts'], outfile: 'out/main/document-worker.cjs' }),
   // Sandboxed preloads can require only 'electron': everything else is bundled in.
   build({ ...common, entryPoints: ['electron/preload/preload.ts'], outfile: 'out/preload/preload.cjs', external: ['electron'], minify: true }),
 ]);

@@ -1,4 +1,5 @@
 import type { ErrorCode } from '../../../shared/errors.js';
+import type { TsxWorkerData } from '../../common/worker.js';
 import type { ShardPlan } from './build-shard.js';
 import type { ShardEntry } from './format.js';
 import type { SuffixArrayStage } from './suffix-array.js';
@@ -10,9 +11,8 @@ export interface WorkerInput {
 }
 
 /** The worker's workerData: its input, and when running from TypeScript sources, how to load them. */
-export interface WorkerData {
+export interface WorkerData extends TsxWorkerData {
   input: WorkerInput;
-  tsx?: { api: string; entry: string };
 }
 
 export type WorkerMessage =

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, extname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
 import { AppError } from '../../../shared/errors.js';
+import { startWorker } from '../../common/worker.js';
 import type { WorkerData, WorkerInput, WorkerMessage } from './build-protocol.js';
 import type { ShardPlan } from './build-shard.js';
 import type { ShardEntry } from './format.js';
@@ -23,24 +24,13 @@ export interface BuildShardsOptions {
 const STAGE_FRACTION: Record<SuffixArrayStage, number> = { 'lms-sorted': 0.4, 'reduced-solved': 0.75, done: 1 };
 
 /**
- * Under tsx, worker threads do not inherit its loader on Node 20 (tsx registers its hooks on the
- * main thread only), so a TypeScript worker is started through this bootstrap, which loads the
- * entry with tsx's own API.
- */
-const TSX_BOOTSTRAP = `const { workerData } = require('node:worker_threads');
-import(workerData.tsx.api).then(({ tsImport }) => tsImport(workerData.tsx.entry, workerData.tsx.entry));`;
-
-/**
  * Starts the worker script: workerPath or DATANET_SPAN_INDEX_WORKER when set (bundled hosts build
  * build-worker.ts as its own entry point), otherwise build-worker.ts/.js beside this file.
  */
-function startWorker(input: WorkerInput, override?: string): Worker {
+function startBuildWorker(input: WorkerInput, override?: string): Worker {
   const path = override ?? process.env.DATANET_SPAN_INDEX_WORKER ?? besideThisModule();
   if (!existsSync(path)) throw new AppError('NOT_AVAILABLE', `The span index build worker ${path} is missing (bundled hosts set DATANET_SPAN_INDEX_WORKER).`);
-  const options = { stdout: false, stderr: false };
-  if (extname(path) !== '.ts') return new Worker(path, { ...options, workerData: { input } satisfies WorkerData });
-  const tsx = { api: import.meta.resolve('tsx/esm/api'), entry: pathToFileURL(path).href };
-  return new Worker(TSX_BOOTSTRAP, { ...options, eval: true, execArgv: [], workerData: { input, tsx } satisfies WorkerData });
+  return startWorker(path, { stdout: false, stderr: false, workerData: { input } satisfies WorkerData });
 }
 
 /**
@@ -51,7 +41,7 @@ function startWorker(input: WorkerInput, override?: string): Worker {
 export function buildShards(opts: BuildShardsOptions): Promise<ShardEntry[]> {
   if (opts.signal?.aborted) return Promise.reject(cancelled());
   if (opts.plans.length === 0) return Promise.resolve([]);
-  const worker = startWorker({ dir: opts.dir, plans: [...opts.plans] }, opts.workerPath);
+  const worker = startBuildWorker({ dir: opts.dir, plans: [...opts.plans] }, opts.workerPath);
   const byIndex = new Map(opts.plans.map((p) => [p.index, p]));
   const entries: ShardEntry[] = [];
   let done = 0;

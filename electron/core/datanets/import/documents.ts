@@ -1,7 +1,12 @@
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Worker } from 'node:worker_threads';
 import { IMPORT_LIMITS } from '../../../shared/curation';
 import { AppError } from '../../../shared/errors';
+import { startWorker } from '../../common/worker';
+import type { DocumentJob, DocumentWorkerMessage } from './document-worker';
 import { chunkText } from './chunk';
 import { readLines } from './lines';
 import type { RowSource } from './rows';
@@ -18,35 +23,31 @@ export async function* proseRows(path: string, markdown: boolean, chunkChars: nu
   for (const chunk of chunkText(lines.join('\n'), chunkChars, markdown)) yield { row: ++row, content: { kind: 'text', text: chunk }, meta: {}, bytesRead };
 }
 
-/** PDF: text per page with pdf.js (no eval, no fonts, no network), chunked; the row is the page. */
-export async function* pdfRows(path: string, chunkChars: number): RowSource {
-  const name = basename(path);
-  const data = new Uint8Array(await readFile(path));
-  const { getDocument } = await import('pdfjs-dist/legacy/build/pdf.mjs');
-  let doc;
-  try {
-    doc = await getDocument({ data, isEvalSupported: false, disableFontFace: true, useSystemFonts: false, verbosity: 0, stopAtErrors: true })
-      .promise;
-  } catch (e) {
-    throw new AppError('BAD_INPUT', `${name} cannot be read as a PDF: ${(e as Error).message}`);
-  }
-  try {
-    for (let page = 1; page <= doc.numPages; page++) {
-      let content;
-      try {
-        content = await (await doc.getPage(page)).getTextContent();
-      } catch (e) {
-        // A damaged page (found by fuzzing: pdf.js throws its own exception types here).
-        throw new AppError('BAD_INPUT', `${name}, page ${page}: cannot be read as PDF text: ${(e as Error).message}`);
-      }
-      const text = content.items
-        .map((it) => ('str' in it ? it.str + (it.hasEOL ? '\n' : '') : ''))
-        .join('')
-        .replace(/[ \t]+\n/g, '\n');
-      for (const chunk of chunkText(text, chunkChars, false)) yield { row: page, content: { kind: 'text', text: chunk }, meta: {}, bytesRead: Math.round((data.length * page) / doc.numPages) };
-    }
-  } finally {
-    await doc.destroy();
+/** Limits of the worker that parses one PDF or DOCX; every field is optional. */
+export interface DocumentParseOptions {
+  /** Its heap (V8 old generation), MiB. */
+  heapMb?: number;
+  /** Its stack, MiB. */
+  stackMb?: number;
+  /** Wall-clock time for one file, from handing it to the worker (a new worker's start included) to its last page, ms. */
+  timeLimitMs?: number;
+  /** The worker entry (else DATANET_DOCUMENT_WORKER, else document-worker beside this module). */
+  workerPath?: string;
+  /** Called with the worker that parses the file (tests watch it end). */
+  onWorker?: (worker: Worker) => void;
+}
+
+/** The defaults; DATANET_DOCUMENT_HEAP_MB and DATANET_DOCUMENT_TIME_LIMIT_MS override them for a host. */
+export const DOCUMENT_PARSE_LIMITS = { heapMb: 1024, stackMb: 4, timeLimitMs: 60_000 } as const;
+
+/** PDF: text per page, parsed in a limited worker (document-worker.ts), chunked; the row is the page. */
+export async function* pdfRows(path: string, chunkChars: number, signal?: AbortSignal, options: DocumentParseOptions = {}): RowSource {
+  const data = await readFile(path);
+  const size = data.length;
+  for await (const part of parseInWorker('pdf', basename(path), data, options, signal)) {
+    const page = part.page ?? 1;
+    const pages = part.pages ?? 1;
+    for (const chunk of chunkText(part.text, chunkChars, false)) yield { row: page, content: { kind: 'text', text: chunk }, meta: {}, bytesRead: Math.round((size * page) / pages) };
   }
 }
 
@@ -77,10 +78,11 @@ export function zipUncompressedSize(buf: Buffer, name: string): number {
   return total;
 }
 
-/** DOCX: raw text with mammoth (no external files), after the zip-bomb check; chunked. */
-export async function* docxRows(path: string, chunkChars: number): RowSource {
+/** DOCX: raw text, after the zip-bomb check, parsed in a limited worker (document-worker.ts); chunked. */
+export async function* docxRows(path: string, chunkChars: number, signal?: AbortSignal, options: DocumentParseOptions = {}): RowSource {
   const name = basename(path);
   const buf = await readFile(path);
+  const size = buf.length;
   const expanded = zipUncompressedSize(buf, name);
   if (expanded > IMPORT_LIMITS.docxUncompressedBytes) {
     throw new AppError(
@@ -88,15 +90,138 @@ export async function* docxRows(path: string, chunkChars: number): RowSource {
       `${name} would expand to ${(expanded / 1024 ** 2).toFixed(0)} MB, over the limit of ${IMPORT_LIMITS.docxUncompressedBytes / 1024 ** 2} MB for a DOCX; refused as a possible zip bomb.`,
     );
   }
-  const mammoth = await import('mammoth');
-  let text: string;
-  try {
-    text = (await mammoth.extractRawText({ buffer: buf, externalFileAccess: false } as Parameters<typeof mammoth.extractRawText>[0])).value;
-  } catch (e) {
-    throw new AppError('BAD_INPUT', `${name} cannot be read as a DOCX: ${(e as Error).message}`);
-  }
   let row = 0;
-  for (const chunk of chunkText(text, chunkChars, false)) yield { row: ++row, content: { kind: 'text', text: chunk }, meta: {}, bytesRead: Math.round((buf.length * row) / Math.max(1, row)) };
+  for await (const part of parseInWorker('docx', name, buf, options, signal)) {
+    for (const chunk of chunkText(part.text, chunkChars, false)) yield { row: ++row, content: { kind: 'text', text: chunk }, meta: {}, bytesRead: size };
+  }
+}
+
+type DocumentText = Extract<DocumentWorkerMessage, { type: 'text' }>;
+
+/** How long a parser that finished a file waits for the next one before it is ended. */
+const IDLE_MS = 15_000;
+
+/** At most one parser waits between files (unref'd: it keeps no process alive). */
+let idle: { key: string; worker: Worker; timer: NodeJS.Timeout } | null = null;
+
+function takeWorker(path: string, heapMb: number, stackMb: number): { worker: Worker; key: string } {
+  const key = JSON.stringify([path, heapMb, stackMb]);
+  if (idle?.key === key) {
+    const { worker, timer } = idle;
+    idle = null;
+    clearTimeout(timer);
+    worker.ref();
+    return { worker, key };
+  }
+  const worker = startWorker(path, { workerData: {}, resourceLimits: { maxOldGenerationSizeMb: heapMb, stackSizeMb: stackMb }, stdout: false, stderr: false });
+  // A waiting parser that dies is simply forgotten (a file in progress has its own listeners).
+  worker.on('error', () => {});
+  worker.on('exit', () => {
+    if (idle?.worker === worker) {
+      clearTimeout(idle.timer);
+      idle = null;
+    }
+  });
+  return { worker, key };
+}
+
+function putBack(worker: Worker, key: string) {
+  if (idle) void idle.worker.terminate();
+  worker.unref();
+  const timer = setTimeout(() => void worker.terminate(), IDLE_MS);
+  timer.unref();
+  idle = { key, worker, timer };
+}
+
+/**
+ * Parses one document in a worker thread with a heap and stack limit, and yields the text it
+ * posts back. The worker is terminated at the time limit, when `signal` aborts, when the
+ * consumer stops early and when it crashes or runs out of memory; each ends in an error naming
+ * the file. A worker that finished the file (or refused it) waits for the next one.
+ */
+async function* parseInWorker(kind: 'pdf' | 'docx', name: string, data: Buffer, options: DocumentParseOptions, signal?: AbortSignal): AsyncGenerator<DocumentText> {
+  const heapMb = options.heapMb ?? envNumber('DATANET_DOCUMENT_HEAP_MB') ?? DOCUMENT_PARSE_LIMITS.heapMb;
+  const timeLimitMs = options.timeLimitMs ?? envNumber('DATANET_DOCUMENT_TIME_LIMIT_MS') ?? DOCUMENT_PARSE_LIMITS.timeLimitMs;
+  const cancelled = () => new AppError('CANCELLED', `Reading ${name} was cancelled.`);
+  if (signal?.aborted) throw cancelled();
+  const path = options.workerPath ?? process.env.DATANET_DOCUMENT_WORKER ?? besideThisModule();
+  if (!existsSync(path)) throw new AppError('NOT_AVAILABLE', `The document parser ${path} is missing, so ${name} cannot be read.`);
+  const { worker, key } = takeWorker(path, heapMb, options.stackMb ?? DOCUMENT_PARSE_LIMITS.stackMb);
+  options.onWorker?.(worker);
+
+  const parts: DocumentText[] = [];
+  let next = 0;
+  let outcome: 'done' | 'refused' | 'stopped' | null = null;
+  let failure: Error | null = null;
+  let wake: (() => void) | null = null;
+  const notify = () => {
+    wake?.();
+    wake = null;
+  };
+  /** Ends the file with an error; a worker that is not known to be idle is terminated. */
+  const fail = (e: Error, workerIsIdle = false) => {
+    if (outcome) return;
+    outcome = workerIsIdle ? 'refused' : 'stopped';
+    failure = e;
+    if (!workerIsIdle) void worker.terminate();
+    notify();
+  };
+  const onMessage = (m: DocumentWorkerMessage) => {
+    if (m.type === 'text') parts.push(m);
+    else if (m.type === 'done') outcome ??= 'done';
+    else fail(m.appError ? new AppError(m.code, m.message) : Object.assign(new Error(m.message), { name: m.name }), true);
+    notify();
+  };
+  const onError = (e: Error & { code?: string }) =>
+    fail(e.code === 'ERR_WORKER_OUT_OF_MEMORY' ? new AppError('BAD_INPUT', `${name}: parsing ran out of memory (limit ${heapMb} MiB)`) : e);
+  const onExit = (code: number) => fail(new AppError('INTERNAL', `${name}: the document parser stopped unexpectedly (exit code ${code}).`));
+  const onAbort = () => fail(cancelled());
+  worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  const timer = setTimeout(() => fail(new AppError('BAD_INPUT', `${name}: parsing stopped after ${duration(timeLimitMs)} (time limit)`)), timeLimitMs);
+  // The file's bytes move to the worker without a copy when the buffer holds nothing else.
+  const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  const ownsBuffer = data.byteOffset === 0 && data.byteLength === data.buffer.byteLength && data.buffer instanceof ArrayBuffer;
+  worker.postMessage({ kind, name, data: bytes } satisfies DocumentJob, ownsBuffer ? [data.buffer as ArrayBuffer] : []);
+  try {
+    for (;;) {
+      // The worker's own refusal comes after the text it sent before; the other ends cut in at once.
+      if (failure && (outcome !== 'refused' || next >= parts.length)) throw failure;
+      if (next < parts.length) {
+        const part = parts[next]!;
+        parts[next++] = undefined as unknown as DocumentText;
+        yield part;
+      } else if (outcome === 'done') {
+        return;
+      } else {
+        await new Promise<void>((r) => (wake = r));
+      }
+    }
+  } finally {
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+    worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+    // A consumer that stopped reading early leaves the worker busy: it is ended, not reused.
+    if (outcome === 'done' || outcome === 'refused') putBack(worker, key);
+    else void worker.terminate();
+  }
+}
+
+const duration = (ms: number) => (ms >= 1000 ? `${+(ms / 1000).toFixed(1)} s` : `${ms} ms`);
+
+function envNumber(name: string): number | undefined {
+  const v = Number(process.env[name]);
+  return process.env[name] && Number.isFinite(v) && v > 0 ? v : undefined;
+}
+
+/**
+ * document-worker beside this module: the .ts source under tsx; in a CJS bundle (out/main, where
+ * import.meta.url is undefined) the document-worker.cjs that scripts/build-electron.mjs emits.
+ */
+function besideThisModule(): string {
+  if (!import.meta.url) return join(__dirname, 'document-worker.cjs');
+  const self = fileURLToPath(import.meta.url);
+  return join(dirname(self), `document-worker${extname(self)}`);
 }
 
 export async function fileSize(path: string): Promise<number> {

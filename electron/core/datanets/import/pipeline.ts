@@ -58,9 +58,9 @@ export function rowsOf(req: Pick<ImportRequest, 'mapping' | 'chunkChars'>, path:
     case 'markdown':
       return proseRows(path, format === 'markdown', req.chunkChars, signal);
     case 'pdf':
-      return pdfRows(path, req.chunkChars);
+      return pdfRows(path, req.chunkChars, signal);
     case 'docx':
-      return docxRows(path, req.chunkChars);
+      return docxRows(path, req.chunkChars, signal);
   }
 }
 
