@@ -140,6 +140,9 @@ test('encrypted at rest: a canary record is in neither the database, its WAL nor
   const lockedCli = await cli(['datanet', 'list', '--workspace', restoredWs]);
   assert.equal(lockedCli.code, 1);
   assert.match(lockedCli.text, /"code":"LOCKED".*passphrase-file/);
+  const statusCli = await cli(['vault', 'status', '--workspace', restoredWs]);
+  assert.equal(statusCli.code, 0, 'vault status answers without the passphrase');
+  assert.match(statusCli.text, /"encrypted": true,\s*"locked": true/);
 });
 
 test('an existing plaintext workspace is migrated with every record, snapshot root and the audit chain intact', async (t) => {

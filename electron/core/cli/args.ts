@@ -35,6 +35,8 @@ export interface Command {
   signs?: boolean;
   /** A command that needs more than one call (e.g. a confirmation typed by the user); returns the result. */
   interactive?(args: { core: Core; values: Values; positionals: string[]; ask(question: string): Promise<string>; say(s: string): void }): Promise<unknown>;
+  /** Answers on an encrypted workspace that is still locked (no passphrase needed). */
+  worksLocked?: boolean;
   /** Runs without opening the workspace (restoring into it: nothing may hold it open); returns the result. */
   offline?(args: { values: Values; positionals: string[]; say(s: string): void }): Promise<unknown>;
 }

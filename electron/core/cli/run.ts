@@ -121,7 +121,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     else io.err(`error: ${message}`);
     return EXIT.failed;
   }
-  const opened = await unlockWorkspace(core, passphrase);
+  const opened = command.worksLocked ? ({ ok: true, value: null } as const) : await unlockWorkspace(core, passphrase);
   if (!opened.ok) {
     await core.close();
     return failed(opened.error.code, opened.error.message);

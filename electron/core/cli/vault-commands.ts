@@ -19,6 +19,7 @@ export const VAULT_COMMANDS: Command[] = [
     name: 'vault status',
     usage: 'vault status',
     summary: 'Whether the workspace database is encrypted, and what is and is not covered',
+    worksLocked: true,
     request: () => ({ method: 'vault.status', input: {} }),
     human: (v) => vaultStatusText(v as VaultStatus),
   },
