@@ -94,6 +94,12 @@ function openServices(options: CoreOptions, paths: WorkspacePaths, key: Buffer |
   const training = new TrainingRuns({
     db, audit, actor: LOCAL_ACTOR, jobs, snapshots, models, paths,
     onAdapter: (a) => {
+      // A proposal's tuning run gets its adapter and evaluation attached; a refusal there must not fail the run.
+      try {
+        services.proposals.adapterRegistered({ runId: a.runId, adapterId: a.id, heldOutLoss: a.metrics.finalEvalLoss, actor: LOCAL_ACTOR });
+      } catch (e) {
+        console.error(`[core] attaching adapter ${a.id} to its proposal:`, e);
+      }
       if (services.attribution.settings().autoIndex) services.attribution.buildIndex(a.id);
     },
   });

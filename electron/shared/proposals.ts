@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { Address, DatanetId, Hash32, Timestamp, idOf } from './common';
 import { DatanetName, DatanetRecord, RecordKind } from './datanets';
+import { JobRef } from './jobs';
+import { SnapshotId } from './curation';
+import { ModelId } from './models';
+import { RunId, TrainingSettings } from './training';
 
 export const ProposalId = idOf('prop');
 
@@ -176,6 +180,26 @@ export const proposalMethods = {
   'proposals.attachTuning': {
     input: z.object({ id: ProposalId, adapterId: idOf('ad'), accuracy: z.number().min(0).max(1).optional() }).strict(),
     output: Proposal,
+  },
+  /**
+   * A job: a training run on the proposal's base model and the data gathered for it (the target
+   * datanet's latest snapshot, taken now if there is none or it misses approved records). Moves the
+   * proposal to tuning first (from gathering_data or feedback) and records the run; the finished
+   * run's adapter and its evaluation against the criteria are attached to the proposal.
+   */
+  'proposals.startTuning': {
+    input: z
+      .object({
+        proposalId: ProposalId,
+        /** A registered model instead of the one named by the proposal's base model. */
+        modelId: ModelId.optional(),
+        /** A snapshot to train on instead (needed when the proposal targets several datanets). */
+        snapshotId: SnapshotId.optional(),
+        settings: TrainingSettings.optional(),
+        note: z.string().max(2000).optional(),
+      })
+      .strict(),
+    output: JobRef.extend({ runId: RunId, snapshotId: SnapshotId, proposal: Proposal }),
   },
   'proposals.feedback': { input: FeedbackInput, output: DatanetRecord },
   'proposals.reviewers': { input: z.object({}).strict(), output: z.object({ reviewers: z.array(Address) }) },

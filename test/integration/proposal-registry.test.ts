@@ -144,7 +144,8 @@ test('one proposal through every state with a real devnet stake and reviewer vot
   assert.equal(store.transition({ id, to: 'deployed', actor: proposer.address }).state, 'deployed');
   assert.equal(store.transition({ id, to: 'retired', actor: proposer.address }).state, 'retired');
   const timeline = store.timeline(id);
-  assert.deepEqual(timeline.map((e) => e.to), ['draft', 'submitted', 'in_review', 'approved', 'gathering_data', 'tuning', 'feedback', 'tuning', 'feedback', 'deployed', 'retired']);
+  assert.deepEqual(timeline.map((e) => e.to), ['draft', 'submitted', 'in_review', 'approved', 'gathering_data', 'tuning', 'tuning', 'feedback', 'tuning', 'feedback', 'deployed', 'retired']);
+  assert.match(timeline[6]!.note, /adapter ad_0000000000000001 attached: held-out loss 1\.500 \(target ≤ 2\), meets the criteria/);
   assert.deepEqual(timeline[1]!.details.stake, store.get(id).stake);
   assert.deepEqual(store.get(id).stake, { ...store.get(id).stake, where: 'chain', registry, onChainId: onChainId.toString(), amount: STAKE.toString() });
   assert.deepEqual(store.votes(id).map((v) => [v.reviewer, v.approve, v.txHash !== null]).sort(), [[reviewers[0]!.address.toLowerCase(), true, true], [reviewers[1]!.address.toLowerCase(), true, true]].sort());

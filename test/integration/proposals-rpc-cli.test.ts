@@ -65,6 +65,11 @@ test('the CLI creates a proposal, moves it and shows the timeline; a refused mov
   const refused = cli(['proposal', 'move', id, 'tuning', '--workspace', ws]);
   assert.equal(refused.code, 1);
   assert.match(refused.err + refused.out, /cannot move from submitted to tuning: from submitted a proposal can only move to in_review/);
+  // Tuning is refused the same way, naming the move, and starts no run.
+  const tune = cli(['proposal', 'tune', id, '--epochs', '1', '--workspace', ws]);
+  assert.equal(tune.code, 1);
+  assert.match(tune.err + tune.out, /cannot move from submitted to tuning: from submitted a proposal can only move to in_review/);
+  assert.match(cli(['train', 'runs', '--json', '--workspace', ws]).out, /"items":\s*\[\s*\]/);
   const shown = cli(['proposal', 'show', id, '--workspace', ws]);
   assert.equal(shown.code, 0, shown.err);
   assert.match(shown.out, /Clause explainer \(prop_[0-9a-f]{16}\) — submitted/);

@@ -82,7 +82,11 @@ test('a proposal walks every state locally; each move is on its timeline and in 
   assert.equal(w.proposals.transition({ id, to: 'feedback', actor: OWNER }).state, 'feedback');
   assert.equal(w.proposals.transition({ id, to: 'deployed', actor: OWNER }).state, 'deployed');
   assert.equal(w.proposals.transition({ id, to: 'retired', actor: OWNER, note: 'superseded' }).state, 'retired');
-  const moves = w.proposals.timeline(id).map((e) => `${e.from ?? '-'}>${e.to}`);
+  const timeline = w.proposals.timeline(id);
+  // Each attached adapter is an entry within tuning, with its evaluation; the moves are audited as transitions.
+  assert.deepEqual(timeline.filter((e) => e.from === e.to).map((e) => [e.details.adapterId, e.details.meetsCriteria]),
+    [['ad_0000000000000001', false], ['ad_0000000000000002', true]]);
+  const moves = timeline.filter((e) => e.from !== e.to).map((e) => `${e.from ?? '-'}>${e.to}`);
   assert.deepEqual(moves, ['->draft', 'draft>submitted', 'submitted>in_review', 'in_review>approved', 'approved>gathering_data',
     'gathering_data>tuning', 'tuning>feedback', 'feedback>deployed', 'deployed>retired']);
   const audited = w.audit.list(0, 500).filter((e) => e.subject === id && e.action === 'proposal.transition').map((e) => `${String(e.details.from)}>${String(e.details.to)}`);

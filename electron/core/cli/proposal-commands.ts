@@ -1,4 +1,5 @@
 import type { DatanetRecord } from '../../shared/datanets';
+import type { Adapter } from '../../shared/training';
 import { PROPOSAL_STATES, type Proposal, type ProposalDetail, type ProposalState } from '../../shared/proposals';
 import { UsageError, int, num, positional, required, str, type Command } from './args';
 
@@ -17,7 +18,9 @@ export function proposalReport(d: ProposalDetail): string {
   if (p.feedbackDatanetId) lines.push(`Feedback datanet: ${p.feedbackDatanetId}`);
   if (d.votes.length) lines.push(`Votes: ${d.votes.map((v) => `${v.reviewer} ${v.approve ? 'approve' : 'reject'}`).join(', ')}`);
   lines.push('', 'Timeline:');
-  for (const e of d.timeline) lines.push(`  ${e.at}  ${e.from ?? '—'} → ${e.to}  by ${e.actor}${e.note ? `  (${e.note})` : ''}`);
+  for (const e of d.timeline) {
+    lines.push(e.from === e.to ? `  ${e.at}  ${e.to}: ${e.note}  by ${e.actor}` : `  ${e.at}  ${e.from ?? '—'} → ${e.to}  by ${e.actor}${e.note ? `  (${e.note})` : ''}`);
+  }
   return lines.join('\n');
 }
 
@@ -107,6 +110,36 @@ export const PROPOSAL_COMMANDS: Command[] = [
     options: { adapter: { type: 'string' }, accuracy: { type: 'string' } },
     request: ({ values, positionals }) => ({ method: 'proposals.attachTuning', input: { id: positional(positionals, 0, 'id'), adapterId: required(values, 'adapter'), accuracy: num(values, 'accuracy') } }),
     human: (v) => `${line(v as Proposal)}  ${(v as Proposal).evaluation?.meetsCriteria ? 'meets the criteria' : 'does not meet the criteria'}`,
+  },
+  {
+    name: 'proposal tune',
+    usage: 'proposal tune <proposalId> [--model <modelId>] [--snapshot <snapshotId>] [--epochs <n>] [--rank <r>] [--lr <x>] [--seq-len <n>] [--device cpu|cuda] [--note <text>]',
+    summary: 'Train an adapter for a proposal on its base model and gathered data; it moves to tuning and gets the adapter and its evaluation',
+    positionals: ['id'],
+    options: {
+      model: { type: 'string' }, snapshot: { type: 'string' }, epochs: { type: 'string' }, rank: { type: 'string' }, lr: { type: 'string' },
+      'seq-len': { type: 'string' }, device: { type: 'string' }, note: { type: 'string' },
+    },
+    request: ({ values, positionals }) => {
+      const settings = Object.fromEntries(
+        Object.entries({ epochs: int(values, 'epochs'), rank: int(values, 'rank'), learningRate: num(values, 'lr'), seqLen: int(values, 'seq-len'), device: str(values, 'device') })
+          .filter(([, v]) => v !== undefined),
+      );
+      return {
+        method: 'proposals.startTuning',
+        input: {
+          proposalId: positional(positionals, 0, 'id'), modelId: str(values, 'model'), snapshotId: str(values, 'snapshot'), note: str(values, 'note'),
+          ...(Object.keys(settings).length ? { settings: settings as never } : {}),
+        },
+      };
+    },
+    human: () => '',
+    job: {
+      human: (job) => {
+        const { adapter } = job.result as { adapter: Adapter };
+        return `Adapter ${adapter.id}: held-out loss ${adapter.metrics.initialEvalLoss?.toFixed(4) ?? '—'} → ${adapter.metrics.finalEvalLoss?.toFixed(4) ?? '—'}; attached to the proposal with its evaluation (proposal show)`;
+      },
+    },
   },
   {
     name: 'proposal feedback',

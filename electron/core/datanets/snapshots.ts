@@ -89,6 +89,18 @@ export class SnapshotStore {
     return (this.db.prepare('SELECT * FROM snapshots WHERE datanet_id = ? ORDER BY version DESC').all(datanetId) as SnapshotRow[]).map(toSnapshot);
   }
 
+  /** Whether a snapshot holds exactly the approved (not revoked) records its datanet has now: a new one would freeze the same set. */
+  isCurrent(snapshotId: string): boolean {
+    const snap = this.get(snapshotId);
+    const { approved, missing } = this.db
+      .prepare(
+        `SELECT count(*) AS approved, coalesce(sum(id NOT IN (SELECT record_id FROM snapshot_records WHERE snapshot_id = @snapshotId)), 0) AS missing
+         FROM records WHERE datanet_id = @datanetId AND status = 'approved' AND id NOT IN (SELECT record_id FROM consent_revoked_records)`,
+      )
+      .get({ snapshotId, datanetId: snap.datanetId }) as { approved: number; missing: number };
+    return missing === 0 && approved === snap.recordCount;
+  }
+
   /** The frozen records in snapshot order (what training reads). */
   records(snapshotId: string): SnapshotRecord[] {
     this.get(snapshotId);

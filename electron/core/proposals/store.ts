@@ -210,7 +210,7 @@ export class ProposalStore {
     })();
   }
 
-  /** Attaches a tuning run's adapter and its measured figures while tuning. */
+  /** Attaches a tuning run's adapter and its measured figures while tuning; the timeline shows it with its evaluation. */
   attachTuning(input: { id: string; runId: string; adapterId: string; heldOutLoss: number | null; accuracy: number | null; actor: string }): Proposal {
     return this.db.transaction(() => {
       const p = this.get(input.id);
@@ -225,9 +225,47 @@ export class ProposalStore {
       this.db
         .prepare('UPDATE proposals SET run_id = ?, adapter_id = ?, evaluation = ?, updated_at = ? WHERE id = ?')
         .run(input.runId, input.adapterId, canonicalJson(evaluation), nowIso(), p.id);
-      this.audit.append({ actor: input.actor, action: 'proposal.tuning', subject: p.id, details: { runId: input.runId, adapterId: input.adapterId, ...evaluation } });
+      const details = { runId: input.runId, adapterId: input.adapterId, ...evaluation };
+      this.event({ id: p.id, actor: input.actor, from: 'tuning', to: 'tuning', note: attachedNote(input.adapterId, evaluation, p.evaluationCriteria), details });
+      this.audit.append({ actor: input.actor, action: 'proposal.tuning', subject: p.id, details });
       return this.get(p.id);
     })();
+  }
+
+  /** The proposal as it is if tuning may start now (it is tuning already, or may move there); the refusal otherwise. */
+  assertCanTune(id: string): Proposal {
+    const p = this.get(id);
+    if (p.state !== 'tuning') this.check(p, 'tuning');
+    return p;
+  }
+
+  /** A tuning run was started for the proposal: it moves to tuning (unless it is there) and keeps the run. */
+  tuningStarted(input: { id: string; runId: string; snapshotId: string; modelId: string; actor: string; note?: string }): Proposal {
+    return this.db.transaction(() => {
+      const p = this.get(input.id);
+      const details = { runId: input.runId, snapshotId: input.snapshotId, modelId: input.modelId };
+      const note = input.note ?? `tuning run ${input.runId} started`;
+      if (p.state === 'tuning') {
+        this.event({ id: p.id, actor: input.actor, from: 'tuning', to: 'tuning', note, details });
+        this.audit.append({ actor: input.actor, action: 'proposal.tuningStart', subject: p.id, details });
+      } else {
+        this.check(p, 'tuning');
+        this.move({ p, to: 'tuning', actor: input.actor, note, details });
+      }
+      this.db.prepare('UPDATE proposals SET run_id = ?, updated_at = ? WHERE id = ?').run(input.runId, nowIso(), p.id);
+      return this.get(p.id);
+    })();
+  }
+
+  /**
+   * A training run finished with an adapter: when it is a proposal's current tuning run, the
+   * adapter and its held-out loss are attached. Nothing happens for other runs, or when the
+   * proposal has moved on meanwhile.
+   */
+  adapterRegistered(input: { runId: string; adapterId: string; heldOutLoss: number | null; actor: string }): Proposal | null {
+    const row = this.db.prepare(`SELECT id FROM proposals WHERE run_id = ? AND state = 'tuning'`).get(input.runId) as { id: string } | undefined;
+    if (!row) return null;
+    return this.attachTuning({ id: row.id, runId: input.runId, adapterId: input.adapterId, heldOutLoss: input.heldOutLoss, accuracy: null, actor: input.actor });
   }
 
   /**
@@ -278,11 +316,37 @@ export class ProposalStore {
     return this.get(m.p.id);
   }
 
-  private record(e: { id: string; actor: string; from: ProposalState | null; to: ProposalState; note: string; details: Record<string, unknown> }) {
+  private record(e: ProposalEventInput) {
+    this.event(e);
+    this.audit.append({ actor: e.actor, action: e.from === null ? 'proposal.create' : 'proposal.transition', subject: e.id, details: { from: e.from, to: e.to, note: e.note } });
+  }
+
+  /** A timeline entry alone (the caller audits it): a move, or an event within a state (from = to). */
+  private event(e: ProposalEventInput) {
     const next = (this.db.prepare('SELECT coalesce(max(seq), 0) + 1 AS seq FROM proposal_events WHERE proposal_id = ?').get(e.id) as { seq: number }).seq;
     this.db
       .prepare('INSERT INTO proposal_events (proposal_id, seq, at, actor, from_state, to_state, note, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(e.id, next, nowIso(), e.actor, e.from, e.to, e.note, canonicalJson(e.details));
-    this.audit.append({ actor: e.actor, action: e.from === null ? 'proposal.create' : 'proposal.transition', subject: e.id, details: { from: e.from, to: e.to, note: e.note } });
   }
+}
+
+interface ProposalEventInput {
+  id: string;
+  actor: string;
+  from: ProposalState | null;
+  to: ProposalState;
+  note: string;
+  details: Record<string, unknown>;
+}
+
+/** "adapter ad_… attached: held-out loss 1.234 (target ≤ 2), meets the criteria". */
+function attachedNote(adapterId: string, e: ProposalEvaluation, c: EvaluationCriteria): string {
+  const parts: string[] = [];
+  if (c.maxHeldOutLoss !== undefined || e.heldOutLoss !== null) {
+    parts.push(`held-out loss ${e.heldOutLoss === null ? 'not measured' : e.heldOutLoss.toFixed(3)}${c.maxHeldOutLoss === undefined ? '' : ` (target ≤ ${c.maxHeldOutLoss})`}`);
+  }
+  if (c.minAccuracy !== undefined || e.accuracy !== null) {
+    parts.push(`accuracy ${e.accuracy === null ? 'not measured' : e.accuracy.toFixed(3)}${c.minAccuracy === undefined ? '' : ` (target ≥ ${c.minAccuracy})`}`);
+  }
+  return `adapter ${adapterId} attached: ${parts.join(', ')}, ${e.meetsCriteria ? 'meets the criteria' : 'does not meet the criteria'}`;
 }

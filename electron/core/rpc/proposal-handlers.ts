@@ -1,4 +1,6 @@
+import { TrainingSettings } from '../../shared/training';
 import type { Services } from '../core';
+import { baseModelOf, dataSnapshotOf } from '../proposals/tuning';
 import type { Handlers } from './router';
 
 export function proposalHandlers(s: Services): Pick<Handlers, Extract<keyof Handlers, `proposals.${string}`>> {
@@ -13,6 +15,16 @@ export function proposalHandlers(s: Services): Pick<Handlers, Extract<keyof Hand
     'proposals.attachTuning': (i) => {
       const adapter = s.training.getAdapter(i.adapterId);
       return p.attachTuning({ id: i.id, runId: adapter.runId, adapterId: adapter.id, heldOutLoss: adapter.metrics.finalEvalLoss, accuracy: i.accuracy ?? null, actor: s.actor });
+    },
+    'proposals.startTuning': (i) => {
+      // Everything that can refuse is checked before the run starts: the move, the model, the data.
+      const proposal = p.assertCanTune(i.proposalId);
+      const model = i.modelId ? s.models.get(i.modelId) : baseModelOf(proposal, s.models.list());
+      const { snapshot, taken } = i.snapshotId ? { snapshot: s.snapshots.get(i.snapshotId), taken: false } : dataSnapshotOf(proposal, s.snapshots);
+      if (taken) s.events.emit('datanets.changed', { datanetId: snapshot.datanetId, change: 'snapshots' });
+      const run = s.training.start({ modelId: model.id, snapshotId: snapshot.id, settings: i.settings ?? TrainingSettings.parse({}) });
+      const updated = p.tuningStarted({ id: proposal.id, runId: run.runId, snapshotId: snapshot.id, modelId: model.id, actor: s.actor, note: i.note });
+      return { ...run, snapshotId: snapshot.id, proposal: updated };
     },
     'proposals.feedback': (i) => {
       const madeDatanet = p.get(i.proposalId).feedbackDatanetId === null;

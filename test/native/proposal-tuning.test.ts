@@ -1,0 +1,83 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Core } from '../../electron/core/core';
+import type { ModelInfo } from '../../electron/shared/models';
+import type { Adapter } from '../../electron/shared/training';
+import { ensureModel, TINY } from '../fixtures/models/generate.js';
+import { colorsSnapshot } from '../fixtures/datanets/colors';
+import { call, jobResult, testCore } from '../helpers/workspace';
+import { nativeTrainer } from './helpers/native.js';
+
+const OWNER = '0x1111111111111111111111111111111111111111';
+const REVIEWER = '0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
+const SETTINGS = { rank: 4, alpha: 8, learningRate: 5e-3, warmupSteps: 1, epochs: 2, seqLen: 64, seed: 7, evalFraction: 0.2, influenceCheckpoints: 0 };
+
+/** A proposal walked to gathering_data by the configured reviewer. */
+async function gathering(core: Core, title: string, baseModel: string, datanetId: string) {
+  const p = await call(core, 'proposals.create', {
+    title, purpose: 'Name the color of things.', useCase: 'A coloring book.', baseModel, targetDatanets: [datanetId],
+    dataRequirements: { kinds: ['instruction'], minApprovedRecords: 10 }, evaluationCriteria: { maxHeldOutLoss: 50 }, owner: OWNER,
+  });
+  await call(core, 'proposals.submit', { id: p.id });
+  await call(core, 'proposals.transition', { id: p.id, to: 'in_review' });
+  await call(core, 'proposals.vote', { id: p.id, reviewer: REVIEWER, approve: true });
+  await call(core, 'proposals.transition', { id: p.id, to: 'approved' });
+  return call(core, 'proposals.transition', { id: p.id, to: 'gathering_data' });
+}
+
+test('tuning started from a proposal trains on its base model and fresh data, moves it to tuning and attaches the adapter with its evaluation', async (t) => {
+  nativeTrainer();
+  const core = testCore(t);
+  const model = await jobResult<ModelInfo>(core, call(core, 'models.import', { path: ensureModel({ ...TINY, arch: 'llama', baseType: 'F32' }), storage: 'reference', name: 'Tiny llama' }));
+  const first = await colorsSnapshot(core);
+  await call(core, 'proposals.setReviewers', { addresses: [REVIEWER] });
+
+  // Refusals name why and start nothing: a draft cannot tune, nor can a proposal whose base model is not registered.
+  const draft = await call(core, 'proposals.create', {
+    title: 'Draft only', purpose: 'x', useCase: 'y', baseModel: 'Tiny llama', targetDatanets: [first.datanetId],
+    dataRequirements: { kinds: ['instruction'], minApprovedRecords: 1 }, evaluationCriteria: { maxHeldOutLoss: 50 }, owner: OWNER,
+  });
+  const notYet = await core.call('proposals.startTuning', { proposalId: draft.id });
+  assert.ok(!notYet.ok);
+  assert.match(`${notYet.error.code}: ${notYet.error.message}`, /CONFLICT: .*cannot move from draft to tuning: from draft a proposal can only move to submitted/);
+  const unknown = await gathering(core, 'Big colors', 'Mistral 7B', first.datanetId);
+  const noModel = await core.call('proposals.startTuning', { proposalId: unknown.id, settings: SETTINGS });
+  assert.ok(!noModel.ok);
+  assert.match(`${noModel.error.code}: ${noModel.error.message}`, /NOT_FOUND: modelId: no registered model is named "Mistral 7B"/);
+  assert.equal((await call(core, 'proposals.get', { id: unknown.id })).proposal.state, 'gathering_data');
+  assert.deepEqual((await call(core, 'training.listRuns', {})).items, []);
+
+  // One more approved record since the last snapshot: tuning takes a new snapshot holding it.
+  await call(core, 'datanets.addRecord', { datanetId: first.datanetId, content: { kind: 'instruction', instruction: 'what is the color of the sky?', response: 'the color of the sky is blue.' } });
+  await call(core, 'datanets.review', { datanetId: first.datanetId, allPending: true, decision: 'approve' });
+  const p = await gathering(core, 'Colors', 'tiny LLAMA', first.datanetId);
+  const started = await call(core, 'proposals.startTuning', { proposalId: p.id, settings: SETTINGS });
+  assert.equal(started.proposal.state, 'tuning');
+  assert.equal(started.proposal.runId, started.runId);
+  assert.notEqual(started.snapshotId, first.id);
+  const snapshots = (await call(core, 'datanets.listSnapshots', { datanetId: first.datanetId })).items;
+  assert.deepEqual(snapshots.map((s) => [s.id, s.recordCount]), [[started.snapshotId, first.recordCount + 1], [first.id, first.recordCount]]);
+
+  const { adapter } = await jobResult<{ adapter: Adapter }>(core, started);
+  assert.equal(adapter.runId, started.runId);
+  assert.equal(adapter.snapshotId, started.snapshotId);
+  assert.equal(adapter.baseModelSha256, model.sha256);
+  assert.ok(adapter.metrics.finalEvalLoss !== null && adapter.metrics.finalEvalLoss < 50);
+
+  // The run's adapter and its evaluation against the criteria are on the proposal and its timeline.
+  const d = await call(core, 'proposals.get', { id: p.id });
+  assert.equal(d.proposal.state, 'tuning');
+  assert.deepEqual([d.proposal.runId, d.proposal.adapterId], [started.runId, adapter.id]);
+  assert.deepEqual(d.proposal.evaluation, { heldOutLoss: adapter.metrics.finalEvalLoss, accuracy: null, meetsCriteria: true });
+  const [move, attached] = d.timeline.slice(-2);
+  assert.deepEqual([move!.from, move!.to, move!.details], ['gathering_data', 'tuning', { runId: started.runId, snapshotId: started.snapshotId, modelId: model.id }]);
+  assert.deepEqual([attached!.from, attached!.to, attached!.details.adapterId, attached!.details.meetsCriteria], ['tuning', 'tuning', adapter.id, true]);
+  assert.match(attached!.note, new RegExp(`adapter ${adapter.id} attached: held-out loss ${adapter.metrics.finalEvalLoss.toFixed(3)} \\(target ≤ 50\\), meets the criteria`));
+  assert.equal((await call(core, 'proposals.transition', { id: p.id, to: 'feedback' })).state, 'feedback');
+
+  // The other proposal, with its base model chosen by id now, reuses the snapshot that is still current.
+  const second = await call(core, 'proposals.startTuning', { proposalId: unknown.id, modelId: model.id, settings: { ...SETTINGS, epochs: 1 } });
+  assert.equal(second.snapshotId, started.snapshotId);
+  await jobResult(core, second);
+  assert.equal((await call(core, 'proposals.get', { id: unknown.id })).proposal.evaluation?.meetsCriteria, true);
+});
