@@ -1,8 +1,11 @@
-import { ArrowLeft } from 'lucide-react';
+import { ArrowLeft, FlaskConical } from 'lucide-react';
 import { useEffect, useState } from 'react';
-import { PROPOSAL_TRANSITIONS, type ProposalDetail, type ProposalState } from '../../../../electron/shared/proposals';
+import type { ModelInfo } from '../../../../electron/shared/models';
+import { PROPOSAL_TRANSITIONS, type ProposalDetail, type ProposalEvent, type ProposalState } from '../../../../electron/shared/proposals';
 import { client } from '../../api';
+import { JobProgress } from '../../components/JobProgress';
 import { Button, FormError, PageHeader, errorMessage, formatTime } from '../../components/ui';
+import { useApp } from '../../store/app';
 import { stateLabel } from './states';
 
 /** One proposal: what it is, data progress, the review, the moves it can make now and its whole timeline. */
@@ -11,6 +14,15 @@ export function ProposalPage({ id, onBack }: { id: string; onBack(): void }) {
   const [error, setError] = useState<string | null>(null);
   // Bumped after each action so the proposal is read again.
   const [version, setVersion] = useState(0);
+  const [models, setModels] = useState<ModelInfo[]>([]);
+  const [tuneModel, setTuneModel] = useState('');
+  // The tuning run started from this page; the proposal is read again when it ends (its adapter is attached then).
+  const [tuningJob, setTuningJob] = useState<string | null>(null);
+  const job = useApp((s) => (tuningJob ? s.jobs[tuningJob] : undefined));
+  const jobState = job?.state;
+  useEffect(() => {
+    void client?.call('models.list', {}).then((r) => setModels(r.items));
+  }, []);
   useEffect(() => {
     let live = true;
     client!
@@ -20,7 +32,7 @@ export function ProposalPage({ id, onBack }: { id: string; onBack(): void }) {
     return () => {
       live = false;
     };
-  }, [id, version]);
+  }, [id, version, jobState]);
   const act = async (f: () => Promise<unknown>) => {
     setError(null);
     try {
@@ -30,6 +42,11 @@ export function ProposalPage({ id, onBack }: { id: string; onBack(): void }) {
     }
     setVersion((v) => v + 1);
   };
+  const startTuning = () =>
+    act(async () => {
+      const r = await client!.call('proposals.startTuning', { proposalId: id, ...(tuneModel ? { modelId: tuneModel } : {}) });
+      setTuningJob(r.jobId);
+    });
   const move = (to: ProposalState) =>
     act(() => (to === 'submitted' ? client!.call('proposals.submit', { id }) : client!.call('proposals.transition', { id, to })));
 
@@ -49,6 +66,16 @@ export function ProposalPage({ id, onBack }: { id: string; onBack(): void }) {
         <dt>Base model</dt><dd>{p.baseModel}</dd>
         <dt>Data</dt>
         <dd data-testid="proposal-data">{detail.dataProgress.approved} of {detail.dataProgress.required} approved records{detail.dataProgress.met ? ' — met' : ''}</dd>
+        {p.runId ? (
+          <>
+            <dt>Tuning</dt>
+            <dd data-testid="proposal-tuning">
+              run <code>{p.runId}</code>
+              {p.adapterId ? <> · adapter <code>{p.adapterId}</code></> : null}
+              {p.evaluation ? ` · held-out loss ${p.evaluation.heldOutLoss?.toFixed(3) ?? 'not measured'} — ${p.evaluation.meetsCriteria ? 'meets the criteria' : 'does not meet the criteria'}` : ''}
+            </dd>
+          </>
+        ) : null}
       </dl>
       {p.state === 'in_review' ? (
         <section aria-label="Review">
@@ -66,16 +93,44 @@ export function ProposalPage({ id, onBack }: { id: string; onBack(): void }) {
         {PROPOSAL_TRANSITIONS[p.state].map((to) => (
           <Button key={to} variant="primary" onClick={() => void move(to)}>Move to {stateLabel(to)}</Button>
         ))}
+        {tunable(p.state) ? (
+          <>
+            <select aria-label="Model to tune" value={tuneModel} onChange={(e) => setTuneModel(e.target.value)}>
+              <option value="">Base model: {p.baseModel}</option>
+              {models.map((m) => (
+                <option key={m.id} value={m.id}>{m.name} · {m.quantization}</option>
+              ))}
+            </select>
+            <Button
+              disabled={jobState === 'running'}
+              title="Train an adapter on the base model and the data gathered (the target datanet's latest snapshot); its evaluation is attached when the run ends"
+              onClick={() => void startTuning()}
+            >
+              <FlaskConical size={14} /> Start tuning
+            </Button>
+          </>
+        ) : null}
       </div>
+      {job ? <JobProgress job={job} /> : null}
       <FormError error={error} />
       <h2>Timeline</h2>
       <ol data-testid="proposal-timeline">
         {detail.timeline.map((e) => (
           <li key={e.seq}>
-            {formatTime(e.at)} — {e.from ? `${stateLabel(e.from)} → ` : ''}{stateLabel(e.to)} by {e.actor}{e.note ? ` (${e.note})` : ''}
+            {formatTime(e.at)} — {eventLine(e)}
           </li>
         ))}
       </ol>
     </div>
   );
+}
+
+/** A tuning run can start while tuning, or where the move to tuning exists (gathered data, a feedback round). */
+const tunable = (s: ProposalState) => s === 'tuning' || PROPOSAL_TRANSITIONS[s].includes('tuning');
+
+/** A move ("Tuning → Feedback by …"), or an event within a state ("Tuning: adapter … attached … by …"). */
+function eventLine(e: ProposalEvent): string {
+  const note = e.note ? ` (${e.note})` : '';
+  if (e.from === e.to) return `${stateLabel(e.to)}: ${e.note} by ${e.actor}`;
+  return `${e.from ? `${stateLabel(e.from)} → ` : ''}${stateLabel(e.to)} by ${e.actor}${note}`;
 }
