@@ -44,6 +44,13 @@ test('tuning started from a proposal trains on its base model and fresh data, mo
   const noModel = await core.call('proposals.startTuning', { proposalId: unknown.id, settings: SETTINGS });
   assert.ok(!noModel.ok);
   assert.match(`${noModel.error.code}: ${noModel.error.message}`, /NOT_FOUND: modelId: no registered model is named "Mistral 7B"/);
+  const { id: elsewhere } = await call(core, 'datanets.create', { name: 'elsewhere' });
+  await call(core, 'datanets.addRecord', { datanetId: elsewhere, content: { kind: 'instruction', instruction: 'what is two and two?', response: 'four.' } });
+  await call(core, 'datanets.review', { datanetId: elsewhere, allPending: true, decision: 'approve' });
+  const unrelated = await call(core, 'datanets.createSnapshot', { datanetId: elsewhere });
+  const wrongData = await core.call('proposals.startTuning', { proposalId: unknown.id, modelId: model.id, snapshotId: unrelated.id, settings: SETTINGS });
+  assert.ok(!wrongData.ok);
+  assert.match(`${wrongData.error.code}: ${wrongData.error.message}`, /BAD_INPUT: snapshotId: snap_\w+ is of datanet dn_\w+, which is neither a target datanet of "Big colors" nor its feedback datanet/);
   assert.equal((await call(core, 'proposals.get', { id: unknown.id })).proposal.state, 'gathering_data');
   assert.deepEqual((await call(core, 'training.listRuns', {})).items, []);
 

@@ -17,6 +17,15 @@ export function baseModelOf(p: Proposal, models: readonly ModelInfo[]): ModelInf
   return found;
 }
 
+/** A snapshot chosen for a proposal's run: it must be of data gathered for it (a target datanet, or its feedback datanet). */
+export function chosenSnapshotOf(p: Proposal, snapshotId: string, snapshots: SnapshotStore): Snapshot {
+  const snapshot = snapshots.get(snapshotId);
+  if (!p.targetDatanets.includes(snapshot.datanetId) && p.feedbackDatanetId !== snapshot.datanetId) {
+    throw new AppError('BAD_INPUT', `snapshotId: ${snapshotId} is of datanet ${snapshot.datanetId}, which is neither a target datanet of "${p.title}" nor its feedback datanet.`);
+  }
+  return snapshot;
+}
+
 /**
  * What a proposal's tuning run trains on: its target datanet's latest snapshot when that still
  * holds exactly the approved records, else a snapshot taken now. A run trains on one snapshot, so

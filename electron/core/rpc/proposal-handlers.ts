@@ -1,6 +1,6 @@
 import { TrainingSettings } from '../../shared/training';
 import type { Services } from '../core';
-import { baseModelOf, dataSnapshotOf } from '../proposals/tuning';
+import { baseModelOf, chosenSnapshotOf, dataSnapshotOf } from '../proposals/tuning';
 import type { Handlers } from './router';
 
 export function proposalHandlers(s: Services): Pick<Handlers, Extract<keyof Handlers, `proposals.${string}`>> {
@@ -20,7 +20,7 @@ export function proposalHandlers(s: Services): Pick<Handlers, Extract<keyof Hand
       // Everything that can refuse is checked before the run starts: the move, the model, the data.
       const proposal = p.assertCanTune(i.proposalId);
       const model = i.modelId ? s.models.get(i.modelId) : baseModelOf(proposal, s.models.list());
-      const { snapshot, taken } = i.snapshotId ? { snapshot: s.snapshots.get(i.snapshotId), taken: false } : dataSnapshotOf(proposal, s.snapshots);
+      const { snapshot, taken } = i.snapshotId ? { snapshot: chosenSnapshotOf(proposal, i.snapshotId, s.snapshots), taken: false } : dataSnapshotOf(proposal, s.snapshots);
       if (taken) s.events.emit('datanets.changed', { datanetId: snapshot.datanetId, change: 'snapshots' });
       const run = s.training.start({ modelId: model.id, snapshotId: snapshot.id, settings: i.settings ?? TrainingSettings.parse({}) });
       const updated = p.tuningStarted({ id: proposal.id, runId: run.runId, snapshotId: snapshot.id, modelId: model.id, actor: s.actor, note: i.note });
