@@ -1,6 +1,6 @@
 // Electron main process: windows, hardening, the app:// protocol, and hosting core in a
 // utilityProcess. Everything testable without Electron lives in security.ts.
-import { app, BrowserWindow, ipcMain, net, protocol, session, utilityProcess, type UtilityProcess } from 'electron';
+import { app, BrowserWindow, ipcMain, net, protocol, safeStorage, session, utilityProcess, type UtilityProcess } from 'electron';
 import { join } from 'node:path';
 import { anvilBinaryName, anvilPackage } from '../core/chain/anvil-package';
 import { pathToFileURL } from 'node:url';
@@ -9,6 +9,7 @@ import { IPC } from '../shared/transport';
 import { resolveStaticPath } from '../core/host/static-files';
 import { defaultWorkspaceDir } from '../core/workspace/workspace';
 import type { CoreHostMessage, CoreHostRequest } from './core-host-protocol';
+import { keyringVerdict } from './keyring';
 import { handleIpcCall } from './ipc-policy';
 import {
   APP_ENTRY,
@@ -38,7 +39,12 @@ function anvilPath(): Record<string, string> {
 }
 
 function startCoreHost(workspaceDir: string) {
-  coreHost = utilityProcess.fork(join(__dirname, 'core-host.cjs'), ['--workspace', workspaceDir], {
+  const keyring = keyringVerdict({
+    platform: process.platform,
+    encryptionAvailable: safeStorage.isEncryptionAvailable(),
+    linuxBackend: process.platform === 'linux' ? safeStorage.getSelectedStorageBackend() : null,
+  });
+  coreHost = utilityProcess.fork(join(__dirname, 'core-host.cjs'), ['--workspace', workspaceDir, '--keyring', JSON.stringify(keyring)], {
     serviceName: 'Datanet Studio core',
     env: {
       ...process.env,
@@ -62,6 +68,8 @@ function startCoreHost(workspaceDir: string) {
       pending.delete(m.id);
     } else if (m.type === 'event') {
       for (const w of BrowserWindow.getAllWindows()) w.webContents.send(IPC.event, m.name, m.payload);
+    } else if (m.type === 'keyring') {
+      coreHost?.postMessage(keyringAnswer(m, keyring.available) satisfies CoreHostRequest);
     }
   });
   coreHost.on('exit', (code) => {
@@ -69,6 +77,19 @@ function startCoreHost(workspaceDir: string) {
     pending.clear();
     coreHost = null;
   });
+}
+
+/** safeStorage for the core host: only where the verdict allowed it, so the plaintext fallback is never used. */
+function keyringAnswer(m: Extract<CoreHostMessage, { type: 'keyring' }>, available: boolean): CoreHostRequest {
+  try {
+    if (!available) throw new Error('the OS keychain is not available');
+    const data = m.op === 'encrypt'
+      ? safeStorage.encryptString(m.data).toString('base64')
+      : safeStorage.decryptString(Buffer.from(m.data, 'base64'));
+    return { type: 'keyring-result', id: m.id, ok: true, data };
+  } catch (e) {
+    return { type: 'keyring-result', id: m.id, ok: false, data: (e as Error).message };
+  }
 }
 
 function callCore(method: string, input: unknown): Promise<Envelope<unknown>> {

@@ -14,6 +14,11 @@ export const VaultStatus = z.object({
   idleLockMinutes: z.number().int().min(0),
   /** What is and is not encrypted, in words the Settings screen shows as is. */
   coverage: z.string(),
+  /**
+   * The OS keychain as a second wrapping of the key (desktop app only): when enabled, the app
+   * unlocks by itself at start on this computer account; the passphrase still works everywhere.
+   */
+  keyring: z.object({ available: z.boolean(), enabled: z.boolean(), note: z.string() }),
 });
 export type VaultStatus = z.infer<typeof VaultStatus>;
 
@@ -33,9 +38,11 @@ export const vaultMethods = {
   /** Re-wraps the same key under a new passphrase (instant: the database is not rewritten). */
   'vault.changePassphrase': { input: z.object({ current: Passphrase, next: NewPassphrase }).strict(), output: VaultStatus },
   'vault.setIdleLock': { input: z.object({ minutes: IdleLockMinutes }).strict(), output: VaultStatus },
+  /** Keep (or stop keeping) the key in the OS keychain too; refused where there is no real keychain. Needs the workspace unlocked. */
+  'vault.setKeyring': { input: z.object({ enabled: z.boolean() }).strict(), output: VaultStatus },
 } as const;
 
 export const vaultEvents = {
   /** Locked, unlocked, encrypted or settings changed: the app shows the unlock screen or the app. */
-  'vault.changed': z.object({ change: z.enum(['enabled', 'unlocked', 'locked', 'idleLocked', 'passphraseChanged', 'settings']) }),
+  'vault.changed': z.object({ change: z.enum(['enabled', 'unlocked', 'keyringUnlocked', 'locked', 'idleLocked', 'passphraseChanged', 'settings']) }),
 } as const;

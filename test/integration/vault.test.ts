@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -7,6 +7,7 @@ import { openCore, type Core } from '../../electron/core/core';
 import { runCli } from '../../electron/core/cli/run';
 import { keyId, wrapKey, writeVaultFile } from '../../electron/core/vault/key-wrap';
 import { isPlaintextDatabase } from '../../electron/core/vault/sqlcipher';
+import type { OsKeyring } from '../../electron/core/vault/gate';
 import type { BackupReport } from '../../electron/shared/backup';
 import type { VaultStatus } from '../../electron/shared/vault';
 import { factsSnapshot } from '../fixtures/datanets/facts';
@@ -167,7 +168,7 @@ test('a crash between writing the vault file and replacing the database is finis
   await first.close();
   // The state enable leaves if it dies right after saving the vault file: the key wrapped, the database still plaintext.
   const key = Buffer.alloc(32, 7);
-  writeVaultFile(join(ws, 'vault.json'), { format: 1, cipher: 'sqlcipher-4', keyId: keyId(key), wrap: await wrapKey(key, PASSPHRASE, VAULT), idleLockMinutes: 0, createdAt: new Date().toISOString() });
+  writeVaultFile(join(ws, 'vault.json'), { format: 1, cipher: 'sqlcipher-4', keyId: keyId(key), wrap: await wrapKey(key, PASSPHRASE, VAULT), idleLockMinutes: 0, keyring: null, createdAt: new Date().toISOString() });
   assert.ok(isPlaintextDatabase(join(ws, 'studio.db')));
   const core = open(t, ws);
   assert.equal((await call(core, 'vault.status', {})).locked, true);
@@ -198,4 +199,77 @@ test('the workspace locks itself after the idle time; 0 minutes means never', as
   const plain = open(t, tempDir(t));
   const refused = await plain.call('vault.lock', {});
   assert.match(!refused.ok ? refused.error.message : '', /not encrypted/);
+});
+
+/**
+ * A stand-in for the OS keychain (Electron safeStorage in the desktop app's main process): no
+ * keychain exists on a build machine, so this is the one faked part. It encrypts with a key of its
+ * own "computer account", as safeStorage does, so another account's keychain cannot open its blobs.
+ */
+function fakeKeychain(account: string, available = true): OsKeyring & { calls: string[] } {
+  const secret = createHash('sha256').update(`keychain of ${account}`).digest();
+  const calls: string[] = [];
+  return {
+    available,
+    note: available ? `fake keychain of ${account}` : 'no secret service',
+    calls,
+    async encrypt(data) {
+      calls.push('encrypt');
+      const iv = randomBytes(12);
+      const c = createCipheriv('aes-256-gcm', secret, iv);
+      const body = Buffer.concat([c.update(data), c.final()]);
+      return Buffer.concat([iv, c.getAuthTag(), body]).toString('base64');
+    },
+    async decrypt(blob) {
+      calls.push('decrypt');
+      const raw = Buffer.from(blob, 'base64');
+      const d = createDecipheriv('aes-256-gcm', secret, raw.subarray(0, 12));
+      d.setAuthTag(raw.subarray(12, 28));
+      return Buffer.concat([d.update(raw.subarray(28)), d.final()]);
+    },
+  };
+}
+
+test('the OS keychain as a second wrapping: unlocks at start on the same account, never on another, refused where there is none', async (t) => {
+  const ws = tempDir(t);
+  const mine = fakeKeychain('alice');
+  const core = open(t, ws, { ...VAULT, keyring: mine });
+  await addCanary(core, CANARY);
+  await call(core, 'vault.enable', { passphrase: PASSPHRASE, idleLockMinutes: 0 });
+  assert.deepEqual((await call(core, 'vault.status', {})).keyring, { available: true, enabled: false, note: 'fake keychain of alice' });
+  const on = await call(core, 'vault.setKeyring', { enabled: true });
+  assert.equal(on.keyring.enabled, true);
+  const stored = JSON.parse(readFileSync(join(ws, 'vault.json'), 'utf8')) as { keyring: { blob: string } };
+  assert.ok(stored.keyring.blob.length > 40);
+  await core.close();
+  assert.deepEqual(holding(filesUnder(ws), CANARY), []);
+
+  // Same account: unlocked at start without the passphrase.
+  const again = open(t, ws, { ...VAULT, keyring: fakeKeychain('alice') });
+  const started = Date.now();
+  while ((await call(again, 'vault.status', {})).locked && Date.now() - started < 5000) await new Promise((r) => setTimeout(r, 20));
+  assert.equal((await call(again, 'vault.status', {})).locked, false, 'the keychain opened the workspace');
+  assert.equal((await call(again, 'datanets.list', {})).items.length, 1);
+  await again.close();
+
+  // Another account's keychain cannot open the blob: the workspace stays locked, the passphrase still works.
+  const other = fakeKeychain('mallory');
+  const elsewhere = open(t, ws, { ...VAULT, keyring: other });
+  await new Promise((r) => setTimeout(r, 200));
+  assert.deepEqual(other.calls, ['decrypt']);
+  assert.equal((await call(elsewhere, 'vault.status', {})).locked, true);
+  await call(elsewhere, 'vault.unlock', { passphrase: PASSPHRASE });
+  await elsewhere.close();
+
+  // Where there is no real keychain (Linux's plaintext fallback), it is refused with the reason, and nothing is asked of it.
+  const none = fakeKeychain('alice', false);
+  const plain = open(t, ws, { ...VAULT, keyring: none });
+  assert.equal((await call(plain, 'vault.status', {})).locked, true, 'an unavailable keychain is not even tried');
+  await call(plain, 'vault.unlock', { passphrase: PASSPHRASE });
+  const refused = await plain.call('vault.setKeyring', { enabled: true });
+  assert.deepEqual(refused.ok ? null : refused.error, { code: 'NOT_AVAILABLE', message: 'no secret service' });
+  assert.deepEqual(none.calls, []);
+  // Turning it off removes the blob.
+  await call(plain, 'vault.setKeyring', { enabled: false });
+  assert.equal((JSON.parse(readFileSync(join(ws, 'vault.json'), 'utf8')) as { keyring: unknown }).keyring, null);
 });

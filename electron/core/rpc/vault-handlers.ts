@@ -1,7 +1,7 @@
 import type { VaultControl } from '../vault/gate';
 import type { Handlers } from './router';
 
-type VaultMethod = 'vault.status' | 'vault.unlock' | 'vault.lock' | 'vault.enable' | 'vault.changePassphrase' | 'vault.setIdleLock';
+type VaultMethod = 'vault.status' | 'vault.unlock' | 'vault.lock' | 'vault.enable' | 'vault.changePassphrase' | 'vault.setIdleLock' | 'vault.setKeyring';
 
 export function vaultHandlers(v: VaultControl): Pick<Handlers, VaultMethod> {
   return {
@@ -11,5 +11,6 @@ export function vaultHandlers(v: VaultControl): Pick<Handlers, VaultMethod> {
     'vault.enable': (i) => v.enable(i),
     'vault.changePassphrase': (i) => v.changePassphrase(i),
     'vault.setIdleLock': (i) => v.setIdleLock(i),
+    'vault.setKeyring': (i) => v.setKeyring(i),
   };
 }

@@ -18,6 +18,7 @@ export interface VaultControl {
   enable(input: { passphrase: string; idleLockMinutes: number }): Promise<VaultStatus>;
   changePassphrase(input: { current: string; next: string }): Promise<VaultStatus>;
   setIdleLock(input: { minutes: number }): VaultStatus;
+  setKeyring(input: { enabled: boolean }): Promise<VaultStatus>;
   /** The open workspace's database key (backups key their copies with it); null when plaintext or locked. */
   currentKey(): Buffer | null;
 }
@@ -28,7 +29,23 @@ export interface OpenedCore extends Core {
   audit(action: string, details: Record<string, unknown>): void;
 }
 
+/**
+ * The OS keychain, as the desktop app reaches it (Electron safeStorage in the main process). Only
+ * offered where the keychain is real: Electron's fixed-key fallback on Linux is no protection.
+ */
+export interface OsKeyring {
+  available: boolean;
+  /** Why it is or is not available, shown in Settings. */
+  note: string;
+  encrypt(data: Buffer): Promise<string>;
+  decrypt(blob: string): Promise<Buffer>;
+}
+
+const NO_KEYRING = 'Only the desktop app can keep the key in the OS keychain; here the passphrase unlocks the workspace.';
+
 export interface VaultOptions {
+  /** The desktop app's OS keychain; absent in serve, the CLI and tests that do not fake one. */
+  keyring?: OsKeyring;
   /** scrypt cost for wrapping the key; lower only in tests (the default takes about half a second). */
   scryptN?: number;
   /** Tests shorten time: how long a "minute" of the idle lock is, and how often idleness is checked. */
@@ -48,6 +65,7 @@ export const ENCRYPTION_COVERAGE =
 export function openVaultGate(options: { paths: WorkspacePaths; vault?: VaultOptions; open(key: Buffer | null, control: VaultControl): OpenedCore }): Core {
   const { paths } = options;
   const scryptN = options.vault?.scryptN ?? DEFAULT_SCRYPT_N;
+  const keyring = options.vault?.keyring;
   const minuteMs = options.vault?.idleClock?.minuteMs ?? 60_000;
   let vaultFile: VaultFile | null = readVaultFile(paths.vault);
   let inner: OpenedCore | null = null;
@@ -93,6 +111,7 @@ export function openVaultGate(options: { paths: WorkspacePaths; vault?: VaultOpt
       locked: vaultFile !== null && inner === null,
       idleLockMinutes: vaultFile?.idleLockMinutes ?? 0,
       coverage: vaultFile ? ENCRYPTION_COVERAGE : 'Not encrypted: the workspace database is a plain SQLite file that anyone with access to this folder can read.',
+      keyring: { available: keyring?.available ?? false, enabled: (vaultFile?.keyring ?? null) !== null, note: keyring?.note ?? NO_KEYRING },
     }),
     unlock: ({ passphrase }) => serial(async () => {
       const v = needVault('unlock with');
@@ -117,7 +136,7 @@ export function openVaultGate(options: { paths: WorkspacePaths; vault?: VaultOpt
       if (!inner) throw new AppError('INTERNAL', 'The workspace is not open.');
       if (inner.busy()) throw new AppError('CONFLICT', 'Jobs are running: wait for them to finish or cancel them, then turn on encryption.');
       const k = randomBytes(32);
-      const v: VaultFile = { format: 1, cipher: 'sqlcipher-4', keyId: keyId(k), wrap: await wrapKey(k, passphrase, { scryptN }), idleLockMinutes, createdAt: new Date().toISOString() };
+      const v: VaultFile = { format: 1, cipher: 'sqlcipher-4', keyId: keyId(k), wrap: await wrapKey(k, passphrase, { scryptN }), idleLockMinutes, keyring: null, createdAt: new Date().toISOString() };
       await closeInner();
       // The vault file first: a crash before the database is replaced leaves a plaintext database
       // beside it, which the next unlock finishes encrypting with the same key.
@@ -152,11 +171,40 @@ export function openVaultGate(options: { paths: WorkspacePaths; vault?: VaultOpt
       changed('settings');
       return control.status();
     },
+    setKeyring: ({ enabled }) => serial(async () => {
+      const v = needVault('keep in the OS keychain');
+      if (!enabled) {
+        saveVault({ ...v, keyring: null });
+      } else {
+        if (!keyring?.available) throw new AppError('NOT_AVAILABLE', keyring?.note ?? NO_KEYRING);
+        if (!key) throw new AppError('LOCKED', 'Unlock the workspace with its passphrase first.');
+        saveVault({ ...v, keyring: { blob: await keyring.encrypt(key) } });
+      }
+      inner?.audit(enabled ? 'workspace.keyringEnabled' : 'workspace.keyringDisabled', { keyId: v.keyId });
+      changed('settings');
+      return control.status();
+    }),
     currentKey: () => key,
   };
 
   const lockedCall = createRouter(lockedHandlers(control));
   if (!vaultFile) openInner(null);
+  else if (vaultFile.keyring && keyring?.available) void serial(() => unlockFromKeyring(vaultFile!, keyring));
+
+  /** At start only: a keychain that cannot open the key (another computer, a reset keychain) leaves the passphrase. */
+  async function unlockFromKeyring(v: VaultFile, k: OsKeyring): Promise<void> {
+    let candidate: Buffer;
+    try {
+      candidate = await k.decrypt(v.keyring!.blob);
+    } catch (e) {
+      console.error(`[vault] the OS keychain could not open the workspace key (${(e as Error).message}); the passphrase still can.`);
+      return;
+    }
+    if (keyId(candidate) !== v.keyId || closed || inner) return;
+    if (isPlaintextDatabase(paths.db)) encryptDatabaseFile(paths.db, candidate);
+    openInner(candidate);
+    changed('keyringUnlocked');
+  }
 
   const timer = setInterval(() => {
     const minutes = vaultFile?.idleLockMinutes ?? 0;

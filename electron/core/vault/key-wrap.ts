@@ -34,6 +34,8 @@ export const VaultFile = z.object({
     tag: Hex(16),
   }),
   idleLockMinutes: z.number().int().min(0),
+  /** The same key encrypted by the OS keychain (Electron safeStorage), base64; only this computer account can open it. */
+  keyring: z.object({ blob: z.string().min(1).max(8192) }).nullable().default(null),
   createdAt: z.string(),
 });
 export type VaultFile = z.infer<typeof VaultFile>;
