@@ -30,6 +30,10 @@ test('encrypt the workspace from Settings, lock it, get a clear error for a wron
   await card.getByText(/^Encrypted\. The workspace database is encrypted/).waitFor({ timeout: 30_000 });
   const files = readdirSync(workspace, { recursive: true, encoding: 'utf8' }).map((p) => join(workspace, p)).filter((p) => statSync(p).isFile());
   assert.deepEqual(files.filter((f) => readFileSync(f).includes('Canary-Intake-4471')), [], 'no workspace file holds the datanet name in the clear');
+  // Serve mode has no OS keychain: the option is shown, off, and says why.
+  const keychain = card.getByRole('checkbox', { name: /Unlock at start on this computer account/ });
+  assert.equal(await keychain.isDisabled(), true);
+  assert.match(await card.getByTestId('keyring-note').innerText(), /^Only the desktop app can keep the key in the OS keychain/);
   await screenshot(page, '55-encryption');
 
   await card.getByRole('button', { name: 'Lock now' }).click();

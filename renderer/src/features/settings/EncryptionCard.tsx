@@ -55,6 +55,19 @@ export function EncryptionCard() {
               </select>
             </Field>
           </div>
+          <label className="inline-check" title={status.keyring.note}>
+            <input
+              type="checkbox"
+              checked={status.keyring.enabled}
+              disabled={busy || (!status.keyring.available && !status.keyring.enabled)}
+              onChange={(e) => {
+                const enabled = e.target.checked;
+                void run(() => client!.call('vault.setKeyring', { enabled }), enabled ? 'The key is kept in the OS keychain too' : 'The key is no longer kept in the OS keychain');
+              }}
+            />
+            Unlock at start on this computer account (the key is kept in the OS keychain too)
+          </label>
+          <p className="field-hint" data-testid="keyring-note">{status.keyring.note}</p>
           <h3>Change passphrase</h3>
           <div className="form-row">
             <Field label="Current passphrase"><input type="password" value={current} onChange={(e) => setCurrent(e.target.value)} autoComplete="current-password" /></Field>
