@@ -111,6 +111,8 @@ function openServices(options: CoreOptions, paths: WorkspacePaths, key: Buffer |
     providerFor: (chainId): Provider | null => chain.providerFor(chainId),
   });
   const chain: AppChain = new AppChain({ db, audit, actor: LOCAL_ACTOR, jobs, paths, wallet, snapshots, training });
+  // A DatanetStore of its own over the same database and near-duplicate registry: feedback records go through the same checks.
+  const proposals = new ProposalStore(db, audit, new DatanetStore(db, audit, LOCAL_ACTOR, nearDup));
   const attribution = new AttributionService({ db, audit, actor: LOCAL_ACTOR, jobs, training, snapshots, receiptSigner: () => receiptSigner(wallet) });
   const services: Services = {
     paths,
@@ -125,10 +127,9 @@ function openServices(options: CoreOptions, paths: WorkspacePaths, key: Buffer |
     training,
     models,
     inference: new InferenceService({ db, jobs, models, training, snapshots, onAnswer: (a) => attribution.receiptForAnswer({ ...a, source: 'playground' }) }),
-    serving: new ServingService({ db, models, training, onAnswer: (a) => attribution.receiptForAnswer({ ...a, source: 'api' }) }),
+    serving: new ServingService({ db, models, training, proposals, onAnswer: (a) => attribution.receiptForAnswer({ ...a, source: 'api' }) }),
     conversations: new ConversationStore(db),
-    // A DatanetStore of its own over the same database and near-duplicate registry: feedback records go through the same checks.
-    proposals: new ProposalStore(db, audit, new DatanetStore(db, audit, LOCAL_ACTOR, nearDup)),
+    proposals,
     attribution,
     wallet,
     chain,

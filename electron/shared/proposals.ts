@@ -40,6 +40,24 @@ export const PROPOSAL_TRANSITIONS: Readonly<Record<ProposalState, readonly Propo
   retired: [],
 };
 
+/** The prefix of the names the local API serves deployed proposals under. */
+export const PROPOSAL_MODEL_PREFIX = 'proposal:';
+
+/**
+ * The name the local API serves a deployed proposal's adapter under: "proposal:" and its title in
+ * lower-case ASCII words joined by "-" ("Contract clauses (EN)" → "proposal:contract-clauses-en");
+ * a title with no such letters falls back to the proposal's id. Titles do not change, so neither does it.
+ */
+export function proposalModelName(p: { id: string; title: string }): string {
+  const slug = p.title
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+  return `${PROPOSAL_MODEL_PREFIX}${slug || p.id}`;
+}
+
 /** States in which a tuned or deployed adapter gives answers worth rating: feedback is taken only then. */
 export const PROPOSAL_FEEDBACK_STATES: readonly ProposalState[] = ['tuning', 'feedback', 'deployed'];
 
