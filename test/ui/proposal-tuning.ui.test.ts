@@ -45,4 +45,8 @@ test('Start tuning on a proposal page trains its base model on the gathered data
   // The adapter meets the criteria, so the proposal can now move on to feedback.
   await page.getByRole('button', { name: 'Move to Feedback' }).click();
   assert.equal(await state.getByText('Feedback').innerText(), 'Feedback');
+  // Deployed: the page names the model the local API serves it under.
+  await page.getByRole('button', { name: 'Move to Deployed' }).click();
+  await state.getByText('Deployed').waitFor();
+  assert.match(await page.getByTestId('proposal-served').innerText(), /^proposal:colors in the local API .*adapter ad_[0-9a-f]{16}/);
 });

@@ -1,7 +1,7 @@
 import { ArrowLeft, FlaskConical } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import type { ModelInfo } from '../../../../electron/shared/models';
-import { PROPOSAL_TRANSITIONS, type ProposalDetail, type ProposalEvent, type ProposalState } from '../../../../electron/shared/proposals';
+import { PROPOSAL_TRANSITIONS, proposalModelName, type ProposalDetail, type ProposalEvent, type ProposalState } from '../../../../electron/shared/proposals';
 import { client } from '../../api';
 import { JobProgress } from '../../components/JobProgress';
 import { Button, FormError, PageHeader, errorMessage, formatTime } from '../../components/ui';
@@ -73,6 +73,14 @@ export function ProposalPage({ id, onBack }: { id: string; onBack(): void }) {
               run <code>{p.runId}</code>
               {p.adapterId ? <> · adapter <code>{p.adapterId}</code></> : null}
               {p.evaluation ? ` · held-out loss ${p.evaluation.heldOutLoss?.toFixed(3) ?? 'not measured'} — ${p.evaluation.meetsCriteria ? 'meets the criteria' : 'does not meet the criteria'}` : ''}
+            </dd>
+          </>
+        ) : null}
+        {p.state === 'deployed' && p.adapterId ? (
+          <>
+            <dt>Served as</dt>
+            <dd data-testid="proposal-served">
+              <code>{proposalModelName(p)}</code> in the local API (Settings → Local API): its answers use adapter <code>{p.adapterId}</code> and earn receipts
             </dd>
           </>
         ) : null}
