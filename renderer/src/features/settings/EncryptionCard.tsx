@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { toast } from 'sonner';
 import { MIN_PASSPHRASE_LENGTH } from '../../../../electron/shared/vault';
 import { client } from '../../api';
-import { Button, Field, FormError, errorMessage } from '../../components/ui';
+import { Button, Field, FormError } from '../../components/ui';
+import { useAction } from '../../components/useAction';
 import { useVault } from '../../store/vault';
 
 const IDLE_CHOICES = [0, 5, 15, 30, 60, 240];
@@ -15,29 +16,21 @@ export function EncryptionCard() {
   const [next, setNext] = useState('');
   const [confirm, setConfirm] = useState('');
   const [idle, setIdle] = useState(15);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const action = useAction();
+  const { busy, error } = action;
   if (!status) return null;
 
   const mismatch = confirm.length > 0 && next !== confirm ? 'The two passphrases differ.' : null;
   const tooShort = next.length > 0 && next.length < MIN_PASSPHRASE_LENGTH ? `At least ${MIN_PASSPHRASE_LENGTH} characters.` : null;
   const ready = next.length >= MIN_PASSPHRASE_LENGTH && next === confirm && !busy;
 
-  const run = async (action: () => Promise<unknown>, done: string) => {
-    setBusy(true);
-    setError(null);
-    try {
-      await action();
-      setCurrent('');
-      setNext('');
-      setConfirm('');
-      await useVault.getState().load();
-      toast.success(done);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+  const run = async (call: () => Promise<unknown>, done: string) => {
+    if (!(await action.run(call))) return;
+    setCurrent('');
+    setNext('');
+    setConfirm('');
+    await useVault.getState().load();
+    toast.success(done);
   };
 
   return (

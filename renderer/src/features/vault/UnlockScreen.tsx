@@ -1,28 +1,21 @@
 import { Lock } from 'lucide-react';
 import { useState, type FormEvent } from 'react';
 import { client } from '../../api';
-import { Button, Field, FormError, errorMessage } from '../../components/ui';
+import { Button, Field, FormError } from '../../components/ui';
+import { useAction } from '../../components/useAction';
 import { useVault } from '../../store/vault';
 
 /** Shown instead of the app while the encrypted workspace is locked. */
 export function UnlockScreen() {
   const status = useVault((s) => s.status);
   const [passphrase, setPassphrase] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   const unlock = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await client!.call('vault.unlock', { passphrase });
+    if (await run(() => client!.call('vault.unlock', { passphrase }))) {
       setPassphrase('');
       await useVault.getState().load();
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
     }
   };
 

@@ -3,6 +3,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { toast } from 'sonner';
 import type { Output } from '../../../../electron/shared/contract';
 import type { SigningRequest, WalletAccount, WalletStatus } from '../../../../electron/shared/wallet';
+import { useAction } from '../../components/useAction';
 import { client } from '../../api';
 import { Button, EmptyState, Field, PageHeader, errorMessage, formatTime } from '../../components/ui';
 import { useWallet } from '../../store/wallet';
@@ -194,21 +195,11 @@ export function WalletScreen() {
 function StatusCard({ status }: { status: WalletStatus }) {
   const [password, setPassword] = useState('');
   const [minutes, setMinutes] = useState(String(status.autoLockMinutes));
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
   const unlock = async (e: FormEvent) => {
     e.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await client!.call('wallet.unlock', { password });
-      setPassword('');
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    if (await run(() => client!.call('wallet.unlock', { password }))) setPassword('');
   };
   const saveAutoLock = async (e: FormEvent) => {
     e.preventDefault();
