@@ -14,6 +14,7 @@ import { InferenceService } from './inference/service';
 import { ServingService } from './serving/service';
 import { ConversationStore } from './inference/conversations';
 import { ProposalStore } from './proposals/store';
+import { ProposalChainFlow } from './proposals/chain-flow';
 import { AttributionService } from './attribution/service';
 import { EventBus } from './events';
 import { APPROVE_WITHOUT_ASKING, WalletService } from './wallet/service';
@@ -52,6 +53,8 @@ export interface Services {
   serving: ServingService;
   conversations: ConversationStore;
   proposals: ProposalStore;
+  /** Proposals staked and reviewed on the selected network's ProposalRegistry. */
+  proposalChain: ProposalChainFlow;
   attribution: AttributionService;
   wallet: WalletService;
   chain: AppChain;
@@ -130,6 +133,7 @@ function openServices(options: CoreOptions, paths: WorkspacePaths, key: Buffer |
     serving: new ServingService({ db, models, training, proposals, onAnswer: (a) => attribution.receiptForAnswer({ ...a, source: 'api' }) }),
     conversations: new ConversationStore(db),
     proposals,
+    proposalChain: new ProposalChainFlow({ db, audit, actor: LOCAL_ACTOR, jobs, chain, proposals }),
     attribution,
     wallet,
     chain,

@@ -184,8 +184,28 @@ export const proposalMethods = {
   'proposals.list': { input: z.object({ state: ProposalState.optional() }).strict(), output: z.object({ items: z.array(Proposal) }) },
   'proposals.get': { input: z.object({ id: ProposalId }).strict(), output: ProposalDetail },
   'proposals.create': { input: ProposalDraft, output: Proposal },
-  /** draft → submitted for a single team without a chain (the on-chain stake is in core/proposals/registry.ts). */
+  /** draft → submitted for a single team without a chain (with a stake on chain: proposals.submitOnChain). */
   'proposals.submit': { input: z.object({ id: ProposalId }).strict(), output: Proposal },
+  /**
+   * A job: draft → submitted → in_review with the stake locked on the selected network's
+   * ProposalRegistry (the devnet or a configured chain): the registry is deployed first when the
+   * network has none with the workspace's reviewers; the account approves and stakes through the
+   * wallet's confirmation (or autoApprove, as the CLI's --yes). On the devnet the stake is minted to it.
+   */
+  'proposals.submitOnChain': {
+    input: z.object({ id: ProposalId, account: Address, autoApprove: z.boolean().default(false) }).strict(),
+    output: JobRef,
+  },
+  /**
+   * A job: a reviewer's vote on a proposal staked on chain, sent from that reviewer's wallet account
+   * and recorded with its transaction; when the registry has decided, the proposal follows it
+   * (approved: the stake went back to the proposer; rejected: it went to the treasury).
+   */
+  'proposals.voteOnChain': {
+    input: z.object({ id: ProposalId, reviewer: Address, approve: z.boolean(), comment: z.string().max(2000).optional(), autoApprove: z.boolean().default(false) }).strict(),
+    output: JobRef,
+  },
+  /** Votes on a proposal in review; a proposal staked on chain takes its votes through proposals.voteOnChain. */
   'proposals.vote': {
     input: z.object({ id: ProposalId, reviewer: Address, approve: z.boolean(), comment: z.string().max(2000).optional() }).strict(),
     output: z.object({ votes: z.array(ProposalVote) }),

@@ -182,6 +182,9 @@ export class ProposalStore {
       if (p.state !== 'in_review') {
         throw new AppError('CONFLICT', `Proposal "${p.title}" is ${p.state}, not in_review: votes are taken only during review.`);
       }
+      if (p.stake?.where === 'chain' && !input.txHash) {
+        throw new AppError('CONFLICT', `Proposal "${p.title}" is staked on chain ${p.stake.chainId}: its votes are cast there, from the reviewer's wallet account (proposals.voteOnChain).`);
+      }
       const reviewer = input.reviewer.toLowerCase();
       if (!this.reviewerSet().has(reviewer)) {
         throw new AppError('UNAUTHORIZED', `reviewer: ${input.reviewer} is not one of the workspace's configured reviewers.`);
@@ -207,6 +210,19 @@ export class ProposalStore {
       }
       this.check(p, input.to);
       return this.move({ p, to: input.to, actor: input.actor, note: input.note ?? '', details: {} });
+    })();
+  }
+
+  /**
+   * in_review → approved or rejected as the proposal's on-chain registry decided it. The chain
+   * counted the votes (its reviewers were fixed when it was deployed), so the local count is not asked.
+   */
+  followChain(input: { id: string; status: 'approved' | 'rejected'; actor: string; note: string; details: Record<string, unknown> }): Proposal {
+    return this.db.transaction(() => {
+      const p = this.get(input.id);
+      if (p.stake?.where !== 'chain') throw new AppError('CONFLICT', `Proposal "${p.title}" is not staked on a chain: its review is decided by the local votes.`);
+      if (p.state !== 'in_review') throw new AppError('CONFLICT', `Proposal "${p.title}" is ${p.state}, not in_review: the chain's decision (${input.status}) cannot be applied.`);
+      return this.move({ p, to: input.status, actor: input.actor, note: input.note, details: input.details });
     })();
   }
 

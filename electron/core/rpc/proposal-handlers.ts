@@ -1,6 +1,7 @@
 import { TrainingSettings } from '../../shared/training';
 import type { Services } from '../core';
 import { baseModelOf, chosenSnapshotOf, dataSnapshotOf } from '../proposals/tuning';
+import { autoApproveAllowed } from './chain-handlers';
 import type { Handlers } from './router';
 
 export function proposalHandlers(s: Services): Pick<Handlers, Extract<keyof Handlers, `proposals.${string}`>> {
@@ -10,7 +11,9 @@ export function proposalHandlers(s: Services): Pick<Handlers, Extract<keyof Hand
     'proposals.get': (i) => ({ proposal: p.get(i.id), timeline: p.timeline(i.id), votes: p.votes(i.id), reviewers: p.reviewers(), dataProgress: p.dataProgress(i.id) }),
     'proposals.create': (i) => p.create({ draft: i, actor: s.actor }),
     'proposals.submit': (i) => p.submit({ id: i.id, stake: { where: 'local' }, actor: s.actor }),
+    'proposals.submitOnChain': (i) => ({ jobId: s.proposalChain.submit({ ...i, autoApprove: autoApproveAllowed(s, i.autoApprove) }).id }),
     'proposals.vote': (i) => ({ votes: p.vote(i) }),
+    'proposals.voteOnChain': (i) => ({ jobId: s.proposalChain.vote({ ...i, autoApprove: autoApproveAllowed(s, i.autoApprove) }).id }),
     'proposals.transition': (i) => p.transition({ ...i, actor: s.actor }),
     'proposals.attachTuning': (i) => {
       const adapter = s.training.getAdapter(i.adapterId);

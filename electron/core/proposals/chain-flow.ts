@@ -1,0 +1,157 @@
+import { formatUnits, getAddress } from 'ethers';
+import { z } from 'zod';
+import type { TxOutcome } from '../../shared/chain';
+import { AppError } from '../../shared/errors';
+import type { Job } from '../../shared/jobs';
+import type { Proposal } from '../../shared/proposals';
+import type { AuditLog } from '../audit/log';
+import type { AppChain, Connection } from '../chain/app-chain';
+import { encodeMintDevToken, readContract, type UnsignedTx } from '../chain/contracts';
+import { devnetSender } from '../chain/deploy';
+import { nowIso } from '../common/ids';
+import type { Db } from '../db/open';
+import type { JobContext, JobManager } from '../jobs/manager';
+import type { ProposalStore } from './store';
+import { encodeApproveProposalStake, encodeDeployProposalRegistry, encodeSubmitProposal, encodeVoteProposal, proposalContentHash, readOnChainProposal, submittedProposalId } from './registry';
+
+/** The stake a submission locks: 10 reward tokens (18 decimals). */
+export const PROPOSAL_STAKE = 10n * 10n ** 18n;
+
+/** The ProposalRegistry this workspace uses on a network, as deployed (its reviewers are fixed then). */
+const RegistryRecord = z.object({
+  address: z.string().regex(/^0x[0-9a-fA-F]{40}$/),
+  chainId: z.number().int().positive(),
+  reviewers: z.array(z.string()),
+  minStake: z.string().regex(/^\d+$/),
+  treasury: z.string(),
+  deployedAt: z.string(),
+});
+type RegistryRecord = z.infer<typeof RegistryRecord>;
+
+const registryKey = (networkId: string) => `proposals.registry.${networkId}`;
+const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x.toLowerCase() === b[i]!.toLowerCase());
+
+/**
+ * Proposals staked and reviewed on the selected network's ProposalRegistry. Every transaction goes
+ * through the wallet's confirmation like any other (AppChain.walletSender); the local proposal
+ * follows what the chain did: staked → in review, the registry's decision → approved or rejected.
+ */
+export class ProposalChainFlow {
+  constructor(
+    private readonly d: { db: Db; audit: AuditLog; actor: string; jobs: JobManager; chain: AppChain; proposals: ProposalStore },
+  ) {}
+
+  submit(i: { id: string; account: string; autoApprove: boolean }): Job {
+    const p = this.d.proposals.get(i.id);
+    if (p.state !== 'draft') throw new AppError('CONFLICT', `Proposal "${p.title}" is ${p.state}: only a draft can be submitted.`);
+    const reviewers = this.d.proposals.reviewers();
+    if (reviewers.length === 0) throw new AppError('CONFLICT', `Proposal "${p.title}" cannot be staked on chain: configure the reviewers first (the registry is deployed with them).`);
+    return this.d.jobs.start({
+      kind: 'chain.transaction',
+      title: `Submit proposal "${p.title}" with its stake`,
+      unit: 'transactions',
+      run: async (ctx) => {
+        const c = await this.d.chain.connect({ signal: ctx.signal });
+        const txs: TxOutcome[] = [];
+        const registry = await this.ensureRegistry(c, reviewers, i, ctx, txs);
+        const sender = await this.d.chain.walletSender(c, i.account, i.autoApprove, 'proposals.submit');
+        const stakeToken = c.deployment.addresses.RewardToken;
+        const stake = BigInt(registry.minStake);
+        const balance = await readContract<bigint>({ provider: c.provider, contract: 'DevToken', address: stakeToken, fn: 'balanceOf', args: [sender.address] });
+        if (balance < stake) {
+          if (!c.devnet) {
+            throw new AppError('CONFLICT', `${sender.address} holds ${formatUnits(balance, 18)} reward tokens on ${c.network.name}; the proposal stake is ${formatUnits(stake, 18)}.`);
+          }
+          txs.push(await this.send(c, await this.d.chain.operatorSender(c, i.autoApprove, 'proposals.submit'), encodeMintDevToken({ deployment: c.deployment, to: sender.address, amount: stake - balance }), ctx, txs.length));
+        }
+        txs.push(await this.send(c, sender, encodeApproveProposalStake({ chainId: c.network.chainId, stakeToken, registry: registry.address, amount: stake }), ctx, txs.length));
+        const submitted = await this.send(c, sender, encodeSubmitProposal({ chainId: c.network.chainId, registry: registry.address, contentHash: proposalContentHash(p) }), ctx, txs.length);
+        txs.push(submitted);
+        const receipt = await c.provider.getTransactionReceipt(submitted.txHash);
+        const onChainId = submittedProposalId({ receipt: receipt!, registry: registry.address });
+        this.d.proposals.submit({
+          id: p.id,
+          actor: sender.address,
+          stake: { where: 'chain', chainId: c.network.chainId, registry: getAddress(registry.address), onChainId: onChainId.toString(), amount: stake.toString(), txHash: submitted.txHash },
+        });
+        const proposal = this.d.proposals.transition({ id: p.id, to: 'in_review', actor: sender.address, note: `open for review on chain ${c.network.chainId} (registry proposal #${onChainId})` });
+        return { proposal, onChainId: onChainId.toString(), registry: registry.address, transactions: txs };
+      },
+    });
+  }
+
+  vote(i: { id: string; reviewer: string; approve: boolean; comment?: string; autoApprove: boolean }): Job {
+    const p = this.d.proposals.get(i.id);
+    const stake = p.stake;
+    if (stake?.where !== 'chain') throw new AppError('CONFLICT', `Proposal "${p.title}" is not staked on a chain: vote with proposals.vote.`);
+    if (p.state !== 'in_review') throw new AppError('CONFLICT', `Proposal "${p.title}" is ${p.state}, not in_review: votes are taken only during review.`);
+    if (!this.d.proposals.reviewers().includes(i.reviewer.toLowerCase())) {
+      throw new AppError('UNAUTHORIZED', `reviewer: ${i.reviewer} is not one of the workspace's configured reviewers.`);
+    }
+    return this.d.jobs.start({
+      kind: 'chain.transaction',
+      title: `${i.approve ? 'Approve' : 'Reject'} proposal "${p.title}" on chain`,
+      unit: 'transactions',
+      run: async (ctx) => {
+        const c = await this.d.chain.connect({ signal: ctx.signal });
+        if (c.network.chainId !== stake.chainId) {
+          throw new AppError('CONFLICT', `Proposal "${p.title}" is staked on chain ${stake.chainId}, but the selected network ${c.network.name} is chain ${c.network.chainId}: select that network first.`);
+        }
+        const sender = await this.d.chain.walletSender(c, i.reviewer, i.autoApprove, 'proposals.vote');
+        const onChainId = BigInt(stake.onChainId);
+        const sent = await this.send(c, sender, encodeVoteProposal({ chainId: stake.chainId, registry: stake.registry, onChainId, approve: i.approve }), ctx, 0, 1);
+        const votes = this.d.proposals.vote({ id: p.id, reviewer: sender.address, approve: i.approve, comment: i.comment, txHash: sent.txHash });
+        const proposal = await this.follow(c, p);
+        return { proposal, votes, transactions: [sent] };
+      },
+    });
+  }
+
+  /** Moves an in-review proposal to the registry's decision, if it has one. */
+  private async follow(c: Connection, p: Proposal): Promise<Proposal> {
+    const stake = p.stake;
+    if (stake?.where !== 'chain') return p;
+    const onChain = await readOnChainProposal({ provider: c.provider, registry: stake.registry, onChainId: BigInt(stake.onChainId) });
+    if (onChain.status !== 'approved' && onChain.status !== 'rejected') return this.d.proposals.get(p.id);
+    const amount = `${formatUnits(onChain.stake, 18)} tokens`;
+    return this.d.proposals.followChain({
+      id: p.id,
+      status: onChain.status,
+      actor: this.d.actor,
+      note: onChain.status === 'approved'
+        ? `approved on chain by ${onChain.approvals} reviewers; the stake of ${amount} went back to ${onChain.proposer}`
+        : `rejected on chain by ${onChain.rejections} reviewers; the stake of ${amount} went to the treasury`,
+      details: { chainId: stake.chainId, registry: stake.registry, onChainId: stake.onChainId, approvals: onChain.approvals, rejections: onChain.rejections },
+    });
+  }
+
+  /**
+   * The network's ProposalRegistry for the workspace's reviewers: the one recorded when it still
+   * has code and the same reviewers, else a new one (the devnet's operator deploys it on the devnet,
+   * the submitting account elsewhere). Kept stakes go to the reward distributor's owner.
+   */
+  private async ensureRegistry(c: Connection, reviewers: string[], i: { account: string; autoApprove: boolean }, ctx: JobContext, txs: TxOutcome[]): Promise<RegistryRecord> {
+    const row = this.d.db.prepare('SELECT value FROM settings WHERE key = ?').get(registryKey(c.network.id)) as { value: string } | undefined;
+    const known = row ? RegistryRecord.safeParse(JSON.parse(row.value)) : null;
+    if (known?.success && known.data.chainId === c.network.chainId && sameSet(known.data.reviewers, reviewers) && (await c.provider.getCode(known.data.address)) !== '0x') {
+      return known.data;
+    }
+    const treasury = getAddress(await readContract<string>({ provider: c.provider, contract: 'RewardDistributor', address: c.deployment.addresses.RewardDistributor, fn: 'owner' }));
+    const sender = c.devnet ? devnetSender(c.devnet) : await this.d.chain.walletSender(c, i.account, i.autoApprove, 'proposals.submit');
+    const tx = encodeDeployProposalRegistry({ chainId: c.network.chainId, stakeToken: c.deployment.addresses.RewardToken, minStake: PROPOSAL_STAKE, treasury, reviewers: reviewers.map((r) => getAddress(r)) });
+    const out = await this.send(c, sender, tx, ctx, txs.length);
+    txs.push(out);
+    const address = (await c.provider.getTransactionReceipt(out.txHash))?.contractAddress;
+    if (!address) throw new AppError('CONFLICT', `Transaction ${out.txHash} deployed no ProposalRegistry.`);
+    const record: RegistryRecord = { address: getAddress(address), chainId: c.network.chainId, reviewers, minStake: PROPOSAL_STAKE.toString(), treasury, deployedAt: nowIso() };
+    this.d.db
+      .prepare('INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value')
+      .run(registryKey(c.network.id), JSON.stringify(record));
+    this.d.audit.append({ actor: this.d.actor, action: 'chain.deploy', subject: c.network.id, details: { ProposalRegistry: record.address, reviewers, treasury, txHash: out.txHash } });
+    return record;
+  }
+
+  private send(c: Connection, sender: Parameters<AppChain['send']>[1], tx: UnsignedTx, ctx: JobContext, step: number, total: number | null = null): Promise<TxOutcome> {
+    return this.d.chain.send(c, sender, tx, ctx, { step, total });
+  }
+}
