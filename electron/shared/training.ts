@@ -82,6 +82,41 @@ export const Adapter = z.object({
 });
 export type Adapter = z.infer<typeof Adapter>;
 
+const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be a sha256 in lowercase hex (64 digits)');
+
+/** One JSONL file of an exported training job: `chat` lines are {"messages": [...]}, `text` lines {"text": "..."}. */
+export const TrainingJobDataFile = z.object({
+  file: z.string().regex(/^[a-z0-9.-]+\.jsonl$/, 'must be a plain .jsonl file name'),
+  split: z.enum(['train', 'eval']),
+  format: z.enum(['chat', 'text']),
+  records: z.number().int().min(1),
+  sha256: Sha256Hex,
+});
+export type TrainingJobDataFile = z.infer<typeof TrainingJobDataFile>;
+
+/**
+ * manifest.json of a training job exported for a cluster: what to train, on what, with which
+ * settings. configHash = sha256 of the canonical JSON of `config`, so a run can be reproduced and
+ * an adapter brought back can be tied to exactly this job.
+ */
+export const TrainingJobManifest = z.object({
+  format: z.literal('datanet-training-job'),
+  version: z.literal(1),
+  createdAt: Timestamp,
+  snapshot: z.object({ id: SnapshotId, root: Hash32, datanetId: z.string(), version: z.number().int(), records: z.number().int() }),
+  baseModel: z.object({
+    id: ModelId, name: z.string(), sha256: Sha256Hex, architecture: z.string(),
+    /** The Hugging Face model the cluster loads (the GGUF's original weights); null when not known. */
+    hfModel: z.string().nullable(),
+  }),
+  /** PEFT's names for the settings' targets. */
+  lora: z.object({ r: z.number().int(), alpha: z.number(), dropout: z.number(), targetModules: z.array(z.string()).min(1) }),
+  data: z.array(TrainingJobDataFile).min(1),
+  config: z.object({ snapshotRoot: Hash32, baseModelSha256: Sha256Hex, hfModel: z.string().nullable(), settings: TrainingSettings, data: z.array(TrainingJobDataFile) }),
+  configHash: Sha256Hex,
+});
+export type TrainingJobManifest = z.infer<typeof TrainingJobManifest>;
+
 export const trainingMethods = {
   /** A job: the run streams step, loss, tokens/s and ETA; cancel stops it within a step. */
   'training.start': {
@@ -101,4 +136,41 @@ export const trainingMethods = {
   'training.resume': { input: z.object({ runId: RunId }).strict(), output: JobRef.extend({ runId: RunId }) },
   'training.listRuns': { input: z.object({}).strict(), output: z.object({ items: z.array(TrainingRunInfo) }) },
   'training.listAdapters': { input: z.object({}).strict(), output: z.object({ items: z.array(Adapter) }) },
+  /**
+   * Writes a training job for a GPU cluster into a new folder: the snapshot's records as JSONL
+   * (Hugging Face `datasets` reads it), an Axolotl config, a TRL/PEFT script and manifest.json.
+   */
+  'training.exportJob': {
+    input: z
+      .object({
+        snapshotId: SnapshotId,
+        modelId: ModelId,
+        settings: TrainingSettings.default(TrainingSettings.parse({})),
+        /** A folder that must not exist yet; it appears complete or not at all. */
+        destination: z.string().min(1, 'must not be empty'),
+        /** The Hugging Face id of the base model's original weights, e.g. Qwen/Qwen2.5-0.5B-Instruct. */
+        hfModel: z.string().min(1).max(300).optional(),
+      })
+      .strict(),
+    output: z.object({ path: z.string(), files: z.array(z.string()), manifest: TrainingJobManifest }),
+  },
+  /**
+   * Converts a PEFT LoRA adapter folder (adapter_model.safetensors + adapter_config.json) into a GGUF
+   * adapter for the registered base model and registers it with the export manifest's provenance.
+   */
+  'training.importPeftAdapter': {
+    input: z
+      .object({
+        path: z.string().min(1, 'must not be empty'),
+        modelId: ModelId,
+        /** The exported job's manifest.json; by default manifest.json or datanet-manifest.json in `path`. */
+        manifestPath: z.string().min(1).optional(),
+        outType: z.enum(['f32', 'f16']).default('f32'),
+      })
+      .strict(),
+    output: z.object({
+      adapter: Adapter,
+      conversion: z.object({ tensors: z.number().int(), rank: z.number().int(), alpha: z.number(), targets: z.array(z.string()), outType: z.enum(['f32', 'f16']), ropePermuted: z.boolean() }),
+    }),
+  },
 } as const;

@@ -14,6 +14,7 @@ import { LINEAGE_COMMANDS } from './lineage-commands';
 import { BACKUP_COMMANDS } from './backup-commands';
 import { VAULT_COMMANDS } from './vault-commands';
 import { PROPOSAL_COMMANDS } from './proposal-commands';
+import { CLUSTER_COMMANDS } from './cluster-commands';
 import { UsageError, int, num, positional, required, str, type Command, type Values } from './args';
 
 export { UsageError, type Command } from './args';
@@ -712,3 +713,4 @@ COMMANDS.push({
 
 COMMANDS.push(...ATTRIBUTION_COMMANDS, ...CHAIN_COMMANDS, ...LINEAGE_COMMANDS, ...BACKUP_COMMANDS, ...VAULT_COMMANDS);
 COMMANDS.push(...PROPOSAL_COMMANDS);
+COMMANDS.push(...CLUSTER_COMMANDS);

@@ -144,6 +144,8 @@ export function createHandlers(s: Services): Handlers {
     'training.resume': (i) => s.training.resume(i.runId),
     'training.listRuns': () => ({ items: s.training.listRuns() }),
     'training.listAdapters': () => ({ items: s.training.listAdapters() }),
+    'training.exportJob': (i) => s.training.exportJob(i),
+    'training.importPeftAdapter': (i) => s.training.importPeft(i),
 
     'jobs.list': () => ({ items: s.jobs.list() }),
     'jobs.get': (i) => s.jobs.get(i.jobId),

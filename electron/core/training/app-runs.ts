@@ -4,9 +4,10 @@
  * hash, snapshot root, config hash). The trainer module is loaded only when a run starts, so hosts
  * that never train never load node-llama-cpp or the addon.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Adapter, TrainingRunInfo, TrainingSettings } from '../../shared/training';
+import { existsSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { TrainingJobManifest, type Adapter, type TrainingRunInfo, type TrainingSettings } from '../../shared/training';
 import { AppError } from '../../shared/errors';
 import type { Job } from '../../shared/jobs';
 import type { AuditLog } from '../audit/log';
@@ -17,6 +18,9 @@ import type { ModelRegistry } from '../models/registry';
 import type { WorkspacePaths } from '../workspace/workspace';
 import { newId, nowIso } from '../common/ids';
 import { snapshotExamples } from './examples';
+import { canonicalJson } from '../common/canonical-json';
+import { exportTrainingJob } from './cluster-export';
+import { convertPeftAdapter, readSmallText } from './peft';
 
 interface RunRow {
   id: string;
@@ -133,6 +137,102 @@ export class TrainingRuns {
 
   listAdapters(): Adapter[] {
     return (this.d.db.prepare('SELECT * FROM adapters ORDER BY created_at DESC').all() as AdapterRow[]).map(toAdapter);
+  }
+
+  /** Writes a training job for a cluster (cluster-export.ts). */
+  exportJob(input: { snapshotId: string; modelId: string; settings: TrainingSettings; destination: string; hfModel?: string }) {
+    return exportTrainingJob(this.d, input);
+  }
+
+  /**
+   * Converts a PEFT adapter trained from an exported job and registers it like a local run's
+   * adapter: a succeeded run on the manifest's snapshot (no checkpoint, no steps of ours) and its
+   * adapter, with the manifest's snapshot root, base model hash and config hash as provenance.
+   */
+  async importPeft(input: { path: string; modelId: string; manifestPath?: string; outType: 'f32' | 'f16' }) {
+    const dir = resolve(input.path);
+    const model = this.d.models.get(input.modelId);
+    const manifestPath = input.manifestPath ? resolve(input.manifestPath) : ['datanet-manifest.json', 'manifest.json'].map((f) => join(dir, f)).find((f) => existsSync(f));
+    if (!manifestPath || !existsSync(manifestPath)) {
+      throw new AppError('NOT_FOUND', `No job manifest ${manifestPath ? `at ${manifestPath}` : `in ${dir} (datanet-manifest.json or manifest.json)`}: pass the exported job's manifest.json, which names the snapshot the adapter was trained on.`);
+    }
+    const manifestText = readSmallText(manifestPath);
+    let raw: unknown;
+    try {
+      raw = JSON.parse(manifestText);
+    } catch (e) {
+      throw new AppError('BAD_INPUT', `${manifestPath} is not valid JSON: ${(e as Error).message}`);
+    }
+    const parsed = TrainingJobManifest.safeParse(raw);
+    if (!parsed.success) throw new AppError('BAD_INPUT', `${manifestPath} is not a Datanet Studio training job manifest: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+    const manifest = parsed.data;
+    if (createHash('sha256').update(canonicalJson(manifest.config)).digest('hex') !== manifest.configHash) {
+      throw new AppError('BAD_INPUT', `${manifestPath}: config does not hash to configHash ${manifest.configHash}; the manifest was edited after export.`);
+    }
+    if (manifest.baseModel.sha256 !== model.sha256) {
+      throw new AppError('BAD_INPUT', `${manifestPath} was exported for base model sha256 ${manifest.baseModel.sha256}, but ${model.id} ("${model.name}") is ${model.sha256}.`);
+    }
+    let snapshot;
+    try {
+      snapshot = this.d.snapshots.get(manifest.snapshot.id);
+    } catch {
+      throw new AppError('NOT_FOUND', `${manifestPath} names snapshot ${manifest.snapshot.id} (root ${manifest.snapshot.root}), which is not in this workspace.`);
+    }
+    if (snapshot.root !== manifest.snapshot.root) throw new AppError('BAD_INPUT', `${manifestPath}: snapshot ${snapshot.id} has root ${snapshot.root} here, the manifest says ${manifest.snapshot.root}.`);
+
+    const adapterId = newId('ad');
+    const runId = newId('run');
+    const file = join(this.d.paths.adapters, `${adapterId}.gguf`);
+    const conversion = convertPeftAdapter({
+      dir, basePath: model.file, outPath: file, outType: input.outType, expect: { rank: manifest.lora.r, alpha: manifest.lora.alpha },
+      metadata: {
+        'general.name': `datanet-peft-${manifest.configHash.slice(0, 12)}`,
+        'datanet.base_model_sha256': model.sha256,
+        'datanet.snapshot_root': snapshot.root,
+        'datanet.config_hash': manifest.configHash,
+        'datanet.config': canonicalJson(manifest.config),
+        'datanet.origin': 'peft',
+      },
+    });
+    const { sha256File } = await import('./index.js');
+    const settings = manifest.config.settings;
+    const now = nowIso();
+    const adapter: Adapter = {
+      id: adapterId, runId, file, sha256: await sha256File(file), baseModelPath: model.file, baseModelSha256: model.sha256,
+      snapshotId: snapshot.id, snapshotRoot: snapshot.root, configHash: manifest.configHash, settings,
+      metrics: { steps: 0, initialEvalLoss: null, finalEvalLoss: null, lastLoss: null, tokensPerSecond: 0, trainRows: 0, evalRows: 0, memoryEstimateBytes: 0, measuredPeakBytes: 0 },
+      createdAt: now,
+    };
+    try {
+      this.registerImport(adapter, model.file, { source: dir, manifestSha256: createHash('sha256').update(manifestText).digest('hex'), tensors: conversion.tensors, rank: conversion.rank, alpha: conversion.alpha });
+    } catch (e) {
+      rmSync(file, { force: true });
+      throw e;
+    }
+    this.d.onAdapter?.(adapter);
+    const { safetensorsFile: _file, ...summary } = conversion;
+    return { adapter, conversion: summary };
+  }
+
+  private registerImport(adapter: Adapter, modelPath: string, details: Record<string, unknown>): void {
+    const { db } = this.d;
+    const { runId, settings, createdAt: now } = adapter;
+    db.transaction(() => {
+      db.prepare(
+        `INSERT INTO training_runs (id, snapshot_id, snapshot_root, model_path, settings, checkpoint, state, step, total_steps, adapter_id, started_at, finished_at)
+         VALUES (?, ?, ?, ?, ?, '', 'succeeded', 0, NULL, ?, ?, ?)`,
+      ).run(runId, adapter.snapshotId, adapter.snapshotRoot, modelPath, JSON.stringify(settings), adapter.id, now, now);
+      db.prepare(
+        `INSERT INTO adapters (id, run_id, file, sha256, base_model_path, base_model_sha256, snapshot_id, snapshot_root, config_hash, settings, metrics, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      ).run(adapter.id, runId, adapter.file, adapter.sha256, adapter.baseModelPath, adapter.baseModelSha256, adapter.snapshotId, adapter.snapshotRoot, adapter.configHash, JSON.stringify(settings), JSON.stringify(adapter.metrics), now);
+      this.d.audit.append({
+        actor: this.d.actor,
+        action: 'adapter.import',
+        subject: adapter.id,
+        details: { runId, sha256: adapter.sha256, baseModelSha256: adapter.baseModelSha256, snapshotRoot: adapter.snapshotRoot, configHash: adapter.configHash, ...details },
+      });
+    })();
   }
 
   private getRow(id: string): RunRow {
