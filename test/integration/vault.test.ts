@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3-multiple-ciphers';
 import { test, type TestContext } from 'node:test';
 import { openCore, type Core } from '../../electron/core/core';
 import { runCli } from '../../electron/core/cli/run';
@@ -68,7 +69,7 @@ test('encrypted at rest: a canary record is in neither the database, its WAL nor
   // Written after encryption: lands in the (encrypted) WAL first.
   const LATER = `${CANARY}-written-after`;
   await addCanary(core, LATER);
-  assert.ok(existsSync(join(ws, 'studio.db-wal')), 'the WAL exists while the core is open');
+  assert.ok(statSync(join(ws, 'studio.db-wal')).size > 0, 'the WAL holds the later write while the core is open');
   assert.deepEqual(holding(filesUnder(ws), CANARY), [], 'no workspace file holds either canary, WAL included');
 
   const backupDir = join(home, 'backup');
@@ -160,6 +161,29 @@ test('an existing plaintext workspace is migrated with every record, snapshot ro
   assert.match(!twice.ok ? twice.error.message : '', /already encrypted/);
 });
 
+test('encrypting a database another process has open is refused, changes nothing and loses nothing', async (t) => {
+  const ws = tempDir(t);
+  const core = open(t, ws);
+  await addCanary(core, CANARY);
+  // Another process (the desktop app, a CLI command) with the database open and its latest write still in the WAL.
+  const other = new Database(join(ws, 'studio.db'));
+  t.after(() => other.close());
+  other.exec('BEGIN');
+  other.prepare('SELECT count(*) FROM records').get(); // a read transaction: the WAL cannot be folded in past it
+  await addCanary(core, `${CANARY}-second`);
+  const before = await records(core);
+  const refused = await core.call('vault.enable', { passphrase: PASSPHRASE, idleLockMinutes: 0 });
+  assert.equal(!refused.ok && refused.error.code, 'CONFLICT');
+  assert.match(!refused.ok ? refused.error.message : '', /studio\.db is open in another process .* Nothing was changed\.$/);
+  assert.equal(existsSync(join(ws, 'vault.json')), false);
+  assert.ok(isPlaintextDatabase(join(ws, 'studio.db')));
+  assert.deepEqual((await call(core, 'vault.status', {})).encrypted, false);
+  assert.deepEqual(await records(core), before, 'the workspace is open again with every record');
+  other.close();
+  await call(core, 'vault.enable', { passphrase: PASSPHRASE, idleLockMinutes: 0 });
+  assert.deepEqual(await records(core), before, 'once the other process is gone, encryption keeps both records');
+});
+
 test('a crash between writing the vault file and replacing the database is finished by the next unlock', async (t) => {
   const ws = tempDir(t);
   const first = open(t, ws);
@@ -189,6 +213,11 @@ test('the workspace locks itself after the idle time; 0 minutes means never', as
   const events: string[] = [];
   core.onEvent((name, payload) => { if (name === 'vault.changed') events.push((payload as { change: string }).change); });
   const set = await call(core, 'vault.setIdleLock', { minutes: 2 });
+  assert.equal(set.idleLockMinutes, 2);
+  await call(core, 'vault.lock', {});
+  const whileLocked = await core.call('vault.setIdleLock', { minutes: 0 });
+  assert.equal(!whileLocked.ok && whileLocked.error.code, 'LOCKED', 'nobody at a locked screen can turn the idle lock off');
+  await call(core, 'vault.unlock', { passphrase: PASSPHRASE });
   assert.equal(set.idleLockMinutes, 2);
   const started = Date.now();
   while (!events.includes('idleLocked') && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 20));

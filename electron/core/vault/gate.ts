@@ -17,7 +17,7 @@ export interface VaultControl {
   lock(): Promise<VaultStatus>;
   enable(input: { passphrase: string; idleLockMinutes: number }): Promise<VaultStatus>;
   changePassphrase(input: { current: string; next: string }): Promise<VaultStatus>;
-  setIdleLock(input: { minutes: number }): VaultStatus;
+  setIdleLock(input: { minutes: number }): Promise<VaultStatus>;
   setKeyring(input: { enabled: boolean }): Promise<VaultStatus>;
   /** The open workspace's database key (backups key their copies with it); null when plaintext or locked. */
   currentKey(): Buffer | null;
@@ -39,6 +39,16 @@ export interface OsKeyring {
   note: string;
   encrypt(data: Buffer): Promise<string>;
   decrypt(blob: string): Promise<Buffer>;
+}
+
+const KEYRING_TIMEOUT_MS = 60_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number, message: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => reject(new Error(message)), ms);
+    t.unref();
+    p.then((v) => { clearTimeout(t); resolve(v); }, (e: unknown) => { clearTimeout(t); reject(e instanceof Error ? e : new Error(String(e))); });
+  });
 }
 
 const NO_KEYRING = 'Only the desktop app can keep the key in the OS keychain; here the passphrase unlocks the workspace.';
@@ -89,12 +99,28 @@ export function openVaultGate(options: { paths: WorkspacePaths; vault?: VaultOpt
     key = k;
     lastActivity = Date.now();
   };
+  // The key is zeroed only once the core has closed: jobs settling meanwhile must not see zeros.
   const closeInner = async () => {
     const c = inner;
+    const k = key;
     inner = null;
-    key?.fill(0);
     key = null;
     await c?.close();
+    k?.fill(0);
+  };
+  /** Opens the core with a key just obtained; on any failure the key is zeroed and the error passed on. */
+  const openWithKey = (k: Buffer) => {
+    try {
+      // A crash after the vault file was written but before the encrypted copy replaced the database.
+      if (isPlaintextDatabase(paths.db)) encryptDatabaseFile(paths.db, k);
+      openInner(k);
+    } catch (e) {
+      k.fill(0);
+      throw e;
+    }
+  };
+  const needOpen = () => {
+    if (!inner) throw new AppError('LOCKED', 'Unlock the workspace with its passphrase first.');
   };
   const needVault = (what: string): VaultFile => {
     if (!vaultFile) throw new AppError('CONFLICT', `This workspace is not encrypted, so there is no passphrase to ${what}. Turn on encryption in Settings first.`);
@@ -116,10 +142,7 @@ export function openVaultGate(options: { paths: WorkspacePaths; vault?: VaultOpt
     unlock: ({ passphrase }) => serial(async () => {
       const v = needVault('unlock with');
       if (inner) return control.status();
-      const k = await unwrapKey(v, passphrase);
-      // A crash after the vault file was written but before the encrypted copy replaced the database.
-      if (isPlaintextDatabase(paths.db)) encryptDatabaseFile(paths.db, k);
-      openInner(k);
+      openWithKey(await unwrapKey(v, passphrase));
       changed('unlocked');
       return control.status();
     }),
@@ -134,9 +157,13 @@ export function openVaultGate(options: { paths: WorkspacePaths; vault?: VaultOpt
     enable: ({ passphrase, idleLockMinutes }) => serial(async () => {
       if (vaultFile) throw new AppError('CONFLICT', 'This workspace is already encrypted. To use another passphrase, change it in Settings.');
       if (!inner) throw new AppError('INTERNAL', 'The workspace is not open.');
-      if (inner.busy()) throw new AppError('CONFLICT', 'Jobs are running: wait for them to finish or cancel them, then turn on encryption.');
       const k = randomBytes(32);
       const v: VaultFile = { format: 1, cipher: 'sqlcipher-4', keyId: keyId(k), wrap: await wrapKey(k, passphrase, { scryptN }), idleLockMinutes, keyring: null, createdAt: new Date().toISOString() };
+      // Checked after the (slow) wrapping, right before the core closes: a job started meanwhile is not cancelled.
+      if (inner.busy()) {
+        k.fill(0);
+        throw new AppError('CONFLICT', 'Jobs are running (or the local API is on): wait for them to finish or stop them, then turn on encryption.');
+      }
       await closeInner();
       // The vault file first: a crash before the database is replaced leaves a plaintext database
       // beside it, which the next unlock finishes encrypting with the same key.
@@ -146,6 +173,7 @@ export function openVaultGate(options: { paths: WorkspacePaths; vault?: VaultOpt
       } catch (e) {
         rmSync(paths.vault, { force: true });
         vaultFile = null;
+        k.fill(0);
         openInner(null);
         throw e;
       }
@@ -158,7 +186,8 @@ export function openVaultGate(options: { paths: WorkspacePaths; vault?: VaultOpt
       const v = needVault('change');
       const k = await unwrapKey(v, current);
       try {
-        saveVault({ ...v, wrap: await wrapKey(k, next, { scryptN }) });
+        const wrap = await wrapKey(k, next, { scryptN });
+        saveVault({ ...needVault('change'), wrap });
       } finally {
         k.fill(0);
       }
@@ -166,13 +195,17 @@ export function openVaultGate(options: { paths: WorkspacePaths; vault?: VaultOpt
       changed('passphraseChanged');
       return control.status();
     }),
-    setIdleLock: ({ minutes }) => {
-      saveVault({ ...needVault('lock after idle time with'), idleLockMinutes: minutes });
+    setIdleLock: ({ minutes }) => serial(async () => {
+      const v = needVault('lock after idle time with');
+      // Settings change only while unlocked: nobody at a locked screen can turn the idle lock off.
+      needOpen();
+      saveVault({ ...v, idleLockMinutes: minutes });
       changed('settings');
       return control.status();
-    },
+    }),
     setKeyring: ({ enabled }) => serial(async () => {
       const v = needVault('keep in the OS keychain');
+      needOpen();
       if (!enabled) {
         saveVault({ ...v, keyring: null });
       } else {
@@ -189,28 +222,47 @@ export function openVaultGate(options: { paths: WorkspacePaths; vault?: VaultOpt
 
   const lockedCall = createRouter(lockedHandlers(control));
   if (!vaultFile) openInner(null);
-  else if (vaultFile.keyring && keyring?.available) void serial(() => unlockFromKeyring(vaultFile!, keyring));
+  else if (vaultFile.keyring && keyring?.available) void unlockFromKeyring(vaultFile, keyring);
 
-  /** At start only: a keychain that cannot open the key (another computer, a reset keychain) leaves the passphrase. */
+  /**
+   * At start only. The keychain is asked outside the queue and given a time limit, so a prompt
+   * nobody answers never blocks the passphrase; one that cannot open the key (another computer
+   * account, a reset keychain) leaves the passphrase as the way in.
+   */
   async function unlockFromKeyring(v: VaultFile, k: OsKeyring): Promise<void> {
     let candidate: Buffer;
     try {
-      candidate = await k.decrypt(v.keyring!.blob);
+      candidate = await withTimeout(k.decrypt(v.keyring!.blob), KEYRING_TIMEOUT_MS, 'the OS keychain did not answer');
     } catch (e) {
       console.error(`[vault] the OS keychain could not open the workspace key (${(e as Error).message}); the passphrase still can.`);
       return;
     }
-    if (keyId(candidate) !== v.keyId || closed || inner) return;
-    if (isPlaintextDatabase(paths.db)) encryptDatabaseFile(paths.db, candidate);
-    openInner(candidate);
-    changed('keyringUnlocked');
+    await serial(async () => {
+      if (keyId(candidate) !== v.keyId) {
+        candidate.fill(0);
+        console.error('[vault] the OS keychain holds another key than this workspace\'s; the passphrase still opens it.');
+        return;
+      }
+      if (closed || inner) return candidate.fill(0);
+      try {
+        openWithKey(candidate);
+      } catch (e) {
+        console.error(`[vault] opening the workspace with the keychain's key failed: ${(e as Error).message}`);
+        return;
+      }
+      changed('keyringUnlocked');
+    });
   }
 
-  const timer = setInterval(() => {
+  const idle = () => {
     const minutes = vaultFile?.idleLockMinutes ?? 0;
-    if (!inner || minutes === 0 || Date.now() - lastActivity < minutes * minuteMs || inner.busy()) return;
+    return inner !== null && minutes > 0 && Date.now() - lastActivity >= minutes * minuteMs && !inner.busy();
+  };
+  const timer = setInterval(() => {
+    if (!idle()) return;
+    // Checked again in the queue: whatever ran before it may have been activity, or started a job.
     void serial(async () => {
-      if (!inner) return;
+      if (!idle()) return;
       await closeInner();
       changed('idleLocked');
     });

@@ -39,38 +39,71 @@ export function isPlaintextDatabase(file: string): boolean {
   }
 }
 
+/** Rows per table: what a copy must hold to be the same database. */
+function tableCounts(db: Db): Record<string, number> {
+  const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]).map((r) => r.name);
+  return Object.fromEntries(names.map((n) => [n, (db.prepare(`SELECT count(*) AS n FROM "${n.replaceAll('"', '""')}"`).get() as { n: number }).n]));
+}
+
+const removeWithSidecars = (f: string) => {
+  for (const suffix of ['', '-journal', '-wal', '-shm']) rmSync(`${f}${suffix}`, { force: true });
+};
+
 /**
  * Encrypts a plaintext database file under `key`, all or nothing: the WAL is folded in, a copy is
- * re-keyed and checked, and only then renamed over the original. A crash at any point leaves the
+ * taken under an exclusive lock, re-keyed, checked through a fresh connection (integrity and every
+ * table's row count), and only then renamed over the original. A crash at any point leaves the
  * plaintext original (and a stray temp copy, removed next time) or the encrypted file.
  */
 export function encryptDatabaseFile(file: string, key: Buffer): void {
   const tmp = join(dirname(file), `.${basename(file)}.encrypting.tmp`);
-  rmSync(tmp, { force: true });
-  rmSync(`${tmp}-journal`, { force: true });
-  const plain = new Database(file, { fileMustExist: true });
-  let tables: number;
+  removeWithSidecars(tmp);
+  const busy = () => new AppError('CONFLICT', `${file} is open in another process (the app or a CLI command): close it, then turn on encryption. Nothing was changed.`);
+  const plain = new Database(file, { fileMustExist: true, timeout: 2000 });
+  let before: Record<string, number>;
   try {
-    plain.pragma('wal_checkpoint(TRUNCATE)');
-    tables = (plain.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n;
+    // Leaving WAL mode folds the WAL into the file and needs the only connection: a database the
+    // app or a CLI command still has open is refused here instead of losing its latest writes.
+    try {
+      if (plain.pragma('journal_mode = DELETE', { simple: true }) !== 'delete') throw busy();
+    } catch (e) {
+      if ((e as { code?: string }).code === 'SQLITE_BUSY') throw busy();
+      throw e;
+    }
+    // Held while counting and copying, so nothing is written in between.
+    plain.exec('BEGIN EXCLUSIVE');
+    before = tableCounts(plain);
+    copyFileSync(file, tmp);
+    plain.exec('ROLLBACK');
+  } catch (e) {
+    removeWithSidecars(tmp);
+    if ((e as { code?: string }).code === 'SQLITE_BUSY') throw busy();
+    throw e;
   } finally {
     plain.close();
   }
-  copyFileSync(file, tmp);
   try {
     const copy = new Database(tmp);
     try {
-      // Rekeying rewrites every page through a rollback journal; SQLite3MC refuses it in WAL mode.
-      copy.pragma('journal_mode = DELETE');
+      // Rekeying rewrites every page through a rollback journal (SQLite3MC refuses it in WAL mode).
       selectCipher(copy);
       copy.pragma(`rekey = "x'${key.toString('hex')}'"`);
-      const integrity = copy.pragma('integrity_check', { simple: true });
-      if (integrity !== 'ok') throw new AppError('STORAGE', `${file}: the encrypted copy failed integrity_check (${String(integrity)}); the original is untouched.`);
-      const after = (copy.prepare('SELECT count(*) AS n FROM sqlite_master').get() as { n: number }).n;
-      if (after !== tables) throw new AppError('STORAGE', `${file}: the encrypted copy has ${after} schema entries, the original ${tables}; the original is untouched.`);
-      copy.pragma('journal_mode = WAL');
     } finally {
       copy.close();
+    }
+    // A fresh connection reads the file itself, not the rekeying connection's page cache.
+    const check = new Database(tmp, { fileMustExist: true });
+    try {
+      applyDatabaseKey(check, key);
+      const integrity = check.pragma('integrity_check', { simple: true });
+      if (integrity !== 'ok') throw new AppError('STORAGE', `${file}: the encrypted copy failed integrity_check (${String(integrity)}); the original is untouched.`);
+      const after = tableCounts(check);
+      if (JSON.stringify(after) !== JSON.stringify(before)) {
+        throw new AppError('STORAGE', `${file}: the encrypted copy's tables differ from the original's (${JSON.stringify(after)} vs ${JSON.stringify(before)}); the original is untouched.`);
+      }
+      check.pragma('journal_mode = WAL');
+    } finally {
+      check.close();
     }
     const fd = openSync(tmp, 'r+');
     try { fsyncSync(fd); } finally { closeSync(fd); }
@@ -80,8 +113,7 @@ export function encryptDatabaseFile(file: string, key: Buffer): void {
     renameSync(tmp, file);
     fsyncDir(dirname(file));
   } catch (e) {
-    rmSync(tmp, { force: true });
-    rmSync(`${tmp}-journal`, { force: true });
+    removeWithSidecars(tmp);
     throw e;
   }
 }

@@ -62,6 +62,9 @@ export function EncryptionCard() {
           </label>
           <p className="field-hint" data-testid="keyring-note">{status.keyring.note}</p>
           <h3>Change passphrase</h3>
+          <p className="field-hint">
+            The key stays the same and is wrapped anew: encrypted backups still open with the passphrase they were taken under.
+          </p>
           <div className="form-row">
             <Field label="Current passphrase"><input type="password" value={current} onChange={(e) => setCurrent(e.target.value)} autoComplete="current-password" /></Field>
             <Field label="New passphrase" error={tooShort}><input type="password" value={next} onChange={(e) => setNext(e.target.value)} autoComplete="new-password" /></Field>
