@@ -43,5 +43,12 @@ export const backupMethods = {
    */
   'backup.create': { input: z.object({ destination: z.string().min(1) }).strict(), output: JobRef },
   /** A job: re-reads a backup folder and checks every hash, the database's integrity and its audit chain. */
-  'backup.verify': { input: z.object({ path: z.string().min(1) }).strict(), output: JobRef },
+  'backup.verify': {
+    input: z.object({
+      path: z.string().min(1),
+      /** For an encrypted backup from another workspace (or an older key): the passphrase it was taken under. */
+      passphrase: z.string().min(1).max(1024).optional(),
+    }).strict(),
+    output: JobRef,
+  },
 } as const;

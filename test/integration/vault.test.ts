@@ -132,6 +132,13 @@ test('encrypted at rest: a canary record is in neither the database, its WAL nor
   assert.match(wrongPass.text, /Wrong passphrase/);
   assert.ok(!existsSync(join(restoredWs, 'studio.db')), 'nothing was restored');
   writeFileSync(passFile, `${PASSPHRASE}\n`);
+  // Checked from another (plaintext) workspace: the backup's own passphrase lets its database be checked.
+  const elsewhere = join(home, 'elsewhere');
+  const unchecked = await cli(['backup', 'verify', backupDir, '--workspace', elsewhere]);
+  assert.equal(unchecked.code, 1);
+  assert.match(unchecked.text, /encrypted, and no key was given/);
+  const checked = await cli(['backup', 'verify', backupDir, '--workspace', elsewhere, '--backup-passphrase-file', passFile]);
+  assert.equal(checked.code, 0, checked.text);
   const restored = await cli(['backup', 'restore', backupDir, '--workspace', restoredWs, '--passphrase-file', passFile]);
   assert.equal(restored.code, 0, restored.text);
   assert.deepEqual(holding(filesUnder(restoredWs), CANARY), []);

@@ -3,7 +3,7 @@ import type { Job } from '../../shared/jobs';
 import { backupKey, restoreBackup } from '../backup/backup';
 import { LOCAL_ACTOR } from '../core';
 import { defaultWorkspaceDir } from '../workspace/workspace';
-import { positional, required, str, workspacePassphrase, type Command } from './args';
+import { positional, required, secret, str, workspacePassphrase, type Command } from './args';
 
 const gib = (n: number) => (n >= 2 ** 30 ? `${(n / 2 ** 30).toFixed(2)} GiB` : `${(n / 2 ** 20).toFixed(1)} MiB`);
 
@@ -36,10 +36,15 @@ export const BACKUP_COMMANDS: Command[] = [
   },
   {
     name: 'backup verify',
-    usage: 'backup verify <backup folder>',
+    usage: 'backup verify <backup folder> [--backup-passphrase-file F]',
     summary: 'Check a backup: every file\'s sha256, the database\'s integrity_check and its audit chain',
     positionals: ['path'],
-    request: ({ positionals }) => ({ method: 'backup.verify', input: { path: positional(positionals, 0, 'path') } }),
+    options: { 'backup-passphrase-file': { type: 'string' } },
+    // An encrypted backup under another key (another workspace, or one taken before a restore) needs its own passphrase.
+    request: ({ values, positionals }) => ({
+      method: 'backup.verify',
+      input: { path: positional(positionals, 0, 'path'), passphrase: secret(values, 'backup-passphrase-file', 'DATANET_STUDIO_BACKUP_PASSPHRASE') ?? undefined },
+    }),
     human: () => '',
     job: reportJob,
   },

@@ -1,5 +1,5 @@
 import type { Services } from '../core';
-import { createBackup, verifyBackup } from '../backup/backup';
+import { backupKey, createBackup, verifyBackup } from '../backup/backup';
 import type { Handlers } from './router';
 
 type BackupHandlers = Pick<Handlers, Extract<keyof Handlers, `backup.${string}`>>;
@@ -23,7 +23,12 @@ export function backupHandlers(s: Services): BackupHandlers {
         kind: 'backup.verify',
         title: `Verify the backup at ${i.path}`,
         unit: 'bytes',
-        run: (ctx) => verifyBackup({ path: i.path, key: s.vault.currentKey(), progress: ctx.progress, signal: ctx.signal }),
+        run: async (ctx) => verifyBackup({
+          path: i.path,
+          key: i.passphrase === undefined ? s.vault.currentKey() : await backupKey(i.path, i.passphrase),
+          progress: ctx.progress,
+          signal: ctx.signal,
+        }),
       }).id,
     }),
   };
