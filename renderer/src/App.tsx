@@ -47,7 +47,7 @@ export function App() {
 
   if (!client) return <NoConnection />;
   // Nothing of the workspace can load until the lock state is known; a locked one shows only the unlock form.
-  if (!vault) return null;
+  if (!vault) return <p className="no-token muted" role="status">Opening the workspace…</p>;
   if (vault.locked) {
     return (
       <>

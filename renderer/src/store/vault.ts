@@ -23,11 +23,13 @@ export const useVault = create<VaultState>((set, get) => ({
 /** Keeps the lock state current (unlocks, locks, the idle lock); returns the unsubscribe function. */
 export function connectVaultStore(): () => void {
   if (!client) return () => {};
-  void useVault.getState().load();
+  // A failed load (the core not reachable yet) is retried when the connection comes back.
+  const load = () => useVault.getState().load().catch(() => undefined);
+  void load();
   const offs = [
-    client.on('vault.changed', () => void useVault.getState().load()),
+    client.on('vault.changed', () => void load()),
     client.onStatus((connected) => {
-      if (connected) void useVault.getState().load();
+      if (connected) void load();
     }),
   ];
   return () => offs.forEach((off) => off());
