@@ -1,9 +1,23 @@
+import { formatUnits } from 'ethers';
+import type { TxOutcome } from '../../shared/chain';
 import type { DatanetRecord } from '../../shared/datanets';
+import type { Job } from '../../shared/jobs';
 import type { Adapter } from '../../shared/training';
-import { PROPOSAL_STATES, type Proposal, type ProposalDetail, type ProposalState } from '../../shared/proposals';
+import { PROPOSAL_STATES, type Proposal, type ProposalDetail, type ProposalState, type ProposalVote } from '../../shared/proposals';
 import { UsageError, int, num, positional, required, str, type Command } from './args';
 
 const line = (p: Proposal) => `${p.id}  ${p.state.padEnd(14)}  ${p.title}`;
+
+/** Where a proposal's stake is held, in one line ('' when it has none). */
+export function stakeLine(p: Proposal): string {
+  if (p.stake?.where === 'chain') {
+    const s = p.stake;
+    return `Stake: ${formatUnits(BigInt(s.amount), 18)} tokens on chain ${s.chainId}, registry ${s.registry} proposal #${s.onChainId} (tx ${s.txHash})`;
+  }
+  return p.stake?.where === 'local' ? 'Stake: none (submitted locally)' : '';
+}
+
+const txLines = (txs: TxOutcome[]) => txs.map((t) => `  ${t.contract}.${t.function}: ${t.txHash} (block ${t.blockNumber})`);
 
 export function proposalReport(d: ProposalDetail): string {
   const p = d.proposal;
@@ -16,7 +30,8 @@ export function proposalReport(d: ProposalDetail): string {
   ];
   if (p.adapterId) lines.push(`Adapter: ${p.adapterId}  held-out loss ${p.evaluation?.heldOutLoss ?? '—'}${p.evaluation?.meetsCriteria ? '  meets the criteria' : '  does not meet the criteria'}`);
   if (p.feedbackDatanetId) lines.push(`Feedback datanet: ${p.feedbackDatanetId}`);
-  if (d.votes.length) lines.push(`Votes: ${d.votes.map((v) => `${v.reviewer} ${v.approve ? 'approve' : 'reject'}`).join(', ')}`);
+  if (p.stake?.where === 'chain') lines.push(stakeLine(p));
+  if (d.votes.length) lines.push(`Votes: ${d.votes.map((v) => `${v.reviewer} ${v.approve ? 'approve' : 'reject'}${v.txHash ? ' (on chain)' : ''}`).join(', ')}`);
   lines.push('', 'Timeline:');
   for (const e of d.timeline) {
     lines.push(e.from === e.to ? `  ${e.at}  ${e.to}: ${e.note}  by ${e.actor}` : `  ${e.at}  ${e.from ?? '—'} → ${e.to}  by ${e.actor}${e.note ? `  (${e.note})` : ''}`);
@@ -89,6 +104,53 @@ export const PROPOSAL_COMMANDS: Command[] = [
       return { method: 'proposals.vote', input: { id: positional(positionals, 0, 'id'), reviewer: required(values, 'reviewer'), approve: values.approve === true, comment: str(values, 'comment') } };
     },
     human: (v) => (v as { votes: { reviewer: string; approve: boolean }[] }).votes.map((x) => `${x.reviewer}  ${x.approve ? 'approve' : 'reject'}`).join('\n'),
+  },
+  {
+    name: 'proposal submit-onchain',
+    usage: 'proposal submit-onchain <proposalId> --account 0x… [--yes] [--password-file F]',
+    summary: 'Submit a draft with its stake locked on the selected network\'s ProposalRegistry (deployed with the reviewers when needed); it goes to review',
+    positionals: ['id'],
+    options: { account: { type: 'string' } },
+    signs: true,
+    request: ({ values, positionals }) => ({
+      method: 'proposals.submitOnChain',
+      input: { id: positional(positionals, 0, 'id'), account: required(values, 'account'), autoApprove: values.yes === true },
+    }),
+    human: () => '',
+    job: {
+      human: (job: Job) => {
+        const r = job.result as { proposal: Proposal; onChainId: string; registry: string; transactions: TxOutcome[] };
+        return [`${line(r.proposal)}`, `Staked on chain as registry proposal #${r.onChainId} at ${r.registry}`, stakeLine(r.proposal), ...txLines(r.transactions)].join('\n');
+      },
+    },
+  },
+  {
+    name: 'proposal vote-onchain',
+    usage: 'proposal vote-onchain <proposalId> --reviewer 0x… (--approve | --reject) [--comment <text>] [--yes] [--password-file F]',
+    summary: 'A reviewer\'s vote on a proposal staked on chain, sent from that reviewer\'s wallet account; the proposal follows the registry\'s decision',
+    positionals: ['id'],
+    options: { reviewer: { type: 'string' }, approve: { type: 'boolean' }, reject: { type: 'boolean' }, comment: { type: 'string' } },
+    signs: true,
+    request: ({ values, positionals }) => {
+      if (values.approve === values.reject) throw new UsageError('give exactly one of --approve or --reject');
+      return {
+        method: 'proposals.voteOnChain',
+        input: { id: positional(positionals, 0, 'id'), reviewer: required(values, 'reviewer'), approve: values.approve === true, comment: str(values, 'comment'), autoApprove: values.yes === true },
+      };
+    },
+    human: () => '',
+    job: {
+      human: (job: Job) => {
+        const r = job.result as { proposal: Proposal; votes: ProposalVote[]; transactions: TxOutcome[] };
+        const decided = r.proposal.state === 'in_review' ? 'still in review (no majority yet)' : `${r.proposal.state} by the registry`;
+        return [
+          `${line(r.proposal)}  ${decided}`,
+          ...txLines(r.transactions),
+          'Votes:',
+          ...r.votes.map((v) => `  ${v.reviewer}  ${v.approve ? 'approve' : 'reject'}${v.txHash ? `  tx ${v.txHash}` : ''}`),
+        ].join('\n');
+      },
+    },
   },
   {
     name: 'proposal move',
