@@ -3,6 +3,7 @@ import type { AuditEntry, AuditVerification } from '../../shared/audit';
 import type { Db } from '../db/open';
 import { canonicalJson } from '../common/canonical-json';
 import { nowIso } from '../common/ids';
+import { currentCaller, teamActor } from '../team/context';
 
 export const GENESIS_HASH = `0x${'0'.repeat(64)}`;
 
@@ -65,6 +66,9 @@ export class AuditLog {
   constructor(private readonly db: Db) {}
 
   append(input: AuditInput): AuditEntry {
+    // In a team session of serve the entry names the signed-in user, whoever passed `actor`.
+    const caller = currentCaller();
+    const actor = caller ? teamActor(caller) : input.actor;
     const run = this.db.transaction((): AuditEntry => {
       const head = this.db.prepare('SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1').get() as
         | { seq: number; hash: string }
@@ -72,7 +76,7 @@ export class AuditLog {
       const partial = {
         seq: (head?.seq ?? 0) + 1,
         at: nowIso(),
-        actor: input.actor,
+        actor,
         action: input.action,
         subject: input.subject,
         details: JSON.parse(canonicalJson(input.details ?? {})) as Record<string, unknown>,

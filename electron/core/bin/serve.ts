@@ -1,11 +1,15 @@
 #!/usr/bin/env node
 // `serve`: the whole app for a browser on this machine — the built UI and the contract over a
 // WebSocket on 127.0.0.1. For machines without Electron or a display, and for UI tests.
+// Team mode (--host ADDR --tls-cert F --tls-key F): HTTPS for several signed-in users with roles.
+import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { openCore } from '../core';
-import { startUiServer } from '../host/ui-server';
+import { bindRefusal } from '../host/bind-policy';
+import { startUiServer, type TeamServerOptions } from '../host/ui-server';
+import { openTeamAccounts } from '../team/workspace-accounts';
 import { defaultWorkspaceDir } from '../workspace/workspace';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -16,11 +20,24 @@ async function main() {
       port: { type: 'string' },
       workspace: { type: 'string' },
       renderer: { type: 'string' },
+      host: { type: 'string' },
+      'tls-cert': { type: 'string' },
+      'tls-key': { type: 'string' },
+      'public-name': { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
-    console.log('Usage: npm run serve -- [--port N] [--workspace DIR] [--renderer DIR]\nServes the app on 127.0.0.1 (random port by default).');
+    console.log(
+      [
+        'Usage: npm run serve -- [--port N] [--workspace DIR] [--renderer DIR]',
+        '       npm run serve -- --host ADDR --tls-cert F --tls-key F [--public-name NAME]… [--port N] [--workspace DIR]',
+        'Serves the app on 127.0.0.1 (random port by default), opened with a per-launch token.',
+        'Team mode: HTTPS on ADDR for the accounts made with `cli team add-user` (at least one owner);',
+        '--public-name is the host name reviewers open (required when ADDR is 0.0.0.0 or ::).',
+        'Any ADDR other than loopback is refused without TLS and an owner account.',
+      ].join('\n'),
+    );
     return;
   }
   const port = values.port === undefined ? 0 : Number(values.port);
@@ -29,14 +46,48 @@ async function main() {
     process.exitCode = 2;
     return;
   }
+  const host = values.host ?? '127.0.0.1';
+  const wantsTeam = values['tls-cert'] !== undefined || values['tls-key'] !== undefined;
+  // Refused before the workspace is opened or anything listens (the owner check follows once it is open).
+  const early = bindRefusal({ host, team: wantsTeam ? { hasCert: values['tls-cert'] !== undefined, hasKey: values['tls-key'] !== undefined, hasOwner: true } : null });
+  if (early) {
+    console.error(`error: ${early}`);
+    process.exitCode = 2;
+    return;
+  }
+  let tls: TeamServerOptions['tls'] | null = null;
+  if (wantsTeam) {
+    try {
+      tls = { cert: readFileSync(values['tls-cert']!), key: readFileSync(values['tls-key']!) };
+    } catch (e) {
+      console.error(`error: cannot read the TLS certificate or key: ${(e as Error).message}`);
+      process.exitCode = 2;
+      return;
+    }
+  }
   const core = openCore({ workspaceDir: values.workspace ?? defaultWorkspaceDir(), host: 'serve' });
-  const server = await startUiServer({ core, rendererDir: values.renderer ?? resolve(repoRoot, 'out/renderer'), port });
+  const accounts = tls ? openTeamAccounts(core.paths.db) : null;
+  let server;
+  try {
+    server = await startUiServer({
+      core,
+      rendererDir: values.renderer ?? resolve(repoRoot, 'out/renderer'),
+      port,
+      ...(tls && accounts ? { team: { host, tls, accounts: accounts.store, publicNames: values['public-name'] ?? [] } } : {}),
+    });
+  } catch (e) {
+    accounts?.close();
+    await core.close();
+    throw e;
+  }
   console.log(`Datanet Studio is running.`);
   console.log(`  workspace: ${core.paths.root}`);
   console.log(`  open:      ${server.openUrl}`);
+  if (server.mode === 'team') console.log('  team mode: HTTPS; sign in with an account from `cli team list-users`.');
   console.log('Press Ctrl-C to stop.');
   const stop = async () => {
     await server.close();
+    accounts?.close();
     await core.close();
     process.exit(0);
   };

@@ -13,6 +13,7 @@ import { CHAIN_COMMANDS } from './chain-commands';
 import { LINEAGE_COMMANDS } from './lineage-commands';
 import { BACKUP_COMMANDS } from './backup-commands';
 import { VAULT_COMMANDS } from './vault-commands';
+import { TEAM_COMMANDS } from './team-commands';
 import { PROPOSAL_COMMANDS } from './proposal-commands';
 import { CLUSTER_COMMANDS } from './cluster-commands';
 import { UsageError, int, num, positional, required, str, type Command, type Values } from './args';
@@ -711,6 +712,6 @@ COMMANDS.push({
   },
 });
 
-COMMANDS.push(...ATTRIBUTION_COMMANDS, ...CHAIN_COMMANDS, ...LINEAGE_COMMANDS, ...BACKUP_COMMANDS, ...VAULT_COMMANDS);
+COMMANDS.push(...ATTRIBUTION_COMMANDS, ...CHAIN_COMMANDS, ...LINEAGE_COMMANDS, ...BACKUP_COMMANDS, ...VAULT_COMMANDS, ...TEAM_COMMANDS);
 COMMANDS.push(...PROPOSAL_COMMANDS);
 COMMANDS.push(...CLUSTER_COMMANDS);

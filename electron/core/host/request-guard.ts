@@ -8,6 +8,11 @@ import { timingSafeEqual } from 'node:crypto';
 export interface GuardOptions {
   port: number;
   token: string;
+  /**
+   * Team mode of serve (HTTPS beyond loopback): the Host headers and Origins clients use, e.g.
+   * "studio.lab:8443" and "https://studio.lab:8443". Absent: loopback names over http.
+   */
+  names?: { hosts: string[]; origins: string[] };
 }
 
 export type GuardVerdict = { ok: true } | { ok: false; status: 401 | 403; reason: string };
@@ -22,17 +27,17 @@ export function allowedOrigins(port: number): string[] {
   return allowedHosts(port).map((h) => `http://${h}`);
 }
 
-export function checkHost(host: string | undefined, port: number): GuardVerdict {
-  if (!host || !allowedHosts(port).includes(host.toLowerCase())) {
+export function checkHost(host: string | undefined, port: number, hosts = allowedHosts(port)): GuardVerdict {
+  if (!host || !hosts.includes(host.toLowerCase())) {
     return { ok: false, status: 403, reason: `foreign Host header ${JSON.stringify(host ?? '')}` };
   }
   return { ok: true };
 }
 
-export function checkOrigin(origin: string | undefined, port: number): GuardVerdict {
+export function checkOrigin(origin: string | undefined, port: number, origins = allowedOrigins(port)): GuardVerdict {
   // Non-browser clients send no Origin; browsers always do, and it must be our own page.
   if (origin === undefined) return { ok: true };
-  if (!allowedOrigins(port).includes(origin.toLowerCase())) {
+  if (!origins.includes(origin.toLowerCase())) {
     return { ok: false, status: 403, reason: `foreign Origin ${JSON.stringify(origin)}` };
   }
   return { ok: true };
@@ -45,14 +50,19 @@ export function tokenMatches(given: string | null | undefined, expected: string)
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
+/** Host and Origin only (team mode checks a session instead of the launch token). */
+export function checkSource(req: { host: string | undefined; origin: string | undefined }, opts: Omit<GuardOptions, 'token'>): GuardVerdict {
+  const host = checkHost(req.host, opts.port, opts.names?.hosts);
+  if (!host.ok) return host;
+  return checkOrigin(req.origin, opts.port, opts.names?.origins);
+}
+
 export function checkRequest(
   req: { host: string | undefined; origin: string | undefined; token: string | null | undefined },
   opts: GuardOptions,
 ): GuardVerdict {
-  const host = checkHost(req.host, opts.port);
-  if (!host.ok) return host;
-  const origin = checkOrigin(req.origin, opts.port);
-  if (!origin.ok) return origin;
+  const source = checkSource(req, opts);
+  if (!source.ok) return source;
   if (!tokenMatches(req.token, opts.token)) return { ok: false, status: 401, reason: 'missing or wrong access token' };
   return { ok: true };
 }
