@@ -18,6 +18,14 @@ export function takeToken(): string | null {
   return sessionStorage.getItem(TOKEN_KEY);
 }
 
+/** A team server's session token, kept like the launch token: for this tab only. */
+export function storeToken(token: string): void {
+  sessionStorage.setItem(TOKEN_KEY, token);
+}
+
+/** The team server closes a socket with 4401 when its session has ended: sign in again. */
+const SESSION_ENDED = 4401;
+
 /** The contract over serve's WebSocket, reconnecting with backoff; calls wait for the socket. */
 export function webSocketTransport(token: string): Transport {
   let socket: WebSocket | null = null;
@@ -53,8 +61,13 @@ export function webSocketTransport(token: string): Transport {
         listeners.get(frame.name)?.forEach((l) => l(frame.payload));
       }
     };
-    ws.onclose = () => {
+    ws.onclose = (ev) => {
       socket = null;
+      if (ev.code === SESSION_ENDED) {
+        sessionStorage.removeItem(TOKEN_KEY);
+        window.location.reload();
+        return;
+      }
       setConnected(false);
       setTimeout(connect, retryMs);
       retryMs = Math.min(retryMs * 2, 5000);
