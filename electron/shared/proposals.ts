@@ -205,6 +205,14 @@ export const proposalMethods = {
     input: z.object({ id: ProposalId, reviewer: Address, approve: z.boolean(), comment: z.string().max(2000).optional(), autoApprove: z.boolean().default(false) }).strict(),
     output: JobRef,
   },
+  /**
+   * Reads a chain-staked proposal's votes from its registry (votes cast outside this workspace are
+   * recorded with their transactions) and follows the registry's decision. Needs the network running.
+   */
+  'proposals.syncChain': {
+    input: z.object({ id: ProposalId }).strict(),
+    output: z.object({ proposal: Proposal, votes: z.array(ProposalVote), recorded: z.number().int(), notReviewers: z.array(Address) }),
+  },
   /** Votes on a proposal in review; a proposal staked on chain takes its votes through proposals.voteOnChain. */
   'proposals.vote': {
     input: z.object({ id: ProposalId, reviewer: Address, approve: z.boolean(), comment: z.string().max(2000).optional() }).strict(),

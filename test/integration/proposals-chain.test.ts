@@ -4,7 +4,8 @@
 // reviewers' votes from their wallet accounts, and the local proposal follows the chain's decision.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseUnits } from 'ethers';
+import { Contract, HDNodeWallet, JsonRpcProvider, Mnemonic, parseUnits } from 'ethers';
+import { contractInterface } from '../../electron/core/chain/contracts';
 import type { Core } from '../../electron/core/core';
 import type { Job } from '../../electron/shared/jobs';
 import type { Proposal } from '../../electron/shared/proposals';
@@ -102,4 +103,60 @@ async function onDevnet(core: Core, proposer: string, reviewers: string[], draft
   const late = await core.call('proposals.voteOnChain', { id: p.id, reviewer: reviewers[2]!, approve: true, autoApprove: true });
   assert.ok(!late.ok);
   assert.match(late.error.message, /is approved, not in_review/);
+
+  await votesCastElsewhere(core, proposer, reviewers, draft, result.registry);
+}
+
+/**
+ * Reviewers who vote from their own wallets, outside this workspace (here: ethers with the
+ * reviewers' keys, straight to the registry): proposals.syncChain reads their votes from the
+ * registry's events, records each once with its transaction, and follows the decision.
+ */
+async function votesCastElsewhere(core: Core, proposer: string, reviewers: string[], draft: (title: string) => Promise<Proposal>, registryAddress: string) {
+  const local = await draft('Local only');
+  await call(core, 'proposals.submit', { id: local.id });
+  const notStaked = await core.call('proposals.syncChain', { id: local.id });
+  assert.ok(!notStaked.ok);
+  assert.match(notStaked.error.message, /is not staked on a chain/);
+
+  const p = await draft('Voted elsewhere');
+  const staked = await jobResult<{ proposal: Proposal; onChainId: string }>(core, call(core, 'proposals.submitOnChain', { id: p.id, account: proposer, autoApprove: true }));
+  const status = await call(core, 'chain.status', {});
+  const provider = new JsonRpcProvider(status.network.rpcUrl!, status.network.chainId, { staticNetwork: true });
+  const keyOf = (address: string) => {
+    for (let i = 0; i < 8; i++) {
+      const w = HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`);
+      if (w.address === address) return w.connect(provider);
+    }
+    throw new Error(`no key for ${address}`);
+  };
+  const voteElsewhere = async (reviewer: string, approve: boolean) => {
+    const registry = new Contract(registryAddress, contractInterface('ProposalRegistry'), keyOf(reviewer));
+    const tx = (await registry.getFunction('vote')(BigInt(staked.onChainId), approve)) as { hash: string; wait(): Promise<unknown> };
+    await tx.wait();
+    return tx.hash;
+  };
+  try {
+    const firstTx = await voteElsewhere(reviewers[2]!, true);
+    const once = await call(core, 'proposals.syncChain', { id: p.id });
+    assert.equal(once.recorded, 1);
+    assert.equal(once.proposal.state, 'in_review', 'one vote of three is not a majority');
+    assert.deepEqual(once.votes.map((v) => [v.reviewer, v.approve, v.txHash]), [[reviewers[2]!.toLowerCase(), true, firstTx]]);
+    const again = await call(core, 'proposals.syncChain', { id: p.id });
+    assert.equal(again.recorded, 0, 'a vote already read is not recorded twice');
+    assert.equal(again.votes.length, 1);
+
+    // One vote from this workspace's wallet, one from elsewhere: the registry decides, the sync follows.
+    await jobResult(core, call(core, 'proposals.voteOnChain', { id: p.id, reviewer: reviewers[0]!, approve: false, autoApprove: true }));
+    const secondTx = await voteElsewhere(reviewers[1]!, true);
+    assert.equal((await call(core, 'proposals.get', { id: p.id })).proposal.state, 'in_review', 'nothing moves before the chain is read');
+    const decided = await call(core, 'proposals.syncChain', { id: p.id });
+    assert.equal(decided.recorded, 1);
+    assert.equal(decided.proposal.state, 'approved');
+    assert.equal(decided.votes.find((v) => v.reviewer === reviewers[1]!.toLowerCase())?.txHash, secondTx);
+    const detail = await call(core, 'proposals.get', { id: p.id });
+    assert.match(detail.timeline.at(-1)!.note, /approved on chain by 2 reviewers/);
+  } finally {
+    provider.destroy();
+  }
 }

@@ -19,6 +19,9 @@ export function stakeLine(p: Proposal): string {
 
 const txLines = (txs: TxOutcome[]) => txs.map((t) => `  ${t.contract}.${t.function}: ${t.txHash} (block ${t.blockNumber})`);
 
+/** The votes of a chain-staked proposal, each with its transaction. */
+const voteLines = (votes: ProposalVote[]) => ['Votes:', ...votes.map((v) => `  ${v.reviewer}  ${v.approve ? 'approve' : 'reject'}${v.txHash ? `  tx ${v.txHash}` : ''}`)];
+
 export function proposalReport(d: ProposalDetail): string {
   const p = d.proposal;
   const lines = [
@@ -146,10 +149,25 @@ export const PROPOSAL_COMMANDS: Command[] = [
         return [
           `${line(r.proposal)}  ${decided}`,
           ...txLines(r.transactions),
-          'Votes:',
-          ...r.votes.map((v) => `  ${v.reviewer}  ${v.approve ? 'approve' : 'reject'}${v.txHash ? `  tx ${v.txHash}` : ''}`),
+          ...voteLines(r.votes),
         ].join('\n');
       },
+    },
+  },
+  {
+    name: 'proposal sync-onchain',
+    usage: 'proposal sync-onchain <proposalId>',
+    summary: 'Read a chain-staked proposal\'s votes from its registry (votes cast from wallets elsewhere are recorded) and follow the registry\'s decision',
+    positionals: ['id'],
+    request: ({ positionals }) => ({ method: 'proposals.syncChain', input: { id: positional(positionals, 0, 'id') } }),
+    human: (v) => {
+      const r = v as { proposal: Proposal; votes: ProposalVote[]; recorded: number; notReviewers: string[] };
+      const decided = r.proposal.state === 'in_review' ? 'still in review' : r.proposal.state;
+      return [
+        `${line(r.proposal)}  ${decided}; ${r.recorded} new vote${r.recorded === 1 ? '' : 's'} read from the chain`,
+        ...(r.notReviewers.length ? [`Not counted here (not configured reviewers): ${r.notReviewers.join(', ')}`] : []),
+        ...voteLines(r.votes),
+      ].join('\n');
     },
   },
   {

@@ -1,12 +1,12 @@
-import { formatUnits, getAddress } from 'ethers';
+import { formatUnits, getAddress, toBeHex, zeroPadValue } from 'ethers';
 import { z } from 'zod';
 import type { TxOutcome } from '../../shared/chain';
 import { AppError } from '../../shared/errors';
 import type { Job } from '../../shared/jobs';
-import type { Proposal } from '../../shared/proposals';
+import type { Proposal, ProposalVote } from '../../shared/proposals';
 import type { AuditLog } from '../audit/log';
 import type { AppChain, Connection } from '../chain/app-chain';
-import { encodeMintDevToken, readContract, type UnsignedTx } from '../chain/contracts';
+import { contractInterface, encodeMintDevToken, readContract, type UnsignedTx } from '../chain/contracts';
 import { devnetSender } from '../chain/deploy';
 import { nowIso } from '../common/ids';
 import type { Db } from '../db/open';
@@ -105,6 +105,49 @@ export class ProposalChainFlow {
         return { proposal, votes, transactions: [sent] };
       },
     });
+  }
+
+  /**
+   * Reads a chain-staked proposal's votes from its registry's ProposalVoted events, so votes cast
+   * outside this workspace (a reviewer's own wallet elsewhere) are recorded with their transactions,
+   * then follows the registry's decision. A read: it never starts a stopped devnet.
+   */
+  async sync(i: { id: string }): Promise<{ proposal: Proposal; votes: ProposalVote[]; recorded: number; notReviewers: string[] }> {
+    const p = this.d.proposals.get(i.id);
+    const stake = p.stake;
+    if (stake?.where !== 'chain') throw new AppError('CONFLICT', `Proposal "${p.title}" is not staked on a chain: there is nothing to read from one.`);
+    const c = await this.d.chain.connect({ start: false });
+    if (c.network.chainId !== stake.chainId) {
+      throw new AppError('CONFLICT', `Proposal "${p.title}" is staked on chain ${stake.chainId}, but the selected network ${c.network.name} is chain ${c.network.chainId}: select that network first.`);
+    }
+    const staked = await c.provider.getTransactionReceipt(stake.txHash);
+    if (!staked) throw new AppError('NOT_FOUND', `The stake's transaction ${stake.txHash} is not on ${c.network.name}: was the chain reset?`);
+    const iface = contractInterface('ProposalRegistry');
+    const logs = await c.provider.getLogs({
+      address: stake.registry,
+      topics: [iface.getEvent('ProposalVoted')!.topicHash, zeroPadValue(toBeHex(BigInt(stake.onChainId)), 32)],
+      fromBlock: staked.blockNumber,
+      toBlock: 'latest',
+    });
+    const reviewers = new Set(this.d.proposals.reviewers());
+    const known = new Set(this.d.proposals.votes(p.id).map((v) => v.txHash?.toLowerCase()));
+    const notReviewers = new Set<string>();
+    let recorded = 0;
+    for (const log of logs) {
+      const parsed = iface.parseLog(log)!;
+      const reviewer = (parsed.args.reviewer as string).toLowerCase();
+      if (known.has(log.transactionHash.toLowerCase())) continue;
+      // The registry's reviewers were fixed when it was deployed; one no longer configured here is reported, not recorded.
+      if (!reviewers.has(reviewer)) {
+        notReviewers.add(getAddress(reviewer));
+        continue;
+      }
+      if (this.d.proposals.get(p.id).state !== 'in_review') break;
+      this.d.proposals.vote({ id: p.id, reviewer, approve: parsed.args.approve as boolean, comment: 'read from the chain', txHash: log.transactionHash });
+      recorded++;
+    }
+    const proposal = p.state === 'in_review' ? await this.follow(c, p) : p;
+    return { proposal, votes: this.d.proposals.votes(p.id), recorded, notReviewers: [...notReviewers] };
   }
 
   /** Moves an in-review proposal to the registry's decision, if it has one. */

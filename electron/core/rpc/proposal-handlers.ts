@@ -14,6 +14,7 @@ export function proposalHandlers(s: Services): Pick<Handlers, Extract<keyof Hand
     'proposals.submitOnChain': (i) => ({ jobId: s.proposalChain.submit({ ...i, autoApprove: autoApproveAllowed(s, i.autoApprove) }).id }),
     'proposals.vote': (i) => ({ votes: p.vote(i) }),
     'proposals.voteOnChain': (i) => ({ jobId: s.proposalChain.vote({ ...i, autoApprove: autoApproveAllowed(s, i.autoApprove) }).id }),
+    'proposals.syncChain': (i) => s.proposalChain.sync(i),
     'proposals.transition': (i) => p.transition({ ...i, actor: s.actor }),
     'proposals.attachTuning': (i) => {
       const adapter = s.training.getAdapter(i.adapterId);

@@ -127,6 +127,7 @@ export const METHOD_POLICY: Record<MethodName, readonly TeamRole[]> = {
   'proposals.submit': O,
   'proposals.submitOnChain': O,
   'proposals.voteOnChain': O,
+  'proposals.syncChain': R,
   // The vote names any reviewer address, so only the owner may record one.
   'proposals.vote': O,
   'proposals.transition': O,
