@@ -94,6 +94,9 @@ export const ProposalDraft = z
   .strict();
 export type ProposalDraft = z.infer<typeof ProposalDraft>;
 
+/** The stake a submission on chain locks: 10 reward tokens (18 decimals). */
+export const PROPOSAL_STAKE = 10n * 10n ** 18n;
+
 /** Where the submission stake is held: a chain transaction, or none for a local single team. */
 export const ProposalStake = z.discriminatedUnion('where', [
   z.object({ where: z.literal('local') }).strict(),
@@ -207,7 +210,7 @@ export const proposalMethods = {
   },
   /**
    * Reads a chain-staked proposal's votes from its registry (votes cast outside this workspace are
-   * recorded with their transactions) and follows the registry's decision. Needs the network running.
+   * recorded with their transactions) and follows the registry's decision (a stopped devnet is started).
    */
   'proposals.syncChain': {
     input: z.object({ id: ProposalId }).strict(),

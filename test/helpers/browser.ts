@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,4 +76,31 @@ export function startServe(workspace: string, t: TestContext): Promise<ServeProc
     });
     child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${out}`)));
   });
+}
+
+/** Polls until `condition` holds, failing with `what` after the timeout. */
+export async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`Timed out waiting until ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Approves the wallet's pending request in its dialog after checking that the decoded summary
+ * matches `expected` (typing the wallet password when it asks); returns the summary text.
+ */
+export async function approveInWallet(page: Page, o: { expected: RegExp; password: string; kind?: 'transaction' | 'signature' }): Promise<string> {
+  const dialog = page.getByRole('dialog', { name: `Approve a ${o.kind ?? 'transaction'}?` });
+  await dialog.waitFor({ timeout: 60_000 });
+  const summary = await dialog.getByTestId('request-summary').innerText();
+  assert.match(summary, o.expected);
+  const password = dialog.getByLabel('Wallet password');
+  if (await password.isVisible()) await password.fill(o.password);
+  await dialog.getByRole('button', { name: 'Approve' }).click();
+  // Gone, or already showing the next request of the same job.
+  const shown = page.getByTestId('request-summary');
+  await until(async () => (await shown.count()) === 0 || (await shown.innerText().catch(() => '')) !== summary, 'the approved request leaves the dialog');
+  return summary;
 }

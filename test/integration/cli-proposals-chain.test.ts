@@ -100,6 +100,11 @@ test('CLI: a draft staked on the devnet with the terminal confirming each transa
   assert.equal(second.code, 0, second.err);
   assert.match(second.out, /approved .*approved by the registry/);
 
+  // Reading the registry again (a fresh process that starts the saved devnet) finds nothing new.
+  const synced = await cli(ws, ['proposal', 'sync-onchain', id]);
+  assert.equal(synced.code, 0, synced.err);
+  assert.match(synced.out, /approved; 0 new votes read from the chain/);
+  assert.equal((synced.out.match(/ {2}approve {2}tx 0x[0-9a-f]{64}/g) ?? []).length, 2, synced.out);
   const shown = await cli(ws, ['proposal', 'show', id]);
   assert.match(shown.out, /— approved/);
   assert.match(shown.out, /Stake: 10\.0 tokens on chain/);

@@ -18,7 +18,7 @@ import type { Attribution } from '../../electron/shared/attribution';
 import type { ModelInfo } from '../../electron/shared/models';
 import type { Adapter } from '../../electron/shared/training';
 import { ensureModel, TINY } from '../fixtures/models/generate.js';
-import { launchBrowser, newPage, screenshot, startServe } from '../helpers/browser';
+import { approveInWallet, launchBrowser, newPage, screenshot, startServe, until } from '../helpers/browser';
 import { call, tempDir, settledSpanIndex, jobResult } from '../helpers/workspace';
 import { nativeTrainer } from '../native/helpers/native.js';
 
@@ -27,28 +27,8 @@ const MNEMONIC = Mnemonic.fromEntropy(new Uint8Array(16).fill(0x5a)).phrase;
 const PASSWORD = 'rewards ui password';
 const accountOf = (i: number) => HDNodeWallet.fromMnemonic(Mnemonic.fromPhrase(MNEMONIC), `m/44'/60'/0'/0/${i}`).address;
 
-async function until(condition: () => Promise<boolean>, what: string, timeoutMs = 60_000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > end) throw new Error(`Timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 /** Approves the wallet's pending request after checking the dialog names what it sends; returns the summary text. */
-async function approve(page: Page, expected: RegExp, kind: 'transaction' | 'signature' = 'transaction'): Promise<string> {
-  const dialog = page.getByRole('dialog', { name: `Approve a ${kind}?` });
-  await dialog.waitFor({ timeout: 60_000 });
-  const summary = await dialog.getByTestId('request-summary').innerText();
-  assert.match(summary, expected);
-  const password = dialog.getByLabel('Wallet password');
-  if (await password.isVisible()) await password.fill(PASSWORD);
-  await dialog.getByRole('button', { name: 'Approve' }).click();
-  // Gone, or already showing the next request of the same job.
-  const shown = page.getByTestId('request-summary');
-  await until(async () => (await shown.count()) === 0 || (await shown.innerText().catch(() => '')) !== summary, 'the approved request leaves the dialog');
-  return summary;
-}
+const approve = (page: Page, expected: RegExp, kind: 'transaction' | 'signature' = 'transaction') => approveInWallet(page, { expected, password: PASSWORD, kind });
 
 test('import a wallet, start the devnet, publish a snapshot root, close an epoch and claim a reward, all approved in the UI', async (t) => {
   nativeTrainer();

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { TxOutcome } from '../../shared/chain';
 import { AppError } from '../../shared/errors';
 import type { Job } from '../../shared/jobs';
-import type { Proposal, ProposalVote } from '../../shared/proposals';
+import { PROPOSAL_STAKE, type Proposal, type ProposalVote } from '../../shared/proposals';
 import type { AuditLog } from '../audit/log';
 import type { AppChain, Connection } from '../chain/app-chain';
 import { contractInterface, encodeMintDevToken, readContract, type UnsignedTx } from '../chain/contracts';
@@ -14,8 +14,6 @@ import type { JobContext, JobManager } from '../jobs/manager';
 import type { ProposalStore } from './store';
 import { encodeApproveProposalStake, encodeDeployProposalRegistry, encodeSubmitProposal, encodeVoteProposal, proposalContentHash, readOnChainProposal, submittedProposalId } from './registry';
 
-/** The stake a submission locks: 10 reward tokens (18 decimals). */
-export const PROPOSAL_STAKE = 10n * 10n ** 18n;
 
 /** The ProposalRegistry this workspace uses on a network, as deployed (its reviewers are fixed then). */
 const RegistryRecord = z.object({
@@ -110,13 +108,14 @@ export class ProposalChainFlow {
   /**
    * Reads a chain-staked proposal's votes from its registry's ProposalVoted events, so votes cast
    * outside this workspace (a reviewer's own wallet elsewhere) are recorded with their transactions,
-   * then follows the registry's decision. A read: it never starts a stopped devnet.
+   * then follows the registry's decision. Asked for explicitly, so it starts a stopped devnet as
+   * the CLI needs (each command is its own process).
    */
   async sync(i: { id: string }): Promise<{ proposal: Proposal; votes: ProposalVote[]; recorded: number; notReviewers: string[] }> {
     const p = this.d.proposals.get(i.id);
     const stake = p.stake;
     if (stake?.where !== 'chain') throw new AppError('CONFLICT', `Proposal "${p.title}" is not staked on a chain: there is nothing to read from one.`);
-    const c = await this.d.chain.connect({ start: false });
+    const c = await this.d.chain.connect();
     if (c.network.chainId !== stake.chainId) {
       throw new AppError('CONFLICT', `Proposal "${p.title}" is staked on chain ${stake.chainId}, but the selected network ${c.network.name} is chain ${c.network.chainId}: select that network first.`);
     }

@@ -1,4 +1,4 @@
-import { ArrowLeft, FlaskConical } from 'lucide-react';
+import { ArrowLeft, FlaskConical, Link2 } from 'lucide-react';
 import { useEffect, useState } from 'react';
 import type { ModelInfo } from '../../../../electron/shared/models';
 import { PROPOSAL_TRANSITIONS, proposalModelName, type ProposalDetail, type ProposalEvent, type ProposalState } from '../../../../electron/shared/proposals';
@@ -6,6 +6,8 @@ import { client } from '../../api';
 import { JobProgress } from '../../components/JobProgress';
 import { Button, FormError, PageHeader, errorMessage, formatTime } from '../../components/ui';
 import { useApp } from '../../store/app';
+import { Hash } from '../network/Hash';
+import { ChainReview, StakeFacts, StakeOnChainDialog } from './ChainReview';
 import { stateLabel } from './states';
 
 /** One proposal: what it is, data progress, the review, the moves it can make now and its whole timeline. */
@@ -16,9 +18,11 @@ export function ProposalPage({ id, onBack }: { id: string; onBack(): void }) {
   const [version, setVersion] = useState(0);
   const [models, setModels] = useState<ModelInfo[]>([]);
   const [tuneModel, setTuneModel] = useState('');
-  // The tuning run started from this page; the proposal is read again when it ends (its adapter is attached then).
-  const [tuningJob, setTuningJob] = useState<string | null>(null);
-  const job = useApp((s) => (tuningJob ? s.jobs[tuningJob] : undefined));
+  // The job started from this page (a tuning run, the stake or a vote on chain); the proposal is read again when it ends.
+  const [pageJob, setPageJob] = useState<string | null>(null);
+  const [staking, setStaking] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
+  const job = useApp((s) => (pageJob ? s.jobs[pageJob] : undefined));
   const jobState = job?.state;
   useEffect(() => {
     void client?.call('models.list', {}).then((r) => setModels(r.items));
@@ -35,6 +39,7 @@ export function ProposalPage({ id, onBack }: { id: string; onBack(): void }) {
   }, [id, version, jobState]);
   const act = async (f: () => Promise<unknown>) => {
     setError(null);
+    setNotice(null);
     try {
       await f();
     } catch (e) {
@@ -45,7 +50,7 @@ export function ProposalPage({ id, onBack }: { id: string; onBack(): void }) {
   const startTuning = () =>
     act(async () => {
       const r = await client!.call('proposals.startTuning', { proposalId: id, ...(tuneModel ? { modelId: tuneModel } : {}) });
-      setTuningJob(r.jobId);
+      setPageJob(r.jobId);
     });
   const move = (to: ProposalState) =>
     act(() => (to === 'submitted' ? client!.call('proposals.submit', { id }) : client!.call('proposals.transition', { id, to })));
@@ -53,6 +58,9 @@ export function ProposalPage({ id, onBack }: { id: string; onBack(): void }) {
   if (!detail) return <div className="page"><FormError error={error} /></div>;
   const p = detail.proposal;
   const voteOf = (r: string) => detail.votes.find((v) => v.reviewer === r);
+  const chainStake = p.stake?.where === 'chain' ? p.stake : null;
+  // A chain-staked review is decided by its registry; the page offers no local decision for it.
+  const moves = PROPOSAL_TRANSITIONS[p.state].filter((to) => !(chainStake && p.state === 'in_review' && (to === 'approved' || to === 'rejected')));
   return (
     <div className="page">
       <PageHeader
@@ -64,6 +72,25 @@ export function ProposalPage({ id, onBack }: { id: string; onBack(): void }) {
         <dt>Purpose</dt><dd>{p.purpose}</dd>
         <dt>Use case</dt><dd>{p.useCase}</dd>
         <dt>Base model</dt><dd>{p.baseModel}</dd>
+        {p.stake ? (
+          <>
+            <dt>Stake</dt>
+            <dd><StakeFacts stake={p.stake} /></dd>
+          </>
+        ) : null}
+        {p.state !== 'in_review' && detail.votes.length ? (
+          <>
+            <dt>Votes</dt>
+            <dd data-testid="proposal-votes">
+              {detail.votes.map((v) => (
+                <div key={v.reviewer}>
+                  <code>{v.reviewer}</code> {v.approve ? 'approved' : 'rejected'}
+                  {v.txHash ? <> · <Hash value={v.txHash} label="vote transaction hash" /></> : null}
+                </div>
+              ))}
+            </dd>
+          </>
+        ) : null}
         <dt>Data</dt>
         <dd data-testid="proposal-data">{detail.dataProgress.approved} of {detail.dataProgress.required} approved records{detail.dataProgress.met ? ' — met' : ''}</dd>
         {p.runId ? (
@@ -85,7 +112,12 @@ export function ProposalPage({ id, onBack }: { id: string; onBack(): void }) {
           </>
         ) : null}
       </dl>
-      {p.state === 'in_review' ? (
+      {p.state === 'in_review' && chainStake ? (
+        <ChainReview detail={detail} stake={chainStake} busy={jobState === 'running'} onVote={setPageJob} onSynced={(message) => {
+          setNotice(message);
+          setVersion((v) => v + 1);
+        }} />
+      ) : p.state === 'in_review' ? (
         <section aria-label="Review">
           <h2>Review</h2>
           {detail.reviewers.map((r) => (
@@ -98,9 +130,14 @@ export function ProposalPage({ id, onBack }: { id: string; onBack(): void }) {
         </section>
       ) : null}
       <div className="page-actions">
-        {PROPOSAL_TRANSITIONS[p.state].map((to) => (
+        {moves.map((to) => (
           <Button key={to} variant="primary" onClick={() => void move(to)}>Move to {stateLabel(to)}</Button>
         ))}
+        {p.state === 'draft' ? (
+          <Button disabled={jobState === 'running'} title="Lock a stake on the selected network's ProposalRegistry; its reviewers then vote on chain" onClick={() => setStaking(true)}>
+            <Link2 size={14} /> Submit with a stake on chain
+          </Button>
+        ) : null}
         {tunable(p.state) ? (
           <>
             <select aria-label="Model to tune" value={tuneModel} onChange={(e) => setTuneModel(e.target.value)}>
@@ -119,7 +156,9 @@ export function ProposalPage({ id, onBack }: { id: string; onBack(): void }) {
           </>
         ) : null}
       </div>
+      {staking ? <StakeOnChainDialog detail={detail} onStarted={setPageJob} onClose={() => setStaking(false)} /> : null}
       {job ? <JobProgress job={job} /> : null}
+      {notice ? <div className="small" role="status">{notice}</div> : null}
       <FormError error={error} />
       <h2>Timeline</h2>
       <ol data-testid="proposal-timeline">
