@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { request } from 'node:https';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -323,4 +323,81 @@ test('team server: a contributor sees and adds only their own records', async (t
   // Removing the account ends its session at the next call.
   team.accounts.remove('cora');
   assert.match(JSON.stringify(await rpc(ws, 'datanets.list', {})), /UNAUTHORIZED/);
+});
+
+test('team mode on an encrypted workspace: accounts and the server need the passphrase; sign-in then reaches the unlocked app', async (t) => {
+  const ws = tempDir(t);
+  const secrets = tempDir(t);
+  const file = (name: string, text: string) => {
+    writeFileSync(join(secrets, name), `${text}\n`);
+    return join(secrets, name);
+  };
+  const passphraseFile = file('passphrase', 'clinic vault passphrase');
+  const wrongFile = file('wrong', 'not the passphrase at all');
+  const pw = file('pw', PASSWORD);
+  const cli = async (args: string[]) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli([...args, '--workspace', ws], { out: (s) => out.push(s), err: (s) => err.push(s), isTty: false });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  };
+  assert.equal((await cli(['vault', 'enable', '--new-passphrase-file', passphraseFile])).code, 0);
+
+  // The accounts live in the encrypted database: no passphrase, or a wrong one, adds nobody.
+  const locked = await cli(['team', 'add-user', '--name', 'olivia', '--role', 'owner', '--password-file', pw]);
+  assert.equal(locked.code, 1);
+  assert.match(locked.err, /encrypted: its team accounts need its passphrase \(--passphrase-file/);
+  const wrong = await cli(['team', 'add-user', '--name', 'olivia', '--role', 'owner', '--password-file', pw, '--passphrase-file', wrongFile]);
+  assert.equal(wrong.code, 1);
+  assert.match(wrong.err, /Wrong passphrase/);
+  const added = await cli(['team', 'add-user', '--name', 'olivia', '--role', 'owner', '--password-file', pw, '--passphrase-file', passphraseFile]);
+  assert.equal(added.code, 0, added.err);
+  assert.ok(!readFileSync(join(ws, 'studio.db')).includes('olivia'), 'the account name is not in the database file in the clear');
+  const listed = await cli(['team', 'list-users', '--passphrase-file', passphraseFile]);
+  assert.match(listed.out, /olivia +owner/);
+
+  const { cert, key } = selfSigned(t);
+  const certFile = file('cert.pem', cert.toString());
+  const keyFile = file('key.pem', key.toString());
+  const serveArgs = ['--import', 'tsx', join(REPO_ROOT, 'electron/core/bin/serve.ts'), '--workspace', ws, '--host', '127.0.0.1', '--public-name', 'localhost', '--tls-cert', certFile, '--tls-key', keyFile];
+  const refused = spawnSync(process.execPath, serveArgs, { encoding: 'utf8', cwd: REPO_ROOT, timeout: 60_000, env: { ...process.env, DATANET_STUDIO_PASSPHRASE: '' } });
+  assert.equal(refused.status, 2, refused.stderr);
+  assert.match(refused.stderr, /The workspace is encrypted: give its passphrase with --passphrase-file/);
+  assert.doesNotMatch(refused.stdout, /running/);
+
+  // With the passphrase: the server starts unlocked, and the owner signs in and reads the workspace.
+  const child = spawn(process.execPath, [...serveArgs, '--passphrase-file', passphraseFile], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM')))));
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += String(d);
+      const m = /open:\s+https:\/\/localhost:(\d+)\//.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.stderr.on('data', (d: Buffer) => (out += String(d)));
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${out}`)));
+  });
+  const tls = { ca: cert, servername: 'localhost' };
+  const login = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/login', headers: { Host: `localhost:${port}`, 'Content-Type': 'application/json' }, ...tls }, (res) => {
+      let text = '';
+      res.on('data', (c: Buffer) => (text += String(c)));
+      res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+    });
+    req.on('error', reject);
+    req.end(JSON.stringify({ name: 'olivia', password: PASSWORD }));
+  });
+  assert.equal(login.status, 200, login.body);
+  const session = (JSON.parse(login.body) as { session: string }).session;
+  const ws2 = await new Promise<WebSocket>((resolve, reject) => {
+    const s = new WebSocket(`wss://127.0.0.1:${port}/rpc?token=${session}`, { headers: { Host: `localhost:${port}` }, ...tls });
+    s.once('open', () => resolve(s));
+    s.once('error', reject);
+  });
+  t.after(() => ws2.close());
+  const status = await rpc(ws2, 'vault.status', {});
+  assert.deepEqual([status.ok, (status as { value: { encrypted: boolean; locked: boolean } }).value?.encrypted, (status as { value: { locked: boolean } }).value?.locked], [true, true, false]);
+  const created = await rpc(ws2, 'datanets.create', { name: 'ward notes' });
+  assert.ok(created.ok, JSON.stringify(created));
 });

@@ -6,6 +6,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { PASSPHRASE_ENV, secret } from '../cli/args';
+import { unlockWorkspace } from '../cli/run';
 import { openCore } from '../core';
 import { bindRefusal } from '../host/bind-policy';
 import { startUiServer, type TeamServerOptions } from '../host/ui-server';
@@ -24,18 +26,21 @@ async function main() {
       'tls-cert': { type: 'string' },
       'tls-key': { type: 'string' },
       'public-name': { type: 'string', multiple: true },
+      'passphrase-file': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
   if (values.help) {
     console.log(
       [
-        'Usage: npm run serve -- [--port N] [--workspace DIR] [--renderer DIR]',
-        '       npm run serve -- --host ADDR --tls-cert F --tls-key F [--public-name NAME]… [--port N] [--workspace DIR]',
+        'Usage: npm run serve -- [--port N] [--workspace DIR] [--renderer DIR] [--passphrase-file F]',
+        '       npm run serve -- --host ADDR --tls-cert F --tls-key F [--public-name NAME]… [--port N] [--workspace DIR] [--passphrase-file F]',
         'Serves the app on 127.0.0.1 (random port by default), opened with a per-launch token.',
         'Team mode: HTTPS on ADDR for the accounts made with `cli team add-user` (at least one owner);',
         '--public-name is the host name reviewers open (required when ADDR is 0.0.0.0 or ::).',
         'Any ADDR other than loopback is refused without TLS and an owner account.',
+        `An encrypted workspace is unlocked at start with the passphrase on the first line of F (or $${PASSPHRASE_ENV});`,
+        'without it the app opens locked, and team mode is refused (sign-in reads the accounts from the encrypted database).',
       ].join('\n'),
     );
     return;
@@ -65,10 +70,21 @@ async function main() {
       return;
     }
   }
+  const passphrase = secret(values, 'passphrase-file', PASSPHRASE_ENV);
   const core = openCore({ workspaceDir: values.workspace ?? defaultWorkspaceDir(), host: 'serve' });
-  const accounts = tls ? openTeamAccounts(core.paths.db) : null;
+  let accounts: Awaited<ReturnType<typeof openTeamAccounts>> | null = null;
   let server;
   try {
+    const unlocked = await unlockWorkspace(core, passphrase);
+    // Without a passphrase the single-user page opens locked and asks for it; team sign-in reads the
+    // accounts from the encrypted database before anyone could, so team mode is refused.
+    if (!unlocked.ok && !(unlocked.error.code === 'LOCKED' && tls === null)) {
+      console.error(`error: ${unlocked.error.message}`);
+      await core.close();
+      process.exitCode = unlocked.error.code === 'LOCKED' ? 2 : 1;
+      return;
+    }
+    accounts = tls ? await openTeamAccounts({ paths: core.paths, passphrase }) : null;
     server = await startUiServer({
       core,
       rendererDir: values.renderer ?? resolve(repoRoot, 'out/renderer'),

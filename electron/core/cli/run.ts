@@ -188,7 +188,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
 const walletPassword = (values: Values): string | null => secret(values, 'password-file', 'DATANET_STUDIO_WALLET_PASSWORD');
 
 /** An encrypted workspace is unlocked with the passphrase given; a plaintext one needs none. */
-async function unlockWorkspace(core: Core, passphrase: string | null): Promise<Envelope<unknown>> {
+export async function unlockWorkspace(core: Core, passphrase: string | null): Promise<Envelope<unknown>> {
   const status = await core.call('vault.status', {});
   if (!status.ok || !(status.value as VaultStatus).locked) return status;
   if (passphrase === null) {

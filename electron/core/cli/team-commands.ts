@@ -3,12 +3,13 @@ import { LOCAL_ACTOR } from '../core';
 import { defaultWorkspaceDir, prepareWorkspace } from '../workspace/workspace';
 import { openTeamAccounts } from '../team/workspace-accounts';
 import type { TeamAccount } from '../../shared/team';
-import { required, secret, str, UsageError, type Command, type Values } from './args';
+import type { AccountStore } from '../team/accounts';
+import { required, secret, str, UsageError, workspacePassphrase, type Command, type Values } from './args';
 
 /** The accounts of serve's team mode; the commands work on the workspace database directly. */
-function withAccounts<T>(values: Values, fn: (a: ReturnType<typeof openTeamAccounts>['store'], audit: (action: string, subject: string, details: Record<string, unknown>) => void) => Promise<T> | T): Promise<T> {
+async function withAccounts<T>(values: Values, fn: (a: AccountStore, audit: (action: string, subject: string, details: Record<string, unknown>) => void) => Promise<T> | T): Promise<T> {
   const paths = prepareWorkspace(str(values, 'workspace') ?? defaultWorkspaceDir());
-  const opened = openTeamAccounts(paths.db);
+  const opened = await openTeamAccounts({ paths, passphrase: workspacePassphrase(values) });
   const log = new AuditLog(opened.store.database);
   const audit = (action: string, subject: string, details: Record<string, unknown>) => {
     log.append({ actor: LOCAL_ACTOR, action, subject, details });
