@@ -353,6 +353,8 @@ test('team mode on an encrypted workspace: accounts and the server need the pass
   const added = await cli(['team', 'add-user', '--name', 'olivia', '--role', 'owner', '--password-file', pw, '--passphrase-file', passphraseFile]);
   assert.equal(added.code, 0, added.err);
   assert.ok(!readFileSync(join(ws, 'studio.db')).includes('olivia'), 'the account name is not in the database file in the clear');
+  const reviewer = await cli(['team', 'add-user', '--name', 'rui', '--role', 'reviewer', '--password-file', pw, '--passphrase-file', passphraseFile]);
+  assert.equal(reviewer.code, 0, reviewer.err);
   const listed = await cli(['team', 'list-users', '--passphrase-file', passphraseFile]);
   assert.match(listed.out, /olivia +owner/);
 
@@ -379,25 +381,43 @@ test('team mode on an encrypted workspace: accounts and the server need the pass
     child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${out}`)));
   });
   const tls = { ca: cert, servername: 'localhost' };
-  const login = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/login', headers: { Host: `localhost:${port}`, 'Content-Type': 'application/json' }, ...tls }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += String(c)));
-      res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+  const signIn = async (name: string) => {
+    const login = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, method: 'POST', path: '/api/login', headers: { Host: `localhost:${port}`, 'Content-Type': 'application/json' }, ...tls }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += String(c)));
+        res.on('end', () => resolve({ status: res.statusCode!, body: text }));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify({ name, password: PASSWORD }));
     });
-    req.on('error', reject);
-    req.end(JSON.stringify({ name: 'olivia', password: PASSWORD }));
-  });
-  assert.equal(login.status, 200, login.body);
-  const session = (JSON.parse(login.body) as { session: string }).session;
-  const ws2 = await new Promise<WebSocket>((resolve, reject) => {
-    const s = new WebSocket(`wss://127.0.0.1:${port}/rpc?token=${session}`, { headers: { Host: `localhost:${port}` }, ...tls });
-    s.once('open', () => resolve(s));
-    s.once('error', reject);
-  });
-  t.after(() => ws2.close());
-  const status = await rpc(ws2, 'vault.status', {});
-  assert.deepEqual([status.ok, (status as { value: { encrypted: boolean; locked: boolean } }).value?.encrypted, (status as { value: { locked: boolean } }).value?.locked], [true, true, false]);
-  const created = await rpc(ws2, 'datanets.create', { name: 'ward notes' });
+    assert.equal(login.status, 200, login.body);
+    const session = (JSON.parse(login.body) as { session: string }).session;
+    const socket = await new Promise<WebSocket>((resolve, reject) => {
+      const s = new WebSocket(`wss://127.0.0.1:${port}/rpc?token=${session}`, { headers: { Host: `localhost:${port}` }, ...tls });
+      s.once('open', () => resolve(s));
+      s.once('error', reject);
+    });
+    t.after(() => socket.close());
+    return socket;
+  };
+  const olivia = await signIn('olivia');
+  const status = await rpc(olivia, 'vault.status', {});
+  assert.ok(status.ok);
+  assert.deepEqual([(status.value as { encrypted: boolean }).encrypted, (status.value as { locked: boolean }).locked], [true, false]);
+  const created = await rpc(olivia, 'datanets.create', { name: 'ward notes' });
   assert.ok(created.ok, JSON.stringify(created));
+
+  // Locked again (as after the idle time): sign-in still works, the data does not; only the owner unlocks.
+  assert.ok((await rpc(olivia, 'vault.lock', {})).ok);
+  const rui = await signIn('rui');
+  const whileLocked = await rpc(rui, 'datanets.list', {});
+  assert.equal(whileLocked.ok ? 'ok' : whileLocked.error.code, 'LOCKED');
+  const ruiUnlock = await rpc(rui, 'vault.unlock', { passphrase: 'clinic vault passphrase' });
+  assert.ok(!ruiUnlock.ok);
+  assert.match(ruiUnlock.error.message, /vault\.unlock is not allowed for a reviewer/);
+  assert.ok((await rpc(olivia, 'vault.unlock', { passphrase: 'clinic vault passphrase' })).ok);
+  const listedAfter = await rpc(rui, 'datanets.list', {});
+  assert.ok(listedAfter.ok, JSON.stringify(listedAfter));
+  assert.deepEqual((listedAfter.value as { items: { name: string }[] }).items.map((d) => d.name), ['ward notes']);
 });
