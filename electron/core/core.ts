@@ -27,6 +27,7 @@ import { JobManager } from './jobs/manager';
 import { createHandlers } from './rpc/handlers';
 import { createRouter, unwrap } from './rpc/router';
 import { prepareWorkspace, type WorkspacePaths } from './workspace/workspace';
+import { AccountStore } from './team/accounts';
 import { openVaultGate, type OpenedCore, type VaultControl, type VaultOptions } from './vault/gate';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -61,6 +62,8 @@ export interface Services {
   rewards: RewardsService;
   nearDup: NearDupRegistry;
   vault: VaultControl;
+  /** serve's team accounts (a team server reads them over a connection of its own). */
+  teamAccounts: AccountStore;
   actor: string;
 }
 
@@ -140,6 +143,7 @@ function openServices(options: CoreOptions, paths: WorkspacePaths, key: Buffer |
     rewards: new RewardsService({ audit, actor: LOCAL_ACTOR, jobs, attribution, chain, wallet, epochs: new RewardEpochs({ db, audit, actor: LOCAL_ACTOR }) }),
     nearDup,
     vault,
+    teamAccounts: new AccountStore(db),
     actor: LOCAL_ACTOR,
   };
   const call = createRouter(createHandlers(services), {

@@ -18,6 +18,7 @@ import { demoMethods } from './demo';
 import { lineageMethods } from './lineage';
 import { proposalMethods } from './proposals';
 import { vaultEvents, vaultMethods } from './vault';
+import { teamMethods } from './team';
 
 /** The whole contract: method name → input/output schemas. Every host and client uses this map. */
 export const methods = {
@@ -40,6 +41,7 @@ export const methods = {
   ...lineageMethods,
   ...proposalMethods,
   ...vaultMethods,
+  ...teamMethods,
 } as const;
 
 export const events = {

@@ -47,3 +47,16 @@ export type ServeMode = z.infer<typeof ServeMode>;
 export const LOGIN_PATH = '/api/login';
 export const LOGOUT_PATH = '/api/logout';
 export const MODE_PATH = '/api/mode';
+
+/** Who the page is signed in as: null in the desktop app, the CLI and the single-user serve. */
+export const TeamCaller = z.object({ name: AccountName, role: TeamRole, address: Address.nullable() }).nullable();
+export type TeamCaller = z.infer<typeof TeamCaller>;
+
+export const teamMethods = {
+  'team.me': { input: z.object({}).strict(), output: TeamCaller },
+  /** The accounts for serve's team mode (kept in the workspace; a running team server sees changes at once). */
+  'team.listUsers': { input: z.object({}).strict(), output: z.object({ items: z.array(TeamAccount) }) },
+  'team.addUser': { input: NewAccount, output: TeamAccount },
+  /** Removes an account and ends its sessions on a running team server; the last owner stays. */
+  'team.removeUser': { input: z.object({ name: AccountName }).strict(), output: z.object({ name: AccountName }) },
+} as const;

@@ -20,6 +20,7 @@ import { WalletScreen } from './features/wallet/WalletScreen';
 import { RewardsScreen } from './features/rewards/RewardsScreen';
 import { ProposalsScreen } from './features/proposals/ProposalsScreen';
 import { ConfirmRequestDialog } from './features/wallet/ConfirmRequestDialog';
+import { mayUse, sectionsFor } from './features/team/access';
 import { connectWalletStore } from './store/wallet';
 import { connectVaultStore, useVault } from './store/vault';
 import { UnlockScreen } from './features/vault/UnlockScreen';
@@ -43,7 +44,13 @@ export function App() {
   const theme = useApp((s) => s.theme);
   const vault = useVault((s) => s.status);
   const generation = useVault((s) => s.generation);
+  const callerKnown = useApp((s) => s.caller !== undefined);
   useEffect(() => connectVaultStore(), []);
+  const unlocked = vault !== null && !vault.locked;
+  // Who is signed in decides what the shell connects to and shows; it can be asked once unlocked.
+  useEffect(() => {
+    if (unlocked) void useApp.getState().loadCaller();
+  }, [unlocked]);
 
   if (!client) return <NoConnection />;
   // Nothing of the workspace can load until the lock state is known; a locked one shows only the unlock form.
@@ -56,12 +63,17 @@ export function App() {
       </>
     );
   }
+  if (!callerKnown) return <p className="no-token muted" role="status">Opening the workspace…</p>;
   // A new generation after each unlock: every screen mounts afresh and loads what it could not read while locked.
   return <Shell key={generation} />;
 }
 
 function Shell() {
-  const route = useRoute((s) => s.route);
+  const caller = useApp((s) => s.caller);
+  const allowed = sectionsFor(caller);
+  const asked = useRoute((s) => s.route);
+  // A team user sent to a section their role cannot use (an old link) lands on the first they can.
+  const route = allowed.some((s) => s.id === asked.section) ? asked : { section: allowed[0]!.id };
   const theme = useApp((s) => s.theme);
   const { dialog, openDialog } = useUi();
   const showWelcome = useShowWelcome();
@@ -69,7 +81,8 @@ function Shell() {
   useEffect(() => {
     const offApp = connectAppStore();
     const offDatanets = connectDatanetsStore();
-    const offWallet = connectWalletStore();
+    // Signing requests reach whoever may decide them; a team reviewer or contributor cannot.
+    const offWallet = mayUse(useApp.getState().caller, 'wallet.status') ? connectWalletStore() : () => {};
     void useDatanets.getState().loadDatanets();
     return () => {
       offApp();
@@ -111,7 +124,7 @@ function Shell() {
       <StatusBar />
       <CommandPalette />
       {/* Signing requests can come from any screen (or the API), so their confirmation is global. */}
-      <ConfirmRequestDialog />
+      {mayUse(caller, 'wallet.approve') ? <ConfirmRequestDialog /> : null}
       {dialog === 'createDatanet' ? <CreateDatanetDialog open onOpenChange={(o) => openDialog(o ? 'createDatanet' : null)} /> : null}
       <Toaster theme={theme} position="bottom-right" offset={40} />
     </div>

@@ -13,7 +13,7 @@ import { openDatabase } from '../../electron/core/db/open';
 import { bindRefusal, isLoopback } from '../../electron/core/host/bind-policy';
 import { startUiServer, type UiServer } from '../../electron/core/host/ui-server';
 import { AccountStore } from '../../electron/core/team/accounts';
-import { METHOD_POLICY, mayCall } from '../../electron/core/team/policy';
+import { METHOD_POLICY, mayCall } from '../../electron/shared/team-policy';
 import { LoginLimiter, SessionStore } from '../../electron/core/team/sessions';
 import { runCli } from '../../electron/core/cli/run';
 import { REPO_ROOT, call, tempDir, testCore } from '../helpers/workspace';
@@ -69,7 +69,7 @@ test('every contract method has a policy entry; non-owners are denied by default
     assert.equal(mayCall('contributor', m), false, m);
   }
   const contributor = METHOD_NAMES.filter((m) => mayCall('contributor', m)).sort();
-  assert.deepEqual(contributor, ['app.getInfo', 'datanets.addRecord', 'datanets.get', 'datanets.getRecord', 'datanets.list', 'datanets.listRecords', 'vault.status']);
+  assert.deepEqual(contributor, ['app.getInfo', 'datanets.addRecord', 'datanets.get', 'datanets.getRecord', 'datanets.list', 'datanets.listRecords', 'team.me', 'vault.status']);
 });
 
 test('binding beyond loopback is refused without TLS, and without an owner account', async (t) => {
@@ -346,7 +346,7 @@ test('team mode on an encrypted workspace: accounts and the server need the pass
   // The accounts live in the encrypted database: no passphrase, or a wrong one, adds nobody.
   const locked = await cli(['team', 'add-user', '--name', 'olivia', '--role', 'owner', '--password-file', pw]);
   assert.equal(locked.code, 1);
-  assert.match(locked.err, /encrypted: its team accounts need its passphrase \(--passphrase-file/);
+  assert.match(locked.err, /The workspace is encrypted: give its passphrase with --passphrase-file/);
   const wrong = await cli(['team', 'add-user', '--name', 'olivia', '--role', 'owner', '--password-file', pw, '--passphrase-file', wrongFile]);
   assert.equal(wrong.code, 1);
   assert.match(wrong.err, /Wrong passphrase/);
@@ -420,4 +420,17 @@ test('team mode on an encrypted workspace: accounts and the server need the pass
   const listedAfter = await rpc(rui, 'datanets.list', {});
   assert.ok(listedAfter.ok, JSON.stringify(listedAfter));
   assert.deepEqual((listedAfter.value as { items: { name: string }[] }).items.map((d) => d.name), ['ward notes']);
+
+  // Accounts through the contract: who is signed in, and a removal that ends the session at once.
+  assert.deepEqual(await rpc(rui, 'team.me', {}), { ok: true, value: { name: 'rui', role: 'reviewer', address: null } });
+  const ruiRemoves = await rpc(rui, 'team.removeUser', { name: 'olivia' });
+  assert.ok(!ruiRemoves.ok);
+  assert.match(ruiRemoves.error.message, /team\.removeUser is not allowed for a reviewer/);
+  assert.deepEqual(await rpc(olivia, 'team.removeUser', { name: 'rui' }), { ok: true, value: { name: 'rui' } });
+  const afterRemoval = await Promise.race([rpc(rui, 'datanets.list', {}), new Promise<'closed'>((r) => rui.once('close', () => r('closed')))]);
+  assert.ok(afterRemoval === 'closed' || !afterRemoval.ok, 'a removed account can do nothing more');
+  const audit = await rpc(olivia, 'audit.listEntries', { offset: 0, limit: 5 });
+  assert.ok(audit.ok);
+  const removal = (audit.value as { items: { actor: string; action: string; subject: string }[] }).items.find((e) => e.action === 'team.userRemoved');
+  assert.deepEqual([removal?.actor, removal?.subject], ['team:olivia', 'rui']);
 });

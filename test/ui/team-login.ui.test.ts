@@ -47,6 +47,39 @@ test('a team server page signs in first, then opens the app over its session', a
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('heading', { name: 'No datanets yet' }).waitFor();
   assert.doesNotMatch(page.url(), /token/);
+  assert.equal(await page.getByTestId('signed-in-as').innerText(), 'olivia · owner');
+
+  // The owner adds a reviewer in Settings; the server sees the account at once.
+  await page.getByRole('link', { name: /Settings/ }).click();
+  const card = page.getByRole('region', { name: 'Team accounts' });
+  await card.getByLabel('Account name').fill('rui');
+  await card.getByLabel('Role').selectOption('reviewer');
+  await card.getByLabel('New password').fill('short');
+  await card.getByLabel('Repeat password').fill('short');
+  await card.getByRole('button', { name: 'Add account' }).click();
+  await card.getByRole('alert').getByText('The password must be at least 12 characters.').waitFor();
+  await card.getByLabel('New password').fill('reviewer horse battery');
+  await card.getByLabel('Repeat password').fill('reviewer horse battery');
+  await card.getByRole('button', { name: 'Add account' }).click();
+  await card.getByTestId('team-accounts').getByRole('cell', { name: 'rui', exact: true }).waitFor();
+  assert.equal((await accounts.verify('rui', 'reviewer horse battery'))?.role, 'reviewer');
+  await screenshot(page, 'team-accounts');
+
+  // Signed out, then in as the reviewer: only the sections and actions a reviewer may use are shown.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign in' }).waitFor();
+  await page.getByLabel('Name').fill('rui');
+  await page.getByLabel('Password').fill('reviewer horse battery');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByTestId('signed-in-as').getByText('rui · reviewer').waitFor();
+  const sections = await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').allInnerTexts();
+  assert.deepEqual(sections.map((x) => x.trim()), ['Datanets', 'Models', 'Proposals', 'Settings']);
+  await page.getByRole('heading', { name: 'No datanets yet' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'New datanet' }).count(), 0);
+  await page.getByRole('link', { name: /Settings/ }).click();
+  await page.getByRole('heading', { name: 'Audit log' }).waitFor();
+  assert.equal(await page.getByRole('region', { name: 'Team accounts' }).count(), 0);
+  assert.equal(await page.getByRole('button', { name: 'Back up now' }).count(), 0);
   assert.deepEqual(errors, []);
 });
 
@@ -60,5 +93,8 @@ test('the single-user serve page still opens straight into the app with its laun
   await page.goto(server.openUrl);
   await page.getByRole('heading', { name: 'No datanets yet' }).waitFor();
   assert.equal(await page.getByRole('button', { name: 'Sign in' }).count(), 0);
+  // One person, every section; nobody is named as signed in.
+  assert.equal(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').count(), 9);
+  assert.equal(await page.getByTestId('signed-in-as').count(), 0);
   assert.deepEqual(errors, []);
 });

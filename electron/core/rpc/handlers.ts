@@ -18,6 +18,7 @@ import { lineageHandlers } from './lineage-handlers';
 import { proposalHandlers } from './proposal-handlers';
 import { backupHandlers } from './backup-handlers';
 import { vaultHandlers } from './vault-handlers';
+import { teamHandlers } from './team-handlers';
 import { exportAuditLog, verifyAuditExport } from '../audit/export';
 
 /** Contract method → implementation. Inputs arrive parsed; outputs are checked by the router. */
@@ -32,6 +33,7 @@ export function createHandlers(s: Services): Handlers {
     ...proposalHandlers(s),
     ...backupHandlers(s),
     ...vaultHandlers(s.vault),
+    ...teamHandlers(s),
     'app.getInfo': () => ({
       name: 'Datanet Studio',
       version: s.version,

@@ -23,6 +23,10 @@ export function storeToken(token: string): void {
   sessionStorage.setItem(TOKEN_KEY, token);
 }
 
+export function forgetToken(): void {
+  sessionStorage.removeItem(TOKEN_KEY);
+}
+
 /** The team server closes a socket with 4401 when its session has ended: sign in again. */
 const SESSION_ENDED = 4401;
 
@@ -64,7 +68,7 @@ export function webSocketTransport(token: string): Transport {
     ws.onclose = (ev) => {
       socket = null;
       if (ev.code === SESSION_ENDED) {
-        sessionStorage.removeItem(TOKEN_KEY);
+        forgetToken();
         window.location.reload();
         return;
       }

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { AppInfo } from '../../../electron/shared/app';
 import type { Job } from '../../../electron/shared/jobs';
+import type { TeamCaller } from '../../../electron/shared/team';
 import { client } from '../api';
 
 export type Theme = 'light' | 'dark';
@@ -14,6 +15,8 @@ function initialTheme(): Theme {
 
 interface AppState {
   info: AppInfo | null;
+  /** Who this page is signed in as on a team server; null for everyone else (who may do everything); undefined until asked. */
+  caller: TeamCaller | undefined;
   connected: boolean;
   /** Jobs seen in this session, newest state of each, by id. */
   jobs: Record<string, Job>;
@@ -22,10 +25,12 @@ interface AppState {
   setTheme(theme: Theme): void;
   setPaletteOpen(open: boolean): void;
   loadInfo(): Promise<void>;
+  loadCaller(): Promise<void>;
 }
 
 export const useApp = create<AppState>((set) => ({
   info: null,
+  caller: undefined,
   connected: false,
   jobs: {},
   theme: initialTheme(),
@@ -39,6 +44,10 @@ export const useApp = create<AppState>((set) => ({
   async loadInfo() {
     if (!client) return;
     set({ info: await client.call('app.getInfo', {}) });
+  },
+  async loadCaller() {
+    if (!client) return;
+    set({ caller: await client.call('team.me', {}) });
   },
 }));
 

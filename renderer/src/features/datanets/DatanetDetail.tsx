@@ -5,6 +5,7 @@ import { Button, EmptyState, PageHeader } from '../../components/ui';
 import { useDatanets } from '../../store/datanets';
 import { useRoute } from '../../store/route';
 import { AddRecordDialog } from './AddRecordDialog';
+import { useMay } from '../team/access';
 import { DeleteDatanetDialog, RenameDatanetDialog } from './DatanetDialogs';
 import { ImportDialog } from './ImportDialog';
 import { ImportsPanel } from './ImportsPanel';
@@ -12,6 +13,8 @@ import { RecordsPanel } from './RecordsPanel';
 import { SnapshotsPanel } from './SnapshotsPanel';
 
 export function DatanetDetail({ datanetId }: { datanetId: string }) {
+  // A team user sees only the actions their role may take.
+  const may = useMay();
   const { datanets, loaded, loadSnapshots } = useDatanets();
   const go = useRoute((s) => s.go);
   const datanet = datanets.find((d) => d.id === datanetId);
@@ -51,15 +54,21 @@ export function DatanetDetail({ datanetId }: { datanetId: string }) {
         }
         actions={
           <>
-            <Button onClick={() => setDialog('rename')}>
-              <Pencil size={14} /> Rename
-            </Button>
-            <Button variant="danger" onClick={() => setDialog('delete')}>
-              <Trash2 size={14} /> Delete
-            </Button>
-            <Button onClick={() => setDialog('import')}>
-              <FileUp size={14} /> Import file
-            </Button>
+            {may('datanets.rename') ? (
+              <Button onClick={() => setDialog('rename')}>
+                <Pencil size={14} /> Rename
+              </Button>
+            ) : null}
+            {may('datanets.delete') ? (
+              <Button variant="danger" onClick={() => setDialog('delete')}>
+                <Trash2 size={14} /> Delete
+              </Button>
+            ) : null}
+            {may('datanets.importFile') ? (
+              <Button onClick={() => setDialog('import')}>
+                <FileUp size={14} /> Import file
+              </Button>
+            ) : null}
             <Button variant="primary" onClick={() => setDialog('add')}>
               <Plus size={14} /> Add record
             </Button>

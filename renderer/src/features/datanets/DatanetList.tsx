@@ -2,13 +2,15 @@ import { Database, Plus } from 'lucide-react';
 import { useDatanets } from '../../store/datanets';
 import { useRoute } from '../../store/route';
 import { useUi } from '../../store/ui';
+import { useMay } from '../team/access';
 import { Button, EmptyState, PageHeader, formatTime } from '../../components/ui';
 
 export function DatanetList() {
   const { datanets, loaded } = useDatanets();
   const go = useRoute((s) => s.go);
   const openDialog = useUi((s) => s.openDialog);
-  const newButton = (
+  const may = useMay();
+  const newButton = !may('datanets.create') ? null : (
     <Button variant="primary" onClick={() => openDialog('createDatanet')}>
       <Plus size={14} /> New datanet
     </Button>

@@ -10,9 +10,13 @@ import { useApp } from '../../store/app';
 import { BackupCard } from './BackupCard';
 import { EncryptionCard } from './EncryptionCard';
 import { AuditExportForm } from './AuditExport';
+import { TeamAccountsCard } from './TeamAccountsCard';
+import { useMay } from '../team/access';
 
 export function SettingsScreen() {
   const { info, theme, setTheme, jobs } = useApp();
+  // A team reviewer sees the audit log and appearance; the rest is the owner's.
+  const may = useMay();
   const [entries, setEntries] = useState<{ items: AuditEntry[]; total: number } | null>(null);
   const [verifyJobId, setVerifyJobId] = useState<string | null>(null);
   const verifyJob = verifyJobId ? jobs[verifyJobId] : undefined;
@@ -63,9 +67,10 @@ export function SettingsScreen() {
           </dd>
         </dl>
       </section>
-      <EncryptionCard />
-      <LocalApiCard />
-      <BackupCard />
+      {may('vault.lock') ? <EncryptionCard /> : null}
+      {may('serving.start') ? <LocalApiCard /> : null}
+      {may('backup.create') ? <BackupCard /> : null}
+      {may('team.listUsers') ? <TeamAccountsCard /> : null}
       <section className="card">
         <h2>Appearance</h2>
         <div className="segmented" role="group" aria-label="Theme">
@@ -79,15 +84,17 @@ export function SettingsScreen() {
       <section className="card">
         <div className="card-head">
           <h2>Audit log</h2>
-          <Button onClick={() => void verify()} disabled={verifyJob?.state === 'running'}>
-            <ShieldCheck size={14} /> Verify audit log
-          </Button>
+          {may('audit.verifyChain') ? (
+            <Button onClick={() => void verify()} disabled={verifyJob?.state === 'running'}>
+              <ShieldCheck size={14} /> Verify audit log
+            </Button>
+          ) : null}
         </div>
         <p className="muted">
           Every change to your data is written here, and each entry commits to the one before it by hash, so an edit or deletion
           anywhere in the history is detected.
         </p>
-        <AuditExportForm />
+        {may('audit.export') ? <AuditExportForm /> : null}
         {verifyJob ? <JobProgress job={verifyJob} /> : null}
         {result ? (
           <div className={result.ok ? 'notice notice-ok' : 'notice notice-bad'} data-testid="audit-result">

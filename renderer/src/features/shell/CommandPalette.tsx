@@ -1,15 +1,16 @@
 import { Command } from 'cmdk';
 import { useEffect } from 'react';
-import { SECTIONS } from '../../../../electron/shared/app';
 import { useApp } from '../../store/app';
 import { useDatanets } from '../../store/datanets';
 import { useRoute } from '../../store/route';
 import { useUi } from '../../store/ui';
+import { sectionsFor, useMay } from '../team/access';
 import { SECTION_ICONS } from './icons';
 
 /** Ctrl/Cmd-K: every section, every datanet and the main actions, by keyboard. */
 export function CommandPalette() {
-  const { paletteOpen, setPaletteOpen, theme, setTheme } = useApp();
+  const { paletteOpen, setPaletteOpen, theme, setTheme, caller } = useApp();
+  const may = useMay();
   const go = useRoute((s) => s.go);
   const datanets = useDatanets((s) => s.datanets);
   const openDialog = useUi((s) => s.openDialog);
@@ -36,14 +37,16 @@ export function CommandPalette() {
       <Command.List className="palette-list">
         <Command.Empty className="palette-empty">Nothing matches.</Command.Empty>
         <Command.Group heading="Actions">
-          <Command.Item onSelect={() => run(() => { go({ section: 'datanets' }); openDialog('createDatanet'); })}>New datanet…</Command.Item>
+          {may('datanets.create') ? (
+            <Command.Item onSelect={() => run(() => { go({ section: 'datanets' }); openDialog('createDatanet'); })}>New datanet…</Command.Item>
+          ) : null}
           <Command.Item onSelect={() => run(() => setTheme(theme === 'dark' ? 'light' : 'dark'))}>
             Switch to {theme === 'dark' ? 'light' : 'dark'} theme
           </Command.Item>
-          <Command.Item onSelect={() => run(() => go({ section: 'settings' }))}>Verify audit log…</Command.Item>
+          {may('audit.verifyChain') ? <Command.Item onSelect={() => run(() => go({ section: 'settings' }))}>Verify audit log…</Command.Item> : null}
         </Command.Group>
         <Command.Group heading="Go to">
-          {SECTIONS.map((s) => {
+          {sectionsFor(caller).map((s) => {
             const Icon = SECTION_ICONS[s.id];
             return (
               <Command.Item key={s.id} value={`go ${s.label}`} onSelect={() => run(() => go({ section: s.id }))}>

@@ -1,10 +1,12 @@
-import { SECTIONS } from '../../../../electron/shared/app';
+import { useApp } from '../../store/app';
 import { useRoute } from '../../store/route';
+import { sectionsFor } from '../team/access';
 import { SECTION_ICONS } from './icons';
 
 /** The left navigation, in the order of the spine: data → model → answers → rewards. */
 export function Sidebar() {
   const { route, go } = useRoute();
+  const caller = useApp((s) => s.caller);
   return (
     <nav className="sidebar" aria-label="Sections">
       <div className="brand">
@@ -14,7 +16,7 @@ export function Sidebar() {
         Datanet Studio
       </div>
       <ul>
-        {SECTIONS.map((s) => {
+        {sectionsFor(caller).map((s) => {
           const Icon = SECTION_ICONS[s.id];
           const active = route.section === s.id;
           return (

@@ -1,5 +1,5 @@
-import { LOGIN_PATH, LoginResponse, MODE_PATH, ServeMode } from '../../../../electron/shared/team';
-import { storeToken } from '../../api/ws-transport';
+import { LOGIN_PATH, LOGOUT_PATH, LoginResponse, MODE_PATH, ServeMode } from '../../../../electron/shared/team';
+import { forgetToken, storeToken, takeToken } from '../../api/ws-transport';
 
 /**
  * Whether this page was served by a team server (HTTPS, accounts): then it signs in before the
@@ -30,4 +30,13 @@ export async function signIn(name: string, password: string): Promise<LoginRespo
   const session = LoginResponse.parse(body);
   storeToken(session.session);
   return session;
+}
+
+/** Ends this tab's session on the server (best effort: it ends there anyway after 12 idle hours) and goes back to sign-in. */
+export async function signOut(): Promise<void> {
+  const token = takeToken();
+  if (token) await fetch(LOGOUT_PATH, { method: 'POST', headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' }).catch(() => undefined);
+  forgetToken();
+  // Without the hash: the next person to sign in starts at the first section, not on this one's page.
+  window.location.replace(window.location.pathname);
 }

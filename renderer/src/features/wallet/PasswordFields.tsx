@@ -3,17 +3,29 @@ import { Field } from '../../components/ui';
 /** The same minimum the wallet enforces, checked before scrypt spends seconds on a password it will refuse. */
 export const MIN_PASSWORD = 8;
 
-export function passwordProblem(password: string, repeat: string): string | null {
-  if (password.length < MIN_PASSWORD) return `The password must be at least ${MIN_PASSWORD} characters.`;
+export function passwordProblem(password: string, repeat: string, minChars = MIN_PASSWORD): string | null {
+  if (password.length < minChars) return `The password must be at least ${minChars} characters.`;
   if (password !== repeat) return 'The two passwords differ.';
   return null;
 }
 
-/** A new wallet password, typed twice. */
-export function NewPasswordFields({ password, repeat, onPassword, onRepeat }: { password: string; repeat: string; onPassword(v: string): void; onRepeat(v: string): void }) {
+/** A new password typed twice: the wallet's by default, or another with its own minimum and hint. */
+export function NewPasswordFields({
+  password,
+  repeat,
+  onPassword,
+  onRepeat,
+  hint = `At least ${MIN_PASSWORD} characters; it encrypts the keys on this machine.`,
+}: {
+  password: string;
+  repeat: string;
+  onPassword(v: string): void;
+  onRepeat(v: string): void;
+  hint?: string;
+}) {
   return (
     <div className="form-row">
-      <Field label="New password" hint={`At least ${MIN_PASSWORD} characters; it encrypts the keys on this machine.`}>
+      <Field label="New password" hint={hint}>
         <input type="password" autoComplete="new-password" value={password} onChange={(e) => onPassword(e.target.value)} />
       </Field>
       <Field label="Repeat password">
