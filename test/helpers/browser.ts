@@ -104,3 +104,12 @@ export async function approveInWallet(page: Page, o: { expected: RegExp; passwor
   await until(async () => (await shown.count()) === 0 || (await shown.innerText().catch(() => '')) !== summary, 'the approved request leaves the dialog');
   return summary;
 }
+
+/** Chromium on the app as served from `workspace` by the real `serve` command, opened with its launch token. */
+export async function openApp(t: TestContext, workspace: string): Promise<{ browser: Browser; serve: ServeProcess; page: Page }> {
+  const browser = await launchBrowser(t);
+  const serve = await startServe(workspace, t);
+  const page = await newPage(browser, t);
+  await page.goto(serve.openUrl);
+  return { browser, serve, page };
+}

@@ -6,7 +6,7 @@ import { openCore } from '../../electron/core/core';
 import type { ModelInfo } from '../../electron/shared/models';
 import type { Adapter } from '../../electron/shared/training';
 import { ensureModel, TINY } from '../fixtures/models/generate.js';
-import { launchBrowser, newPage, screenshot, startServe } from '../helpers/browser';
+import { openApp, screenshot } from '../helpers/browser';
 import { call, tempDir } from '../helpers/workspace';
 import { nativeTrainer } from '../native/helpers/native.js';
 
@@ -48,10 +48,7 @@ test('attribute an adapter answer in the playground: spans, records, shares and 
   });
   await core.close();
 
-  const browser = await launchBrowser(t);
-  const serve = await startServe(workspace, t);
-  const page = await newPage(browser, t);
-  await page.goto(serve.openUrl);
+  const { page } = await openApp(t, workspace);
 
   // The span index is built from the Attribution screen, with progress.
   await page.getByRole('link', { name: /Attribution/ }).click();

@@ -2,14 +2,11 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { launchBrowser, newPage, screenshot, startServe } from '../helpers/browser';
+import { openApp, screenshot } from '../helpers/browser';
 import { tempDir } from '../helpers/workspace';
 
 test('back up the workspace from Settings while it is open, verify the backup there, and export the audit log', async (t) => {
-  const browser = await launchBrowser(t);
-  const serve = await startServe(tempDir(t), t);
-  const page = await newPage(browser, t);
-  await page.goto(serve.openUrl);
+  const { page } = await openApp(t, tempDir(t));
   await page.getByRole('button', { name: 'New datanet' }).click();
   const create = page.getByRole('dialog', { name: 'New datanet' });
   await create.getByLabel('Name').fill('Intake notes');

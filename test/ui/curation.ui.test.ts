@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { launchBrowser, newPage, screenshot, startServe } from '../helpers/browser';
+import { openApp, screenshot } from '../helpers/browser';
 import { openCore } from '../../electron/core/core';
 import { REPO_ROOT, call, tempDir } from '../helpers/workspace';
 
@@ -22,10 +22,7 @@ test('import a file, review it, take a snapshot and see its root', async (t) => 
       .map((r) => (typeof r === 'string' ? r : JSON.stringify(r)))
       .join('\n') + '\n',
   );
-  const browser = await launchBrowser(t);
-  const serve = await startServe(workspace, t);
-  const page = await newPage(browser, t);
-  await page.goto(serve.openUrl);
+  const { page } = await openApp(t, workspace);
 
   await page.getByRole('button', { name: 'New datanet' }).click();
   await page.getByRole('dialog', { name: 'New datanet' }).getByLabel('Name').fill('Contract law');
@@ -102,10 +99,7 @@ test('a large datanet pages 500 records at a time and renders only the rows in v
   assert.equal((await core.waitForJob(jobId)).state, 'succeeded');
   await core.close();
 
-  const browser = await launchBrowser(t);
-  const serve = await startServe(workspace, t);
-  const page = await newPage(browser, t);
-  await page.goto(serve.openUrl);
+  const { page } = await openApp(t, workspace);
   await page.getByRole('cell', { name: /Vitals/ }).click();
   await page.getByTestId('records-range').filter({ hasText: '1–500 of 3,000' }).waitFor();
   const rows = page.locator('[data-testid="records-table"] tbody tr[data-index]');

@@ -4,7 +4,7 @@ import { openCore } from '../../electron/core/core';
 import type { ModelInfo } from '../../electron/shared/models';
 import type { Adapter } from '../../electron/shared/training';
 import { ensureModel, TINY } from '../fixtures/models/generate.js';
-import { launchBrowser, newPage, screenshot, startServe } from '../helpers/browser';
+import { openApp, screenshot } from '../helpers/browser';
 import { call, tempDir } from '../helpers/workspace';
 import { nativeTrainer } from '../native/helpers/native.js';
 
@@ -29,10 +29,7 @@ test("open a record's lineage, see the snapshots and the adapter it fed (marked 
   const { revocation } = await call(core, 'consent.revoke', { contributor: BOB, reason: 'asked to be removed' });
   await core.close();
 
-  const browser = await launchBrowser(t);
-  const serve = await startServe(workspace, t);
-  const page = await newPage(browser, t);
-  await page.goto(serve.openUrl);
+  const { page } = await openApp(t, workspace);
   await page.getByRole('link', { name: /Datanets/ }).click();
   await page.getByText('sky facts').click();
   await page.getByTestId('records-table').locator('tbody tr').filter({ hasText: 'why is grass green' }).click();

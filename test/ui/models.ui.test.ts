@@ -3,15 +3,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import { ensureModel, TINY } from '../fixtures/models/generate.js';
-import { launchBrowser, newPage, screenshot, startServe } from '../helpers/browser';
+import { openApp, screenshot } from '../helpers/browser';
 import { tempDir } from '../helpers/workspace';
 
 test('add a GGUF model in the UI and inspect it', async (t) => {
   const modelPath = ensureModel({ ...TINY, arch: 'llama', baseType: 'Q4_0' });
-  const browser = await launchBrowser(t);
-  const serve = await startServe(tempDir(t), t);
-  const page = await newPage(browser, t);
-  await page.goto(serve.openUrl);
+  const { page } = await openApp(t, tempDir(t));
   await page.getByRole('link', { name: /Models/ }).click();
   await page.getByRole('heading', { name: 'No models yet' }).waitFor();
   await page.getByRole('button', { name: 'Add model' }).click();

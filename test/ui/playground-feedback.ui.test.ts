@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { openCore } from '../../electron/core/core';
 import type { ModelInfo } from '../../electron/shared/models';
 import { ensureModel, TINY } from '../fixtures/models/generate.js';
-import { launchBrowser, newPage, screenshot, startServe } from '../helpers/browser';
+import { openApp, screenshot } from '../helpers/browser';
 import { call, tempDir } from '../helpers/workspace';
 
 const OWNER = '0x1111111111111111111111111111111111111111';
@@ -33,10 +33,7 @@ test('an answer rated bad in the playground, with its correction, lands in the p
   const rater = accounts[0]!.address;
   await core.close();
 
-  const browser = await launchBrowser(t);
-  const serve = await startServe(workspace, t);
-  const page = await newPage(browser, t);
-  await page.goto(serve.openUrl);
+  const { serve, page } = await openApp(t, workspace);
   await page.getByRole('link', { name: /Playground/ }).click();
   // Ratings go to the one proposal that takes feedback, chosen for the user.
   await page.waitForFunction(`document.querySelector('select[aria-label="Feedback to"]')?.value === ${JSON.stringify(p.id)}`);

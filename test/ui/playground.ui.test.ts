@@ -4,7 +4,7 @@ import { openCore } from '../../electron/core/core';
 import type { ModelInfo } from '../../electron/shared/models';
 import type { Adapter } from '../../electron/shared/training';
 import { ensureModel, TINY } from '../fixtures/models/generate.js';
-import { launchBrowser, newPage, screenshot, startServe } from '../helpers/browser';
+import { openApp, screenshot } from '../helpers/browser';
 import { call, tempDir } from '../helpers/workspace';
 import { nativeTrainer } from '../native/helpers/native.js';
 
@@ -24,10 +24,7 @@ test('chat with the base model and an adapter side by side; the conversation is 
   const { adapter } = trained.result as { adapter: Adapter };
   await core.close();
 
-  const browser = await launchBrowser(t);
-  const serve = await startServe(workspace, t);
-  const page = await newPage(browser, t);
-  await page.goto(serve.openUrl);
+  const { page } = await openApp(t, workspace);
   await page.getByRole('link', { name: /Playground/ }).click();
   await page.getByLabel('Adapter').selectOption(adapter.id);
   await page.getByLabel('Message').fill('say hello');

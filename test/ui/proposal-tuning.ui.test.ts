@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { openCore } from '../../electron/core/core';
 import { ensureModel, TINY } from '../fixtures/models/generate.js';
 import { colorsSnapshot } from '../fixtures/datanets/colors';
-import { launchBrowser, newPage, screenshot, startServe } from '../helpers/browser';
+import { openApp, screenshot } from '../helpers/browser';
 import { call, jobResult, tempDir } from '../helpers/workspace';
 import { nativeTrainer } from '../native/helpers/native.js';
 
@@ -27,10 +27,7 @@ test('Start tuning on a proposal page trains its base model on the gathered data
   for (const to of ['approved', 'gathering_data'] as const) await call(core, 'proposals.transition', { id: p.id, to });
   await core.close();
 
-  const browser = await launchBrowser(t);
-  const serve = await startServe(workspace, t);
-  const page = await newPage(browser, t);
-  await page.goto(serve.openUrl);
+  const { page } = await openApp(t, workspace);
   await page.getByRole('link', { name: /Proposals/ }).click();
   await page.getByRole('region', { name: 'Gathering data' }).getByRole('button', { name: 'Colors' }).click();
   await page.getByRole('heading', { name: 'Colors' }).waitFor();

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import { Contract, HDNodeWallet, JsonRpcProvider, Mnemonic, toBeHex } from 'ethers';
 import { contractInterface } from '../../electron/core/chain/contracts';
 import { openCore } from '../../electron/core/core';
-import { approveInWallet, launchBrowser, newPage, screenshot, startServe } from '../helpers/browser';
+import { approveInWallet, screenshot, openApp } from '../helpers/browser';
 import { call, tempDir } from '../helpers/workspace';
 
 // A fixed phrase made for this test (its entropy is 16 bytes of 0x6b); it funds nothing anywhere.
@@ -38,10 +38,7 @@ test('stake a proposal on chain from its page, vote from the wallet and from els
   });
   await core.close();
 
-  const browser = await launchBrowser(t);
-  const serve = await startServe(workspace, t);
-  const page = await newPage(browser, t);
-  await page.goto(serve.openUrl);
+  const { page } = await openApp(t, workspace);
   await page.getByRole('link', { name: /Proposals/ }).click();
   await page.getByRole('region', { name: 'Draft' }).getByRole('button', { name: 'Clause explainer' }).click();
   const state = page.getByTestId('proposal-state');

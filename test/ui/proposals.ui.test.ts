@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { launchBrowser, newPage, screenshot, startServe } from '../helpers/browser';
+import { openApp, screenshot } from '../helpers/browser';
 import { tempDir } from '../helpers/workspace';
 
 const OWNER = '0x1111111111111111111111111111111111111111';
@@ -8,10 +8,7 @@ const R1 = '0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const R2 = '0xbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb';
 
 test('create a proposal, move it through review by the configured reviewers, and see its timeline', async (t) => {
-  const browser = await launchBrowser(t);
-  const serve = await startServe(tempDir(t), t);
-  const page = await newPage(browser, t);
-  await page.goto(serve.openUrl);
+  const { page } = await openApp(t, tempDir(t));
   await page.getByRole('button', { name: 'New datanet' }).click();
   const createDatanet = page.getByRole('dialog', { name: 'New datanet' });
   await createDatanet.getByLabel('Name').fill('Contracts');

@@ -18,7 +18,7 @@ import type { Attribution } from '../../electron/shared/attribution';
 import type { ModelInfo } from '../../electron/shared/models';
 import type { Adapter } from '../../electron/shared/training';
 import { ensureModel, TINY } from '../fixtures/models/generate.js';
-import { approveInWallet, launchBrowser, newPage, screenshot, startServe, until } from '../helpers/browser';
+import { approveInWallet, screenshot, until, openApp } from '../helpers/browser';
 import { call, tempDir, settledSpanIndex, jobResult } from '../helpers/workspace';
 import { nativeTrainer } from '../native/helpers/native.js';
 
@@ -58,10 +58,7 @@ test('import a wallet, start the devnet, publish a snapshot root, close an epoch
   }
   await core.close();
 
-  const browser = await launchBrowser(t);
-  const serve = await startServe(workspace, t);
-  const page = await newPage(browser, t);
-  await page.goto(serve.openUrl);
+  const { page } = await openApp(t, workspace);
 
   // Import the phrase in the Wallet screen: its first account is the contributor ada.
   await page.getByRole('link', { name: /Wallet/ }).click();

@@ -5,7 +5,7 @@ import WebSocket from 'ws';
 import type { AuditEntry } from '../../electron/shared/audit';
 import type { SigningRequest } from '../../electron/shared/wallet';
 import { TOKEN_PARAM, WS_PATH } from '../../electron/shared/transport';
-import { launchBrowser, newPage, screenshot, startServe } from '../helpers/browser';
+import { openApp, screenshot } from '../helpers/browser';
 import { tempDir } from '../helpers/workspace';
 
 const PASSWORD = 'correct horse battery';
@@ -47,10 +47,7 @@ async function secondClient(openUrl: string, t: TestContext) {
 
 test('create a wallet in the UI (phrase shown once, words confirmed), lock and unlock, approve and reject signing requests', async (t) => {
   const workspace = tempDir(t);
-  const browser = await launchBrowser(t);
-  const serve = await startServe(workspace, t);
-  const page = await newPage(browser, t);
-  await page.goto(serve.openUrl);
+  const { serve, page } = await openApp(t, workspace);
   await page.getByRole('link', { name: /Wallet/ }).click();
   await page.getByRole('heading', { name: 'No wallet in this workspace yet' }).waitFor();
   await screenshot(page, '30-wallet-empty');

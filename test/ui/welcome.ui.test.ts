@@ -6,17 +6,14 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
-import { launchBrowser, newPage, screenshot, startServe } from '../helpers/browser';
+import { openApp, screenshot } from '../helpers/browser';
 import { REPO_ROOT, tempDir } from '../helpers/workspace';
 
 test('an empty workspace explains the spine and runs the demo to a claimed reward', async (t) => {
   assert.equal(spawnSync(process.execPath, ['native/build.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' }).status, 0, 'build:native failed');
   assert.equal(spawnSync(process.execPath, ['scripts/build-contracts.mjs'], { cwd: REPO_ROOT, stdio: 'inherit' }).status, 0, 'build:contracts failed');
   const workspace = tempDir(t);
-  const browser = await launchBrowser(t);
-  const serve = await startServe(workspace, t);
-  const page = await newPage(browser, t);
-  await page.goto(serve.openUrl);
+  const { page } = await openApp(t, workspace);
 
   const welcome = page.getByTestId('welcome');
   await welcome.getByRole('heading', { name: 'Welcome to Datanet Studio' }).waitFor();
