@@ -28,6 +28,7 @@ import { createHandlers } from './rpc/handlers';
 import { createRouter, unwrap } from './rpc/router';
 import { prepareWorkspace, type WorkspacePaths } from './workspace/workspace';
 import { AccountStore } from './team/accounts';
+import { attachTunedAdapter } from './proposals/tuning';
 import { openVaultGate, type OpenedCore, type VaultControl, type VaultOptions } from './vault/gate';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -101,11 +102,9 @@ function openServices(options: CoreOptions, paths: WorkspacePaths, key: Buffer |
     db, audit, actor: LOCAL_ACTOR, jobs, snapshots, models, paths,
     onAdapter: (a) => {
       // A proposal's tuning run gets its adapter and evaluation attached; a refusal there must not fail the run.
-      try {
-        services.proposals.adapterRegistered({ runId: a.runId, adapterId: a.id, heldOutLoss: a.metrics.finalEvalLoss, actor: LOCAL_ACTOR });
-      } catch (e) {
+      attachTunedAdapter({ proposals: services.proposals, inference: services.inference, jobs, actor: LOCAL_ACTOR }, a).catch((e: unknown) => {
         console.error(`[core] attaching adapter ${a.id} to its proposal:`, e);
-      }
+      });
       if (services.attribution.settings().autoIndex) services.attribution.buildIndex(a.id);
     },
   });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Core } from '../../electron/core/core';
+import type { EvaluationResult } from '../../electron/shared/inference';
 import type { ModelInfo } from '../../electron/shared/models';
 import type { Adapter } from '../../electron/shared/training';
 import { ensureModel, TINY } from '../fixtures/models/generate.js';
@@ -13,10 +14,10 @@ const REVIEWER = '0xaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa';
 const SETTINGS = { rank: 4, alpha: 8, learningRate: 5e-3, warmupSteps: 1, epochs: 2, seqLen: 64, seed: 7, evalFraction: 0.2, influenceCheckpoints: 0 };
 
 /** A proposal walked to gathering_data by the configured reviewer. */
-async function gathering(core: Core, title: string, baseModel: string, datanetId: string) {
+async function gathering(core: Core, title: string, baseModel: string, datanetId: string, evaluationCriteria: { maxHeldOutLoss?: number; minAccuracy?: number } = { maxHeldOutLoss: 50 }) {
   const p = await call(core, 'proposals.create', {
     title, purpose: 'Name the color of things.', useCase: 'A coloring book.', baseModel, targetDatanets: [datanetId],
-    dataRequirements: { kinds: ['instruction'], minApprovedRecords: 10 }, evaluationCriteria: { maxHeldOutLoss: 50 }, owner: OWNER,
+    dataRequirements: { kinds: ['instruction'], minApprovedRecords: 10 }, evaluationCriteria, owner: OWNER,
   });
   await call(core, 'proposals.submit', { id: p.id });
   await call(core, 'proposals.transition', { id: p.id, to: 'in_review' });
@@ -87,4 +88,30 @@ test('tuning started from a proposal trains on its base model and fresh data, mo
   assert.equal(second.snapshotId, started.snapshotId);
   await jobResult(core, second);
   assert.equal((await call(core, 'proposals.get', { id: unknown.id })).proposal.evaluation?.meetsCriteria, true);
+
+  // A minimum accuracy: measured on the run's held-out instruction examples before the adapter is attached.
+  const strict = await gathering(core, 'Exact colors', 'Tiny llama', first.datanetId, { maxHeldOutLoss: 50, minAccuracy: 1 });
+  const third = await call(core, 'proposals.startTuning', { proposalId: strict.id, settings: SETTINGS });
+  const tuned = (await jobResult<{ adapter: Adapter }>(core, third)).adapter;
+  let attachedStrict = (await call(core, 'proposals.get', { id: strict.id })).proposal;
+  for (let i = 0; attachedStrict.adapterId === null && i < 600; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    attachedStrict = (await call(core, 'proposals.get', { id: strict.id })).proposal;
+  }
+  const evaluations = (await call(core, 'jobs.list', {})).items.filter((j) => j.kind === 'inference.evaluate');
+  assert.equal(evaluations.length, 1, 'one evaluation, for the proposal with an accuracy criterion');
+  const measured = evaluations[0]!.result as EvaluationResult;
+  assert.deepEqual([measured.adapterId, measured.split, measured.snapshotId], [tuned.id, 'held-out', third.snapshotId]);
+  assert.ok(measured.instructionExamples > 0 && measured.exactMatch !== null);
+  // The same measurement made independently agrees (greedy decoding is deterministic).
+  const again = await jobResult<EvaluationResult>(core, call(core, 'inference.evaluate', { adapterId: tuned.id, snapshotId: third.snapshotId, split: 'held-out' }));
+  assert.equal(again.exactMatch, measured.exactMatch);
+  assert.deepEqual(attachedStrict.evaluation, { heldOutLoss: tuned.metrics.finalEvalLoss, accuracy: measured.exactMatch, meetsCriteria: measured.exactMatch === 1 });
+  const note = (await call(core, 'proposals.get', { id: strict.id })).timeline.at(-1)!.note;
+  assert.match(note, new RegExp(`accuracy ${measured.exactMatch.toFixed(3)} \\(target ≥ 1\\), ${measured.exactMatch === 1 ? 'meets' : 'does not meet'} the criteria`));
+  if (measured.exactMatch < 1) {
+    const refused = await core.call('proposals.transition', { id: strict.id, to: 'feedback' });
+    assert.ok(!refused.ok, 'an adapter below the accuracy target does not move the proposal on');
+  }
+  console.log(`proposal accuracy: exact match ${measured.exactMatch} on ${measured.instructionExamples} held-out instruction examples`);
 });

@@ -275,13 +275,19 @@ export class ProposalStore {
 
   /**
    * A training run finished with an adapter: when it is a proposal's current tuning run, the
-   * adapter and its held-out loss are attached. Nothing happens for other runs, or when the
-   * proposal has moved on meanwhile.
+   * adapter and its held-out loss (and accuracy, when the criteria ask for it) are attached.
+   * Nothing happens for other runs, or when the proposal has moved on meanwhile.
    */
-  adapterRegistered(input: { runId: string; adapterId: string; heldOutLoss: number | null; actor: string }): Proposal | null {
-    const row = this.db.prepare(`SELECT id FROM proposals WHERE run_id = ? AND state = 'tuning'`).get(input.runId) as { id: string } | undefined;
-    if (!row) return null;
-    return this.attachTuning({ id: row.id, runId: input.runId, adapterId: input.adapterId, heldOutLoss: input.heldOutLoss, accuracy: null, actor: input.actor });
+  adapterRegistered(input: { runId: string; adapterId: string; heldOutLoss: number | null; accuracy: number | null; actor: string }): Proposal | null {
+    const p = this.tuningWith(input.runId);
+    if (!p) return null;
+    return this.attachTuning({ id: p.id, runId: input.runId, adapterId: input.adapterId, heldOutLoss: input.heldOutLoss, accuracy: input.accuracy, actor: input.actor });
+  }
+
+  /** The proposal whose current tuning run this is, while it is tuning. */
+  tuningWith(runId: string): Proposal | null {
+    const row = this.db.prepare(`SELECT id FROM proposals WHERE run_id = ? AND state = 'tuning'`).get(runId) as { id: string } | undefined;
+    return row ? this.get(row.id) : null;
   }
 
   /**

@@ -2,7 +2,12 @@ import { AppError } from '../../shared/errors';
 import type { Snapshot } from '../../shared/curation';
 import type { ModelInfo } from '../../shared/models';
 import type { Proposal } from '../../shared/proposals';
+import type { EvaluationResult } from '../../shared/inference';
+import type { Adapter } from '../../shared/training';
 import type { SnapshotStore } from '../datanets/snapshots';
+import type { InferenceService } from '../inference/service';
+import type { JobManager } from '../jobs/manager';
+import type { ProposalStore } from './store';
 
 /** The registered model a proposal's base model names (its id or its name, case aside). */
 export function baseModelOf(p: Proposal, models: readonly ModelInfo[]): ModelInfo {
@@ -39,4 +44,21 @@ export function dataSnapshotOf(p: Proposal, snapshots: SnapshotStore): { snapsho
   const latest = snapshots.list(datanetId)[0];
   if (latest && snapshots.isCurrent(latest.id)) return { snapshot: latest, taken: false };
   return { snapshot: snapshots.create(datanetId, `data for tuning "${p.title}"`), taken: true };
+}
+
+/**
+ * Attaches a finished run's adapter to the proposal tuning with it. When the criteria set a minimum
+ * accuracy it is measured first, as an inference.evaluate job like any other: the share of the
+ * run's held-out instruction examples answered exactly (greedy decoding). Without that criterion
+ * the adapter is attached at once, before the run's job reports its end.
+ */
+export async function attachTunedAdapter(d: { proposals: ProposalStore; inference: InferenceService; jobs: JobManager; actor: string }, a: Adapter): Promise<void> {
+  const p = d.proposals.tuningWith(a.runId);
+  if (!p) return;
+  let accuracy: number | null = null;
+  if (p.evaluationCriteria.minAccuracy !== undefined) {
+    const job = await d.jobs.wait(d.inference.evaluate({ adapterId: a.id, adapterScale: 1, snapshotId: a.snapshotId, split: 'held-out', accuracy: true }).id);
+    if (job.state === 'succeeded') accuracy = (job.result as EvaluationResult).exactMatch;
+  }
+  d.proposals.adapterRegistered({ runId: a.runId, adapterId: a.id, heldOutLoss: a.metrics.finalEvalLoss, accuracy, actor: d.actor });
 }

@@ -26,6 +26,8 @@ export function ProposalPage({ id, onBack }: { id: string; onBack(): void }) {
   const jobState = job?.state;
   useEffect(() => {
     void client?.call('models.list', {}).then((r) => setModels(r.items));
+    // A tuning run's evaluation can finish after the run (an accuracy criterion is measured by its own job).
+    return client?.on('jobs.finished', () => setVersion((v) => v + 1));
   }, []);
   useEffect(() => {
     let live = true;
@@ -99,7 +101,13 @@ export function ProposalPage({ id, onBack }: { id: string; onBack(): void }) {
             <dd data-testid="proposal-tuning">
               run <code>{p.runId}</code>
               {p.adapterId ? <> · adapter <code>{p.adapterId}</code></> : null}
-              {p.evaluation ? ` · held-out loss ${p.evaluation.heldOutLoss?.toFixed(3) ?? 'not measured'} — ${p.evaluation.meetsCriteria ? 'meets the criteria' : 'does not meet the criteria'}` : ''}
+              {p.evaluation
+                ? ` · held-out loss ${p.evaluation.heldOutLoss?.toFixed(3) ?? 'not measured'}${
+                    p.evaluationCriteria.minAccuracy !== undefined ? ` · accuracy ${p.evaluation.accuracy?.toFixed(3) ?? 'not measured'}` : ''
+                  } — ${p.evaluation.meetsCriteria ? 'meets the criteria' : 'does not meet the criteria'}`
+                : p.adapterId === null && jobState === 'succeeded' && p.evaluationCriteria.minAccuracy !== undefined
+                  ? ' · measuring accuracy on the held-out examples…'
+                  : ''}
             </dd>
           </>
         ) : null}
