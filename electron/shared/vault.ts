@@ -35,8 +35,15 @@ export const vaultMethods = {
    * re-encrypted in a copy that replaces the original only once it checks out.
    */
   'vault.enable': { input: z.object({ passphrase: NewPassphrase, idleLockMinutes: IdleLockMinutes.default(15) }).strict(), output: VaultStatus },
-  /** Re-wraps the same key under a new passphrase (instant: the database is not rewritten). */
-  'vault.changePassphrase': { input: z.object({ current: Passphrase, next: NewPassphrase }).strict(), output: VaultStatus },
+  /**
+   * Re-wraps the same key under a new passphrase (instant), or with rotateKey puts a new random key
+   * in place and rewrites the database under it (unlocked, no jobs running), so a leaked old
+   * passphrase with an old copy of vault.json no longer opens the current database.
+   */
+  'vault.changePassphrase': {
+    input: z.object({ current: Passphrase, next: NewPassphrase, rotateKey: z.boolean().default(false) }).strict(),
+    output: VaultStatus,
+  },
   'vault.setIdleLock': { input: z.object({ minutes: IdleLockMinutes }).strict(), output: VaultStatus },
   /** Keep (or stop keeping) the key in the OS keychain too; refused where there is no real keychain. Needs the workspace unlocked. */
   'vault.setKeyring': { input: z.object({ enabled: z.boolean() }).strict(), output: VaultStatus },

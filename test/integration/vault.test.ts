@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3-multiple-ciphers';
 import { test, type TestContext } from 'node:test';
 import { openCore, type Core } from '../../electron/core/core';
 import { runCli } from '../../electron/core/cli/run';
-import { keyId, wrapKey, writeVaultFile } from '../../electron/core/vault/key-wrap';
-import { isPlaintextDatabase } from '../../electron/core/vault/sqlcipher';
+import { keyId, unwrapKey, wrapKey, writeVaultFile } from '../../electron/core/vault/key-wrap';
+import { isPlaintextDatabase, rewriteDatabaseKey } from '../../electron/core/vault/sqlcipher';
 import type { OsKeyring } from '../../electron/core/vault/gate';
 import type { BackupReport } from '../../electron/shared/backup';
 import type { VaultStatus } from '../../electron/shared/vault';
@@ -309,3 +309,92 @@ test('the OS keychain as a second wrapping: unlocks at start on the same account
   await call(plain, 'vault.setKeyring', { enabled: false });
   assert.equal((JSON.parse(readFileSync(join(ws, 'vault.json'), 'utf8')) as { keyring: unknown }).keyring, null);
 });
+
+test('replacing the key rewrites the database under a new one: an old vault file with the old passphrase no longer opens it', async (t) => {
+  const home = tempDir(t);
+  const ws = join(home, 'clinic');
+  const core = open(t, ws);
+  await addCanary(core, CANARY);
+  await call(core, 'vault.enable', { passphrase: PASSPHRASE, idleLockMinutes: 0 });
+  const before = await records(core);
+  const oldVault = readFileSync(join(ws, 'vault.json'));
+  const oldKeyId = (await jobResult<BackupReport>(core, call(core, 'backup.create', { destination: join(home, 'backup') }))).manifest!.encrypted!.keyId;
+
+  // A rotation needs the workspace open: the database is rewritten through it.
+  await call(core, 'vault.lock', {});
+  const locked = await core.call('vault.changePassphrase', { current: PASSPHRASE, next: 'a rotated passphrase', rotateKey: true });
+  assert.equal(!locked.ok && locked.error.code, 'LOCKED');
+  await call(core, 'vault.unlock', { passphrase: PASSPHRASE });
+
+  await call(core, 'vault.changePassphrase', { current: PASSPHRASE, next: 'a rotated passphrase', rotateKey: true });
+  assert.deepEqual(await records(core), before, 'every record and snapshot reads back at once under the new key');
+  const newKeyId = JSON.parse(readFileSync(join(ws, 'vault.json'), 'utf8')).keyId as string;
+  assert.notEqual(newKeyId, oldKeyId);
+  const audit = (await call(core, 'audit.listEntries', { offset: 0, limit: 5 })).items.map((e) => e.action);
+  assert.ok(audit.includes('workspace.keyRotated'));
+  assert.deepEqual(holding(filesUnder(ws), CANARY), [], 'still no canary on disk');
+  await core.close();
+
+  // The leaked-passphrase case: the old vault file and the old passphrase give the old key, which opens nothing now.
+  const copy = join(home, 'thief');
+  mkdirSync(copy);
+  writeFileSync(join(copy, 'vault.json'), oldVault);
+  writeFileSync(join(copy, 'studio.db'), readFileSync(join(ws, 'studio.db')));
+  const thief = open(t, copy);
+  const opened = await thief.call('vault.unlock', { passphrase: PASSPHRASE });
+  assert.equal(opened.ok, false, 'the old key does not read the rewritten database');
+  assert.match(!opened.ok ? opened.error.message : '', /cannot be read with this workspace's key/);
+  await thief.close();
+  // The same copied file opens with the current vault file and passphrase: it was the key that failed, not the copy.
+  writeFileSync(join(copy, 'vault.json'), readFileSync(join(ws, 'vault.json')));
+  const owner = open(t, copy);
+  await call(owner, 'vault.unlock', { passphrase: 'a rotated passphrase' });
+  assert.deepEqual(await records(owner), before);
+  await owner.close();
+
+  const again = open(t, ws);
+  assert.equal((await again.call('vault.unlock', { passphrase: PASSPHRASE })).ok, false);
+  await call(again, 'vault.unlock', { passphrase: 'a rotated passphrase' });
+  assert.deepEqual(await records(again), before);
+  await again.close();
+  // The backup taken before keeps its own key and passphrase.
+  const verified = await runCli(['backup', 'verify', join(home, 'backup'), '--workspace', join(home, 'checker'), '--backup-passphrase-file', passFileWith(home, PASSPHRASE), '--json'], { out: () => {}, err: () => {}, isTty: false });
+  assert.equal(verified, 0);
+});
+
+test('a key rotation cut short is resolved by the next unlock, whichever key the database was left under', async (t) => {
+  for (const rewritten of [false, true]) {
+    const ws = tempDir(t);
+    const core = open(t, ws);
+    await addCanary(core, CANARY);
+    await call(core, 'vault.enable', { passphrase: PASSPHRASE, idleLockMinutes: 0 });
+    const before = await records(core);
+    await core.close();
+    // The state rotate leaves if it dies after recording the new key: the database rewritten under it, or not yet.
+    const vault = JSON.parse(readFileSync(join(ws, 'vault.json'), 'utf8')) as Parameters<typeof writeVaultFile>[1];
+    const oldKey = await unwrapKey(vault as { keyId: string; wrap: Parameters<typeof unwrapKey>[0]['wrap'] }, PASSPHRASE);
+    const newKey = randomBytes(32);
+    writeVaultFile(join(ws, 'vault.json'), { ...vault, pending: { keyId: keyId(newKey), wrap: await wrapKey(newKey, 'the next passphrase', VAULT) } });
+    if (rewritten) rewriteDatabaseKey(join(ws, 'studio.db'), { from: oldKey, to: newKey });
+
+    const reopened = open(t, ws);
+    const [wrongOne, rightOne] = rewritten ? [PASSPHRASE, 'the next passphrase'] : ['the next passphrase', PASSPHRASE];
+    const refused = await reopened.call('vault.unlock', { passphrase: wrongOne });
+    assert.equal(refused.ok, false);
+    assert.match(!refused.ok ? refused.error.message : '', rewritten ? /unlock with the new passphrase to finish it/ : /previous passphrase still opens this workspace/);
+    await call(reopened, 'vault.unlock', { passphrase: rightOne });
+    assert.deepEqual(await records(reopened), before, `rewritten=${rewritten}: every record reads back`);
+    const settled = JSON.parse(readFileSync(join(ws, 'vault.json'), 'utf8')) as { keyId: string; pending: unknown };
+    assert.deepEqual([settled.keyId, settled.pending], [keyId(rewritten ? newKey : oldKey), null], 'the vault names the key the database is under, nothing pending');
+    await reopened.close();
+    const third = open(t, ws);
+    await call(third, 'vault.unlock', { passphrase: rightOne });
+    await third.close();
+  }
+});
+
+function passFileWith(dir: string, passphrase: string): string {
+  const f = join(dir, `pass-${randomBytes(4).toString('hex')}.txt`);
+  writeFileSync(f, `${passphrase}\n`);
+  return f;
+}

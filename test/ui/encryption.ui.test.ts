@@ -48,4 +48,17 @@ test('encrypt the workspace from Settings, lock it, get a clear error for a wron
   await page.getByRole('link', { name: /Datanets/ }).click();
   await page.getByText('Canary-Intake-4471').first().waitFor();
   assert.equal(await page.getByRole('heading', { name: 'Workspace locked' }).count(), 0);
+
+  // A new passphrase and a new key: the database is rewritten, the vault names another key, the data stays.
+  const keyBefore = JSON.parse(readFileSync(join(workspace, 'vault.json'), 'utf8')).keyId as string;
+  await page.getByRole('link', { name: /Settings/ }).click();
+  await card.getByLabel('Current passphrase').fill(PASSPHRASE);
+  await card.getByLabel('New passphrase', { exact: true }).fill('five words make a longer one');
+  await card.getByLabel('Repeat new passphrase').fill('five words make a longer one');
+  await card.getByRole('checkbox', { name: /Replace the key too/ }).check();
+  await card.getByRole('button', { name: 'Change passphrase' }).click();
+  await page.getByText('Passphrase changed and key replaced').waitFor({ timeout: 30_000 });
+  assert.notEqual(JSON.parse(readFileSync(join(workspace, 'vault.json'), 'utf8')).keyId, keyBefore);
+  await page.getByRole('link', { name: /Datanets/ }).click();
+  await page.getByText('Canary-Intake-4471').first().waitFor();
 });

@@ -33,13 +33,13 @@ export const VAULT_COMMANDS: Command[] = [
   },
   {
     name: 'vault change-passphrase',
-    usage: 'vault change-passphrase --passphrase-file CURRENT --new-passphrase-file NEW',
-    summary: 'Re-wrap the workspace key under a new passphrase (the database is not rewritten)',
-    options: { 'new-passphrase-file': { type: 'string' } },
+    usage: 'vault change-passphrase --passphrase-file CURRENT --new-passphrase-file NEW [--rotate-key]',
+    summary: 'Re-wrap the workspace key under a new passphrase; with --rotate-key, replace the key too and rewrite the database under it (old copies of vault.json stop opening it)',
+    options: { 'new-passphrase-file': { type: 'string' }, 'rotate-key': { type: 'boolean' } },
     request: ({ values }) => {
       const current = secret(values, 'passphrase-file', 'DATANET_STUDIO_PASSPHRASE');
       if (current === null) throw new UsageError('give the current passphrase with --passphrase-file FILE or $DATANET_STUDIO_PASSPHRASE');
-      return { method: 'vault.changePassphrase', input: { current, next: newPassphrase(values) } };
+      return { method: 'vault.changePassphrase', input: { current, next: newPassphrase(values), rotateKey: values['rotate-key'] === true } };
     },
     human: (v) => vaultStatusText(v as VaultStatus),
   },

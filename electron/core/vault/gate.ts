@@ -8,7 +8,7 @@ import { vaultHandlers } from '../rpc/vault-handlers';
 import type { WorkspacePaths } from '../workspace/workspace';
 import type { Core } from '../core';
 import { DEFAULT_SCRYPT_N, keyId, readVaultFile, unwrapKey, wrapKey, writeVaultFile, type VaultFile } from './key-wrap';
-import { encryptDatabaseFile, isPlaintextDatabase } from './sqlcipher';
+import { encryptDatabaseFile, isPlaintextDatabase, opensWith, rewriteDatabaseKey } from './sqlcipher';
 
 /** What the vault.* methods do; the same object answers whether the workspace is open or locked. */
 export interface VaultControl {
@@ -16,7 +16,7 @@ export interface VaultControl {
   unlock(input: { passphrase: string }): Promise<VaultStatus>;
   lock(): Promise<VaultStatus>;
   enable(input: { passphrase: string; idleLockMinutes: number }): Promise<VaultStatus>;
-  changePassphrase(input: { current: string; next: string }): Promise<VaultStatus>;
+  changePassphrase(input: { current: string; next: string; rotateKey: boolean }): Promise<VaultStatus>;
   setIdleLock(input: { minutes: number }): Promise<VaultStatus>;
   setKeyring(input: { enabled: boolean }): Promise<VaultStatus>;
   /** The open workspace's database key (backups key their copies with it); null when plaintext or locked. */
@@ -130,6 +130,63 @@ export function openVaultGate(options: { paths: WorkspacePaths; vault?: VaultOpt
     writeVaultFile(paths.vault, v);
     vaultFile = v;
   };
+  /** The vault after a rotation: the pending key is the key; the keychain's copy follows it where there is one. */
+  const promote = async (v: VaultFile, pending: NonNullable<VaultFile['pending']>, k: Buffer): Promise<VaultFile> => {
+    const keyringBlob = v.keyring && keyring?.available ? { blob: await keyring.encrypt(k) } : null;
+    const next: VaultFile = { ...v, keyId: pending.keyId, wrap: pending.wrap, pending: null, keyring: keyringBlob };
+    saveVault(next);
+    return next;
+  };
+  /**
+   * An unlock while a rotation was cut short: whichever key the database opens with wins. The new
+   * passphrase finishes a rotation whose database was rewritten; the old one drops a rotation
+   * whose database was not. Each other case says which passphrase to use.
+   */
+  const unlockMidRotation = async (v: VaultFile, pending: NonNullable<VaultFile['pending']>, passphrase: string): Promise<void> => {
+    const oldKey = await unwrapKey(v, passphrase).catch(() => null);
+    if (oldKey) {
+      if (!opensWith(paths.db, oldKey)) {
+        oldKey.fill(0);
+        throw new AppError('UNAUTHORIZED', 'A key change was interrupted after the database was rewritten under the new key: unlock with the new passphrase to finish it.');
+      }
+      saveVault({ ...v, pending: null });
+      openWithKey(oldKey);
+      return;
+    }
+    const newKey = await unwrapKey(pending, passphrase);
+    if (!opensWith(paths.db, newKey)) {
+      newKey.fill(0);
+      saveVault({ ...v, pending: null });
+      throw new AppError('UNAUTHORIZED', 'The last passphrase change did not complete, so the previous passphrase still opens this workspace.');
+    }
+    await promote(v, pending, newKey);
+    openWithKey(newKey);
+  };
+  /** changePassphrase with a new key: the database is rewritten under it (unlocked, no jobs running). */
+  const rotate = async (v: VaultFile, oldKey: Buffer, next: string): Promise<void> => {
+    if (!inner) throw new AppError('LOCKED', 'Unlock the workspace first: replacing the key rewrites the database.');
+    const newKey = randomBytes(32);
+    const pending = { keyId: keyId(newKey), wrap: await wrapKey(newKey, next, { scryptN }) };
+    if (inner.busy()) {
+      newKey.fill(0);
+      throw new AppError('CONFLICT', 'Jobs are running (or the local API is on): wait for them to finish or stop them, then replace the key.');
+    }
+    await closeInner();
+    // The new key is recorded first, wrapped by the new passphrase: a crash from here on is
+    // resolved by the next unlock (unlockMidRotation), whichever key the database is under then.
+    saveVault({ ...v, pending });
+    try {
+      rewriteDatabaseKey(paths.db, { from: oldKey, to: newKey });
+    } catch (e) {
+      newKey.fill(0);
+      saveVault({ ...v, pending: null });
+      openInner(Buffer.from(oldKey));
+      throw e;
+    }
+    await promote(v, pending, newKey);
+    openInner(newKey);
+    inner!.audit('workspace.keyRotated', { from: v.keyId, to: pending.keyId });
+  };
 
   const control: VaultControl = {
     status: () => ({
@@ -142,7 +199,8 @@ export function openVaultGate(options: { paths: WorkspacePaths; vault?: VaultOpt
     unlock: ({ passphrase }) => serial(async () => {
       const v = needVault('unlock with');
       if (inner) return control.status();
-      openWithKey(await unwrapKey(v, passphrase));
+      if (v.pending) await unlockMidRotation(v, v.pending, passphrase);
+      else openWithKey(await unwrapKey(v, passphrase));
       changed('unlocked');
       return control.status();
     }),
@@ -158,7 +216,7 @@ export function openVaultGate(options: { paths: WorkspacePaths; vault?: VaultOpt
       if (vaultFile) throw new AppError('CONFLICT', 'This workspace is already encrypted. To use another passphrase, change it in Settings.');
       if (!inner) throw new AppError('INTERNAL', 'The workspace is not open.');
       const k = randomBytes(32);
-      const v: VaultFile = { format: 1, cipher: 'sqlcipher-4', keyId: keyId(k), wrap: await wrapKey(k, passphrase, { scryptN }), idleLockMinutes, keyring: null, createdAt: new Date().toISOString() };
+      const v: VaultFile = { format: 1, cipher: 'sqlcipher-4', keyId: keyId(k), wrap: await wrapKey(k, passphrase, { scryptN }), idleLockMinutes, keyring: null, pending: null, createdAt: new Date().toISOString() };
       // Checked after the (slow) wrapping, right before the core closes: a job started meanwhile is not cancelled.
       if (inner.busy()) {
         k.fill(0);
@@ -182,16 +240,20 @@ export function openVaultGate(options: { paths: WorkspacePaths; vault?: VaultOpt
       changed('enabled');
       return control.status();
     }),
-    changePassphrase: ({ current, next }) => serial(async () => {
+    changePassphrase: ({ current, next, rotateKey }) => serial(async () => {
       const v = needVault('change');
       const k = await unwrapKey(v, current);
       try {
-        const wrap = await wrapKey(k, next, { scryptN });
-        saveVault({ ...needVault('change'), wrap });
+        if (rotateKey) {
+          await rotate(v, k, next);
+        } else {
+          const wrap = await wrapKey(k, next, { scryptN });
+          saveVault({ ...needVault('change'), wrap });
+        }
       } finally {
         k.fill(0);
       }
-      inner?.audit('workspace.passphraseChanged', { keyId: v.keyId });
+      inner?.audit('workspace.passphraseChanged', { keyId: vaultFile!.keyId, keyRotated: rotateKey });
       changed('passphraseChanged');
       return control.status();
     }),

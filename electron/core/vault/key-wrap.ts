@@ -16,6 +16,17 @@ const SCRYPT_P = 1;
 
 const Hex = (bytes: number) => z.string().regex(new RegExp(`^[0-9a-f]{${bytes * 2}}$`), `must be ${bytes} bytes of lowercase hex`);
 
+const Wrap = z.object({
+  kdf: z.literal('scrypt'),
+  n: z.number().int().min(2 ** 10).max(MAX_SCRYPT_N).refine((n) => (n & (n - 1)) === 0, 'must be a power of two'),
+  r: z.literal(SCRYPT_R),
+  p: z.literal(SCRYPT_P),
+  salt: Hex(16),
+  iv: Hex(12),
+  ciphertext: Hex(32),
+  tag: Hex(16),
+});
+
 /** vault.json: the database key, wrapped by the passphrase. Holds nothing that opens the data without it. */
 export const VaultFile = z.object({
   format: z.literal(1),
@@ -23,16 +34,12 @@ export const VaultFile = z.object({
   cipher: z.literal('sqlcipher-4'),
   /** sha256 of the key, to tell which key a backup was taken under; reveals nothing of a random key. */
   keyId: Hex(32),
-  wrap: z.object({
-    kdf: z.literal('scrypt'),
-    n: z.number().int().min(2 ** 10).max(MAX_SCRYPT_N).refine((n) => (n & (n - 1)) === 0, 'must be a power of two'),
-    r: z.literal(SCRYPT_R),
-    p: z.literal(SCRYPT_P),
-    salt: Hex(16),
-    iv: Hex(12),
-    ciphertext: Hex(32),
-    tag: Hex(16),
-  }),
+  wrap: Wrap,
+  /**
+   * A key rotation under way: the new key, wrapped by the new passphrase, written before the
+   * database is rewritten under it and promoted once it is; an unlock finishes or drops it.
+   */
+  pending: z.object({ keyId: Hex(32), wrap: Wrap }).nullable().default(null),
   idleLockMinutes: z.number().int().min(0),
   /** The same key encrypted by the OS keychain (Electron safeStorage), base64; only this computer account can open it. */
   keyring: z.object({ blob: z.string().min(1).max(8192) }).nullable().default(null),
@@ -62,7 +69,7 @@ export async function wrapKey(key: Buffer, passphrase: string, options: { scrypt
 }
 
 /** The database key, or a clear error when the passphrase is wrong (the GCM tag does not verify). */
-export async function unwrapKey(vault: VaultFile, passphrase: string): Promise<Buffer> {
+export async function unwrapKey(vault: Pick<VaultFile, 'keyId' | 'wrap'>, passphrase: string): Promise<Buffer> {
   const w = vault.wrap;
   const kek = await deriveKek(passphrase, Buffer.from(w.salt, 'hex'), w.n);
   const decipher = createDecipheriv('aes-256-gcm', kek, Buffer.from(w.iv, 'hex'));
@@ -93,6 +100,6 @@ export function readVaultFile(file: string): VaultFile | null {
   return parsed.data;
 }
 
-export function writeVaultFile(file: string, vault: VaultFile): void {
+export function writeVaultFile(file: string, vault: z.input<typeof VaultFile>): void {
   writeFileAtomic(file, [Buffer.from(JSON.stringify(VaultFile.parse(vault), null, 2) + '\n')]);
 }

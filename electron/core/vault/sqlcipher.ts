@@ -56,12 +56,23 @@ const removeWithSidecars = (f: string) => {
  * plaintext original (and a stray temp copy, removed next time) or the encrypted file.
  */
 export function encryptDatabaseFile(file: string, key: Buffer): void {
+  rewriteDatabaseKey(file, { from: null, to: key });
+}
+
+/**
+ * The same, all or nothing, from one key to another (a key rotation): the copy is re-keyed from
+ * `from` to `to`, checked under `to`, and must no longer open under `from`.
+ */
+export function rewriteDatabaseKey(file: string, keys: { from: Buffer | null; to: Buffer }): void {
+  const key = keys.to;
+  const what = keys.from ? 'replace its key' : 'turn on encryption';
   const tmp = join(dirname(file), `.${basename(file)}.encrypting.tmp`);
   removeWithSidecars(tmp);
-  const busy = () => new AppError('CONFLICT', `${file} is open in another process (the app or a CLI command): close it, then turn on encryption. Nothing was changed.`);
+  const busy = () => new AppError('CONFLICT', `${file} is open in another process (the app or a CLI command): close it, then ${what}. Nothing was changed.`);
   const plain = new Database(file, { fileMustExist: true, timeout: 2000 });
   let before: Record<string, number>;
   try {
+    if (keys.from) applyDatabaseKey(plain, keys.from);
     // Leaving WAL mode folds the WAL into the file and needs the only connection: a database the
     // app or a CLI command still has open is refused here instead of losing its latest writes.
     try {
@@ -86,7 +97,8 @@ export function encryptDatabaseFile(file: string, key: Buffer): void {
     const copy = new Database(tmp);
     try {
       // Rekeying rewrites every page through a rollback journal (SQLite3MC refuses it in WAL mode).
-      selectCipher(copy);
+      if (keys.from) applyDatabaseKey(copy, keys.from);
+      else selectCipher(copy);
       copy.pragma(`rekey = "x'${key.toString('hex')}'"`);
     } finally {
       copy.close();
@@ -108,6 +120,7 @@ export function encryptDatabaseFile(file: string, key: Buffer): void {
     const fd = openSync(tmp, 'r+');
     try { fsyncSync(fd); } finally { closeSync(fd); }
     if (isPlaintextDatabase(tmp)) throw new AppError('INTERNAL', `${file}: the copy is still plaintext after rekeying; the original is untouched.`);
+    if (keys.from && opensWith(tmp, keys.from)) throw new AppError('INTERNAL', `${file}: the copy still opens with the old key after rekeying; the original is untouched.`);
     rmSync(`${file}-wal`, { force: true });
     rmSync(`${file}-shm`, { force: true });
     renameSync(tmp, file);
@@ -115,5 +128,19 @@ export function encryptDatabaseFile(file: string, key: Buffer): void {
   } catch (e) {
     removeWithSidecars(tmp);
     throw e;
+  }
+}
+
+/** Whether `key` reads the database file (SQLite reports a wrong key only at the first read). */
+export function opensWith(file: string, key: Buffer): boolean {
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    applyDatabaseKey(db, key);
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    db.close();
   }
 }

@@ -16,6 +16,7 @@ export function EncryptionCard() {
   const [next, setNext] = useState('');
   const [confirm, setConfirm] = useState('');
   const [idle, setIdle] = useState(15);
+  const [rotateKey, setRotateKey] = useState(false);
   const action = useAction();
   const { busy, error } = action;
   if (!status) return null;
@@ -63,16 +64,27 @@ export function EncryptionCard() {
           <p className="field-hint" data-testid="keyring-note">{status.keyring.note}</p>
           <h3>Change passphrase</h3>
           <p className="field-hint">
-            The key stays the same and is wrapped anew: encrypted backups still open with the passphrase they were taken under.
+            By default the key stays the same and is wrapped anew (instant). If the old passphrase may have leaked, replace the key
+            too: the database is rewritten under a new key, so an old copy of the vault file no longer opens it. Either way, encrypted
+            backups still open with the passphrase they were taken under.
           </p>
           <div className="form-row">
             <Field label="Current passphrase"><input type="password" value={current} onChange={(e) => setCurrent(e.target.value)} autoComplete="current-password" /></Field>
             <Field label="New passphrase" error={tooShort}><input type="password" value={next} onChange={(e) => setNext(e.target.value)} autoComplete="new-password" /></Field>
             <Field label="Repeat new passphrase" error={mismatch}><input type="password" value={confirm} onChange={(e) => setConfirm(e.target.value)} autoComplete="new-password" /></Field>
           </div>
+          <label className="inline-check">
+            <input type="checkbox" checked={rotateKey} disabled={busy} onChange={(e) => setRotateKey(e.target.checked)} />
+            Replace the key too (rewrites the database; running jobs must finish first)
+          </label>
           <FormError error={error} />
           <div className="form-actions">
-            <Button disabled={!ready || !current} onClick={() => void run(() => client!.call('vault.changePassphrase', { current, next }), 'Passphrase changed')}>Change passphrase</Button>
+            <Button
+              disabled={!ready || !current}
+              onClick={() => void run(() => client!.call('vault.changePassphrase', { current, next, rotateKey }), rotateKey ? 'Passphrase changed and key replaced' : 'Passphrase changed')}
+            >
+              {busy && rotateKey ? 'Replacing the key…' : 'Change passphrase'}
+            </Button>
             <Button variant="primary" disabled={busy} onClick={() => void run(() => client!.call('vault.lock', {}), 'Workspace locked')}>Lock now</Button>
           </div>
         </>
