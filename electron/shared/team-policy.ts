@@ -126,7 +126,8 @@ export const METHOD_POLICY: Record<MethodName, readonly TeamRole[]> = {
   'proposals.submit': O,
   'proposals.submitOnChain': O,
   'proposals.voteOnChain': O,
-  'proposals.syncChain': R,
+  // Reading the chain can start the devnet: the owner's, like every chain call.
+  'proposals.syncChain': O,
   // The vote names any reviewer address, so only the owner may record one.
   'proposals.vote': O,
   'proposals.transition': O,

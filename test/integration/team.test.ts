@@ -64,6 +64,7 @@ test('every contract method has a policy entry; non-owners are denied by default
   for (const m of METHOD_NAMES) assert.ok(mayCall('owner', m), m);
   assert.equal(mayCall('reviewer', 'datanets.delete'), false);
   assert.equal(mayCall('reviewer', 'datanets.review'), true);
+  assert.equal(mayCall('reviewer', 'proposals.syncChain'), false, 'reading the chain can start the devnet');
   for (const m of METHOD_NAMES.filter((n) => /^(wallet|chain|vault|backup|rewards)\./.test(n) && n !== 'vault.status')) {
     assert.equal(mayCall('reviewer', m), false, m);
     assert.equal(mayCall('contributor', m), false, m);

@@ -181,7 +181,7 @@ test('encrypting a database another process has open is refused, changes nothing
   const before = await records(core);
   const refused = await core.call('vault.enable', { passphrase: PASSPHRASE, idleLockMinutes: 0 });
   assert.equal(!refused.ok && refused.error.code, 'CONFLICT');
-  assert.match(!refused.ok ? refused.error.message : '', /studio\.db is open in another process .* Nothing was changed\.$/);
+  assert.match(!refused.ok ? refused.error.message : '', /studio\.db is open elsewhere .* Nothing was changed\.$/);
   assert.equal(existsSync(join(ws, 'vault.json')), false);
   assert.ok(isPlaintextDatabase(join(ws, 'studio.db')));
   assert.deepEqual((await call(core, 'vault.status', {})).encrypted, false);
@@ -308,6 +308,25 @@ test('the OS keychain as a second wrapping: unlocks at start on the same account
   // Turning it off removes the blob.
   await call(plain, 'vault.setKeyring', { enabled: false });
   assert.equal((JSON.parse(readFileSync(join(ws, 'vault.json'), 'utf8')) as { keyring: unknown }).keyring, null);
+  await plain.close();
+
+  // A key rotation: the keychain's copy follows the new key; a keychain that fails then is dropped, not a blocker.
+  const rotating = open(t, ws, { ...VAULT, keyring: fakeKeychain('alice') });
+  await call(rotating, 'vault.unlock', { passphrase: PASSPHRASE });
+  await call(rotating, 'vault.setKeyring', { enabled: true });
+  await call(rotating, 'vault.changePassphrase', { current: PASSPHRASE, next: PASSPHRASE, rotateKey: true });
+  await rotating.close();
+  const followed = open(t, ws, { ...VAULT, keyring: fakeKeychain('alice') });
+  const since = Date.now();
+  while ((await call(followed, 'vault.status', {})).locked && Date.now() - since < 5000) await new Promise((r) => setTimeout(r, 20));
+  assert.equal((await call(followed, 'vault.status', {})).locked, false, 'the keychain holds the new key');
+  await followed.close();
+  const broken = { ...fakeKeychain('alice'), encrypt: () => Promise.reject(new Error('keychain locked')) };
+  const failing = open(t, ws, { ...VAULT, keyring: broken });
+  await call(failing, 'vault.unlock', { passphrase: PASSPHRASE });
+  const rotated = await call(failing, 'vault.changePassphrase', { current: PASSPHRASE, next: PASSPHRASE, rotateKey: true });
+  assert.deepEqual([rotated.locked, rotated.keyring.enabled], [false, false], 'rotated, and the stale keychain copy dropped');
+  assert.equal((await call(failing, 'datanets.list', {})).items.length, 1);
 });
 
 test('replacing the key rewrites the database under a new one: an old vault file with the old passphrase no longer opens it', async (t) => {
@@ -363,7 +382,13 @@ test('replacing the key rewrites the database under a new one: an old vault file
 });
 
 test('a key rotation cut short is resolved by the next unlock, whichever key the database was left under', async (t) => {
-  for (const rewritten of [false, true]) {
+  const cases = [
+    { rewritten: false, next: 'the next passphrase' },
+    { rewritten: true, next: 'the next passphrase' },
+    // The passphrase kept, only the key replaced: the one passphrase must still find the key the database is under.
+    { rewritten: true, next: PASSPHRASE },
+  ];
+  for (const { rewritten, next } of cases) {
     const ws = tempDir(t);
     const core = open(t, ws);
     await addCanary(core, CANARY);
@@ -374,16 +399,21 @@ test('a key rotation cut short is resolved by the next unlock, whichever key the
     const vault = JSON.parse(readFileSync(join(ws, 'vault.json'), 'utf8')) as Parameters<typeof writeVaultFile>[1];
     const oldKey = await unwrapKey(vault as { keyId: string; wrap: Parameters<typeof unwrapKey>[0]['wrap'] }, PASSPHRASE);
     const newKey = randomBytes(32);
-    writeVaultFile(join(ws, 'vault.json'), { ...vault, pending: { keyId: keyId(newKey), wrap: await wrapKey(newKey, 'the next passphrase', VAULT) } });
+    writeVaultFile(join(ws, 'vault.json'), { ...vault, pending: { keyId: keyId(newKey), wrap: await wrapKey(newKey, next, VAULT) } });
     if (rewritten) rewriteDatabaseKey(join(ws, 'studio.db'), { from: oldKey, to: newKey });
 
     const reopened = open(t, ws);
-    const [wrongOne, rightOne] = rewritten ? [PASSPHRASE, 'the next passphrase'] : ['the next passphrase', PASSPHRASE];
-    const refused = await reopened.call('vault.unlock', { passphrase: wrongOne });
-    assert.equal(refused.ok, false);
-    assert.match(!refused.ok ? refused.error.message : '', rewritten ? /unlock with the new passphrase to finish it/ : /previous passphrase still opens this workspace/);
+    const [wrongOne, rightOne] = rewritten ? [PASSPHRASE, next] : [next, PASSPHRASE];
+    if (wrongOne !== rightOne) {
+      const refused = await reopened.call('vault.unlock', { passphrase: wrongOne });
+      assert.equal(refused.ok, false);
+      assert.match(!refused.ok ? refused.error.message : '', rewritten ? /unlock with the new passphrase to finish it/ : /previous passphrase still opens this workspace/);
+      assert.notEqual(JSON.parse(readFileSync(join(ws, 'vault.json'), 'utf8')).pending, null, 'a refused unlock drops nothing');
+    }
+    const wrong = await reopened.call('vault.unlock', { passphrase: 'neither passphrase at all' });
+    assert.match(!wrong.ok ? wrong.error.message : '', /^Wrong passphrase/);
     await call(reopened, 'vault.unlock', { passphrase: rightOne });
-    assert.deepEqual(await records(reopened), before, `rewritten=${rewritten}: every record reads back`);
+    assert.deepEqual(await records(reopened), before, `rewritten=${rewritten}, next=${next}: every record reads back`);
     const settled = JSON.parse(readFileSync(join(ws, 'vault.json'), 'utf8')) as { keyId: string; pending: unknown };
     assert.deepEqual([settled.keyId, settled.pending], [keyId(rewritten ? newKey : oldKey), null], 'the vault names the key the database is under, nothing pending');
     await reopened.close();

@@ -71,6 +71,8 @@ async function main() {
     }
   }
   const passphrase = secret(values, 'passphrase-file', PASSPHRASE_ENV);
+  // Not inherited by the trainer, anvil or any other child.
+  delete process.env[PASSPHRASE_ENV];
   const core = openCore({ workspaceDir: values.workspace ?? defaultWorkspaceDir(), host: 'serve' });
   let accounts: Awaited<ReturnType<typeof openTeamAccounts>> | null = null;
   let server;

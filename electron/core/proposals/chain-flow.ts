@@ -26,6 +26,9 @@ const RegistryRecord = z.object({
 });
 type RegistryRecord = z.infer<typeof RegistryRecord>;
 
+/** Blocks per eth_getLogs request. */
+const LOG_WINDOW = 10_000;
+
 const registryKey = (networkId: string) => `proposals.registry.${networkId}`;
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x.toLowerCase() === b[i]!.toLowerCase());
 
@@ -122,12 +125,13 @@ export class ProposalChainFlow {
     const staked = await c.provider.getTransactionReceipt(stake.txHash);
     if (!staked) throw new AppError('NOT_FOUND', `The stake's transaction ${stake.txHash} is not on ${c.network.name}: was the chain reset?`);
     const iface = contractInterface('ProposalRegistry');
-    const logs = await c.provider.getLogs({
-      address: stake.registry,
-      topics: [iface.getEvent('ProposalVoted')!.topicHash, zeroPadValue(toBeHex(BigInt(stake.onChainId)), 32)],
-      fromBlock: staked.blockNumber,
-      toBlock: 'latest',
-    });
+    const topics = [iface.getEvent('ProposalVoted')!.topicHash, zeroPadValue(toBeHex(BigInt(stake.onChainId)), 32)];
+    const logs = [];
+    // In windows, as public RPCs cap eth_getLogs ranges.
+    const end = await c.provider.getBlockNumber();
+    for (let from = staked.blockNumber; from <= end; from += LOG_WINDOW) {
+      logs.push(...(await c.provider.getLogs({ address: stake.registry, topics, fromBlock: from, toBlock: Math.min(end, from + LOG_WINDOW - 1) })));
+    }
     const reviewers = new Set(this.d.proposals.reviewers());
     const known = new Set(this.d.proposals.votes(p.id).map((v) => v.txHash?.toLowerCase()));
     const notReviewers = new Set<string>();
@@ -154,7 +158,10 @@ export class ProposalChainFlow {
     const stake = p.stake;
     if (stake?.where !== 'chain') return p;
     const onChain = await readOnChainProposal({ provider: c.provider, registry: stake.registry, onChainId: BigInt(stake.onChainId) });
-    if (onChain.status !== 'approved' && onChain.status !== 'rejected') return this.d.proposals.get(p.id);
+    const now = this.d.proposals.get(p.id);
+    // A sync or another vote may have followed the decision meanwhile.
+    if (onChain.status !== 'approved' && onChain.status !== 'rejected') return now;
+    if (now.state !== 'in_review') return now;
     const amount = `${formatUnits(onChain.stake, 18)} tokens`;
     return this.d.proposals.followChain({
       id: p.id,

@@ -59,6 +59,8 @@ export async function attachTunedAdapter(d: { proposals: ProposalStore; inferenc
   if (p.evaluationCriteria.minAccuracy !== undefined) {
     const job = await d.jobs.wait(d.inference.evaluate({ adapterId: a.id, adapterScale: 1, snapshotId: a.snapshotId, split: 'held-out', accuracy: true }).id);
     if (job.state === 'succeeded') accuracy = (job.result as EvaluationResult).exactMatch;
+    // Attached without it ("not measured"); `proposal attach --accuracy` can give it later.
+    else console.error(`[proposals] measuring the accuracy of adapter ${a.id} ${job.state}: ${job.error?.message ?? ''}`);
   }
   d.proposals.adapterRegistered({ runId: a.runId, adapterId: a.id, heldOutLoss: a.metrics.finalEvalLoss, accuracy, actor: d.actor });
 }

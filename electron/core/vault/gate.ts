@@ -130,37 +130,48 @@ export function openVaultGate(options: { paths: WorkspacePaths; vault?: VaultOpt
     writeVaultFile(paths.vault, v);
     vaultFile = v;
   };
-  /** The vault after a rotation: the pending key is the key; the keychain's copy follows it where there is one. */
+  /**
+   * The vault after a rotation: the pending key is the key. The keychain's copy follows it where it
+   * can; a keychain that fails or does not answer is dropped (its copy holds the old key) rather
+   * than leaving the rotation unfinished.
+   */
   const promote = async (v: VaultFile, pending: NonNullable<VaultFile['pending']>, k: Buffer): Promise<VaultFile> => {
-    const keyringBlob = v.keyring && keyring?.available ? { blob: await keyring.encrypt(k) } : null;
+    let keyringBlob: VaultFile['keyring'] = null;
+    if (v.keyring && keyring?.available) {
+      try {
+        keyringBlob = { blob: await withTimeout(keyring.encrypt(k), KEYRING_TIMEOUT_MS, 'the OS keychain did not answer') };
+      } catch (e) {
+        console.error(`[vault] the OS keychain could not keep the new key (${(e as Error).message}); unlock with the passphrase and turn it on again in Settings.`);
+      }
+    }
     const next: VaultFile = { ...v, keyId: pending.keyId, wrap: pending.wrap, pending: null, keyring: keyringBlob };
     saveVault(next);
     return next;
   };
   /**
-   * An unlock while a rotation was cut short: whichever key the database opens with wins. The new
-   * passphrase finishes a rotation whose database was rewritten; the old one drops a rotation
-   * whose database was not. Each other case says which passphrase to use.
+   * An unlock while a rotation was cut short: whichever key the database opens with wins. The old
+   * key drops a rotation whose database was not rewritten; the new key finishes one whose database
+   * was. Both wrappings are tried (the passphrase may not have changed), and the pending key is
+   * dropped only once the old key is seen to open the database: it may be the only way in.
    */
   const unlockMidRotation = async (v: VaultFile, pending: NonNullable<VaultFile['pending']>, passphrase: string): Promise<void> => {
     const oldKey = await unwrapKey(v, passphrase).catch(() => null);
-    if (oldKey) {
-      if (!opensWith(paths.db, oldKey)) {
-        oldKey.fill(0);
-        throw new AppError('UNAUTHORIZED', 'A key change was interrupted after the database was rewritten under the new key: unlock with the new passphrase to finish it.');
-      }
+    if (oldKey && opensWith(paths.db, oldKey)) {
       saveVault({ ...v, pending: null });
       openWithKey(oldKey);
       return;
     }
-    const newKey = await unwrapKey(pending, passphrase);
-    if (!opensWith(paths.db, newKey)) {
-      newKey.fill(0);
-      saveVault({ ...v, pending: null });
-      throw new AppError('UNAUTHORIZED', 'The last passphrase change did not complete, so the previous passphrase still opens this workspace.');
+    oldKey?.fill(0);
+    const newKey = await unwrapKey(pending, passphrase).catch(() => null);
+    if (newKey && opensWith(paths.db, newKey)) {
+      await promote(v, pending, newKey);
+      openWithKey(newKey);
+      return;
     }
-    await promote(v, pending, newKey);
-    openWithKey(newKey);
+    newKey?.fill(0);
+    if (oldKey) throw new AppError('UNAUTHORIZED', 'A key change was interrupted after the database was rewritten under the new key: unlock with the new passphrase to finish it.');
+    if (newKey) throw new AppError('UNAUTHORIZED', 'The last passphrase change did not complete, so the previous passphrase still opens this workspace.');
+    throw new AppError('UNAUTHORIZED', 'Wrong passphrase: the workspace stays locked and nothing was changed.');
   };
   /** changePassphrase with a new key: the database is rewritten under it (unlocked, no jobs running). */
   const rotate = async (v: VaultFile, oldKey: Buffer, next: string): Promise<void> => {

@@ -68,7 +68,7 @@ export function rewriteDatabaseKey(file: string, keys: { from: Buffer | null; to
   const what = keys.from ? 'replace its key' : 'turn on encryption';
   const tmp = join(dirname(file), `.${basename(file)}.encrypting.tmp`);
   removeWithSidecars(tmp);
-  const busy = () => new AppError('CONFLICT', `${file} is open in another process (the app or a CLI command): close it, then ${what}. Nothing was changed.`);
+  const busy = () => new AppError('CONFLICT', `${file} is open elsewhere (the app, a CLI command, or a team server's sign-in connection): close it, then ${what}. Nothing was changed.`);
   const plain = new Database(file, { fileMustExist: true, timeout: 2000 });
   let before: Record<string, number>;
   try {
