@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { openDatabase } from '../../electron/core/db/open';
 import { startUiServer } from '../../electron/core/host/ui-server';
 import { AccountStore } from '../../electron/core/team/accounts';
+import { runCli } from '../../electron/core/cli/run';
 import { launchBrowser, screenshot } from '../helpers/browser';
 import { REPO_ROOT, tempDir, testCore } from '../helpers/workspace';
 
@@ -97,4 +98,61 @@ test('the single-user serve page still opens straight into the app with its laun
   assert.equal(await page.getByRole('navigation', { name: 'Sections' }).getByRole('link').count(), 9);
   assert.equal(await page.getByTestId('signed-in-as').count(), 0);
   assert.deepEqual(errors, []);
+});
+
+test('an encrypted team server locked by its owner: a reviewer sees why, cannot unlock, and can sign out', async (t) => {
+  const ws = tempDir(t);
+  const secrets = tempDir(t);
+  const file = (name: string, text: string | Buffer) => {
+    writeFileSync(join(secrets, name), text);
+    return join(secrets, name);
+  };
+  const passphraseFile = file('passphrase', 'ward vault passphrase\n');
+  const pw = file('pw', 'correct horse battery\n');
+  const cli = (args: string[]) => runCli([...args, '--workspace', ws], { out: () => {}, err: () => {}, isTty: false });
+  assert.equal(await cli(['vault', 'enable', '--new-passphrase-file', passphraseFile]), 0);
+  assert.equal(await cli(['team', 'add-user', '--name', 'olivia', '--role', 'owner', '--password-file', pw, '--passphrase-file', passphraseFile]), 0);
+  assert.equal(await cli(['team', 'add-user', '--name', 'rui', '--role', 'reviewer', '--password-file', pw, '--passphrase-file', passphraseFile]), 0);
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost',
+    '-keyout', join(secrets, 'key.pem'), '-out', join(secrets, 'cert.pem')], { stdio: 'ignore' });
+  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'electron/core/bin/serve.ts'), '--workspace', ws, '--host', '127.0.0.1', '--public-name', 'localhost',
+    '--tls-cert', join(secrets, 'cert.pem'), '--tls-key', join(secrets, 'key.pem'), '--passphrase-file', passphraseFile, '--renderer', RENDERER], { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  t.after(() => new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM')))));
+  const url = await new Promise<string>((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += String(d);
+      const m = /open:\s+(https:\/\/localhost:\d+\/)/.exec(out);
+      if (m) resolve(m[1]!);
+    });
+    child.stderr.on('data', (d: Buffer) => (out += String(d)));
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${out}`)));
+  });
+
+  const browser = await launchBrowser(t);
+  const signIn = async (name: string) => {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 820 }, ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    await page.goto(url);
+    await page.getByLabel('Name').fill(name);
+    await page.getByLabel('Password').fill('correct horse battery');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByTestId('signed-in-as').waitFor({ timeout: 30_000 });
+    return page;
+  };
+  const rui = await signIn('rui');
+  await rui.getByRole('heading', { name: 'No datanets yet' }).waitFor();
+  const olivia = await signIn('olivia');
+  await olivia.getByRole('link', { name: /Settings/ }).click();
+  await olivia.getByRole('button', { name: 'Lock now' }).click();
+
+  // The reviewer's page follows the lock at once, says who can unlock, and lets them leave.
+  await rui.getByRole('heading', { name: 'Workspace locked' }).waitFor({ timeout: 30_000 });
+  assert.match(await rui.getByTestId('team-unlock-note').innerText(), /only an owner can unlock it/);
+  await rui.getByLabel('Passphrase').fill('ward vault passphrase');
+  await rui.getByRole('button', { name: 'Unlock' }).click();
+  await rui.getByRole('alert').getByText(/vault\.unlock is not allowed for a reviewer/).waitFor();
+  await screenshot(rui, 'team-locked-reviewer');
+  await rui.getByRole('button', { name: 'Sign out' }).click();
+  await rui.getByRole('button', { name: 'Sign in' }).waitFor();
 });

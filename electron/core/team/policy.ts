@@ -34,9 +34,13 @@ export function filterResult(caller: Caller, method: unknown, result: Envelope<u
   return { ok: false, error: { code: 'NOT_FOUND', message: `No record with id ${record.id}.` } };
 }
 
-/** Which events a team session receives: contributors only learn that datanets changed. */
+/**
+ * Which events a team session receives: contributors only learn that datanets changed. Everyone
+ * learns that the workspace was locked or unlocked (the event carries no data), so every page
+ * shows the lock at once.
+ */
 export function mayReceive(role: TeamRole, event: EventName): boolean {
-  if (role === 'owner') return true;
+  if (role === 'owner' || event === 'vault.changed') return true;
   if (role === 'reviewer') return event.startsWith('datanets.') || event.startsWith('jobs.');
   return event === 'datanets.changed';
 }
