@@ -7,6 +7,7 @@ import { useApp } from '../../store/app';
 import { connectChainStore, useChain } from '../../store/chain';
 import { AccountSelect } from './AccountSelect';
 import { Hash } from './Hash';
+import { SelectedNetwork } from './SelectedNetwork';
 
 const WORDS = {
   snapshot: { button: 'Publish root', title: 'Publish the snapshot root', what: 'its Merkle root and record count (the datanet is registered first if it is not yet)' },
@@ -60,7 +61,6 @@ export function PublishOnChain({ kind, subject, name }: { kind: 'snapshot' | 'ad
 }
 
 function PublishDialog({ kind, subject, name, onClose }: { kind: 'snapshot' | 'adapter'; subject: string; name: string; onClose(): void }) {
-  const status = useChain((s) => s.status);
   const setPublishJob = useChain((s) => s.setPublishJob);
   const [account, setAccount] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -85,17 +85,13 @@ function PublishDialog({ kind, subject, name, onClose }: { kind: 'snapshot' | 'a
     }
   };
 
-  const network = status?.network;
   return (
     <Dialog open onOpenChange={(o) => (o ? null : onClose())} title={`${WORDS[kind].title}?`} description={`${name}: ${WORDS[kind].what} go on chain; no record content does.`}>
       <form className="form" onSubmit={(e) => void start(e)}>
         <Field label="From wallet account" hint="It signs and pays the gas; on the local devnet it is given gas money first.">
           <AccountSelect value={account} onChange={setAccount} label="From wallet account" />
         </Field>
-        <div className="small">
-          Network: <strong>{network ? `${network.name} (chain ${network.chainId})` : '…'}</strong>
-          {status && !status.ready ? <span className="muted"> — {network?.kind === 'devnet' ? 'not running; it is started first' : 'not ready'}</span> : null}
-        </div>
+        <SelectedNetwork />
         <FormError error={error} />
         <div className="form-actions">
           <Button onClick={onClose}>Cancel</Button>

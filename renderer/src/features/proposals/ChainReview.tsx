@@ -4,11 +4,12 @@ import { PROPOSAL_STAKE, type ProposalDetail, type ProposalStake } from '../../.
 import { client } from '../../api';
 import { Button, Dialog, Field, FormError } from '../../components/ui';
 import { useAction } from '../../components/useAction';
-import { connectChainStore, useChain } from '../../store/chain';
+import { connectChainStore } from '../../store/chain';
 import { useWallet } from '../../store/wallet';
 import { AccountSelect } from '../network/AccountSelect';
 import { formatTokens } from '../network/format';
 import { Hash } from '../network/Hash';
+import { SelectedNetwork } from '../network/SelectedNetwork';
 import { chainName } from '../wallet/format';
 
 type ChainStake = Extract<ProposalStake, { where: 'chain' }>;
@@ -28,12 +29,10 @@ export function StakeFacts({ stake }: { stake: ProposalStake }) {
  * the wallet to approve each transaction (the wallet's own dialog comes next; this one steps aside).
  */
 export function StakeOnChainDialog({ detail, onStarted, onClose }: { detail: ProposalDetail; onStarted(jobId: string): void; onClose(): void }) {
-  const status = useChain((s) => s.status);
   const [account, setAccount] = useState('');
   const { busy, error, run } = useAction();
   useEffect(connectChainStore, []);
   const p = detail.proposal;
-  const network = status?.network;
 
   const start = (e: FormEvent) => {
     e.preventDefault();
@@ -56,10 +55,7 @@ export function StakeOnChainDialog({ detail, onStarted, onClose }: { detail: Pro
         <Field label="Stake from wallet account" hint="It approves and locks the stake and pays the gas; on the local devnet it is given both first.">
           <AccountSelect value={account} onChange={setAccount} label="Stake from wallet account" />
         </Field>
-        <div className="small">
-          Network: <strong>{network ? `${network.name} (chain ${network.chainId})` : '…'}</strong>
-          {status && !status.ready ? <span className="muted"> — {network?.kind === 'devnet' ? 'not running; it is started first' : 'not ready'}</span> : null}
-        </div>
+        <SelectedNetwork />
         <div className="small" data-testid="stake-reviewers">
           {detail.reviewers.length
             ? `Reviewers who vote on chain: ${detail.reviewers.join(', ')}`
