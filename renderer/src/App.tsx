@@ -53,8 +53,9 @@ export function App() {
   }, [unlocked]);
 
   if (!client) return <NoConnection />;
+  const opening = <p className="no-token muted" role="status">Opening the workspace…</p>;
   // Nothing of the workspace can load until the lock state is known; a locked one shows only the unlock form.
-  if (!vault) return <p className="no-token muted" role="status">Opening the workspace…</p>;
+  if (!vault) return opening;
   if (vault.locked) {
     return (
       <>
@@ -63,7 +64,7 @@ export function App() {
       </>
     );
   }
-  if (!callerKnown) return <p className="no-token muted" role="status">Opening the workspace…</p>;
+  if (!callerKnown) return opening;
   // A new generation after each unlock: every screen mounts afresh and loads what it could not read while locked.
   return <Shell key={generation} />;
 }

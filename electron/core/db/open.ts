@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { AppError } from '../../shared/errors';
-import { applyDatabaseKey } from '../vault/sqlcipher';
+import { readWith } from '../vault/sqlcipher';
 import { migrate, type Migration } from './migrate';
 import { loadMigrations } from './migrations';
 
@@ -40,8 +40,7 @@ export function openKeyed(file: string, options: { key?: Buffer; readonly?: bool
     throw new AppError('STORAGE', `Cannot open the workspace database ${file}: ${(e as Error).message}`);
   }
   try {
-    if (options.key) applyDatabaseKey(db, options.key);
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    readWith(db, options.key);
     return db;
   } catch (e) {
     db.close();

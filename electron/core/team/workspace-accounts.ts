@@ -12,23 +12,25 @@ import { AccountStore } from './accounts';
  * connection keyed for as long as it runs.
  */
 export async function openTeamAccounts(o: { paths: WorkspacePaths; passphrase: string | null }): Promise<{ store: AccountStore; close(): void }> {
-  const vault = readVaultFile(o.paths.vault);
-  if (!vault) {
-    const db = openDatabase(o.paths.db);
+  const key = await workspaceKey(o);
+  try {
+    const db = openDatabase(o.paths.db, key ? { key } : {});
     return { store: new AccountStore(db), close: () => db.close() };
+  } finally {
+    // SQLCipher holds its own copy once keyed.
+    key?.fill(0);
   }
+}
+
+/** The key of an encrypted workspace from its passphrase; null for a plaintext one. */
+async function workspaceKey(o: { paths: WorkspacePaths; passphrase: string | null }): Promise<Buffer | null> {
+  const vault = readVaultFile(o.paths.vault);
+  if (!vault) return null;
   if (isPlaintextDatabase(o.paths.db)) {
     throw new AppError('CONFLICT', 'The workspace\'s encryption was interrupted: unlock it once (any command with --passphrase-file) to finish it, then manage team accounts.');
   }
   if (o.passphrase === null) {
     throw new AppError('LOCKED', 'The workspace is encrypted: its team accounts need its passphrase (--passphrase-file FILE, first line, or $DATANET_STUDIO_PASSPHRASE).');
   }
-  const key = await unwrapKey(vault, o.passphrase);
-  try {
-    const db = openDatabase(o.paths.db, { key });
-    return { store: new AccountStore(db), close: () => db.close() };
-  } finally {
-    // SQLCipher holds its own copy once keyed.
-    key.fill(0);
-  }
+  return unwrapKey(vault, o.passphrase);
 }

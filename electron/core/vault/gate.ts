@@ -162,7 +162,11 @@ export function openVaultGate(options: { paths: WorkspacePaths; vault?: VaultOpt
       return;
     }
     oldKey?.fill(0);
-    const newKey = await unwrapKey(pending, passphrase).catch(() => null);
+    let refusal: unknown = null;
+    const newKey = await unwrapKey(pending, passphrase).catch((e: unknown) => {
+      refusal = e;
+      return null;
+    });
     if (newKey && opensWith(paths.db, newKey)) {
       await promote(v, pending, newKey);
       openWithKey(newKey);
@@ -171,7 +175,8 @@ export function openVaultGate(options: { paths: WorkspacePaths; vault?: VaultOpt
     newKey?.fill(0);
     if (oldKey) throw new AppError('UNAUTHORIZED', 'A key change was interrupted after the database was rewritten under the new key: unlock with the new passphrase to finish it.');
     if (newKey) throw new AppError('UNAUTHORIZED', 'The last passphrase change did not complete, so the previous passphrase still opens this workspace.');
-    throw new AppError('UNAUTHORIZED', 'Wrong passphrase: the workspace stays locked and nothing was changed.');
+    // Neither wrapping opens with it: unwrapKey's own refusal (a wrong passphrase).
+    throw refusal;
   };
   /** changePassphrase with a new key: the database is rewritten under it (unlocked, no jobs running). */
   const rotate = async (v: VaultFile, oldKey: Buffer, next: string): Promise<void> => {

@@ -131,12 +131,20 @@ export function rewriteDatabaseKey(file: string, keys: { from: Buffer | null; to
   }
 }
 
-/** Whether `key` reads the database file (SQLite reports a wrong key only at the first read). */
+/**
+ * Keys a connection (when given a key) and makes its first read, which is where SQLite reports a
+ * wrong key ("not a database"); throws then.
+ */
+export function readWith(db: Db, key?: Buffer | null): void {
+  if (key) applyDatabaseKey(db, key);
+  db.prepare('SELECT count(*) FROM sqlite_master').get();
+}
+
+/** Whether `key` reads the database file. */
 export function opensWith(file: string, key: Buffer): boolean {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
-    applyDatabaseKey(db, key);
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    readWith(db, key);
     return true;
   } catch {
     return false;

@@ -18,7 +18,7 @@ export function ProposalPage({ id, onBack }: { id: string; onBack(): void }) {
   const [version, setVersion] = useState(0);
   const [models, setModels] = useState<ModelInfo[]>([]);
   const [tuneModel, setTuneModel] = useState('');
-  // The job started from this page (a tuning run, the stake or a vote on chain); the proposal is read again when it ends.
+  // The job started from this page (a tuning run, the stake or a vote on chain); it shows its progress here.
   const [pageJob, setPageJob] = useState<string | null>(null);
   const [staking, setStaking] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
@@ -26,7 +26,8 @@ export function ProposalPage({ id, onBack }: { id: string; onBack(): void }) {
   const jobState = job?.state;
   useEffect(() => {
     void client?.call('models.list', {}).then((r) => setModels(r.items));
-    // A tuning run's evaluation can finish after the run (an accuracy criterion is measured by its own job).
+    // The proposal is read again whenever a job ends: this page's own, and a tuning run's accuracy
+    // evaluation, which finishes after the run.
     return client?.on('jobs.finished', () => setVersion((v) => v + 1));
   }, []);
   useEffect(() => {
@@ -38,7 +39,7 @@ export function ProposalPage({ id, onBack }: { id: string; onBack(): void }) {
     return () => {
       live = false;
     };
-  }, [id, version, jobState]);
+  }, [id, version]);
   const act = async (f: () => Promise<unknown>) => {
     setError(null);
     setNotice(null);
