@@ -23,7 +23,15 @@ export interface CliIo {
 
 const SIGNING_OPTIONS = { 'password-file': { type: 'string' }, yes: { type: 'boolean' } } as const;
 
-const GLOBAL_OPTIONS = { workspace: { type: 'string' }, 'passphrase-file': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } as const;
+const GLOBAL_OPTIONS = {
+  workspace: { type: 'string' }, 'passphrase-file': { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, progress: { type: 'string' },
+} as const;
+
+/** How a job's progress is shown on stderr: a redrawn bar on a terminal, plain lines in a log, JSON lines for programs. */
+const PROGRESS_STYLES = ['bar', 'lines', 'json', 'none'] as const;
+type ProgressStyle = (typeof PROGRESS_STYLES)[number];
+/** Without a terminal a line at most this often (and the last one always): a nightly log stays readable. */
+const PROGRESS_LINE_INTERVAL_MS = 2000;
 
 export function helpText(): string {
   return [
@@ -36,6 +44,7 @@ export function helpText(): string {
     '--workspace DIR  the workspace folder (default: $DATANET_STUDIO_WORKSPACE or the app data folder)',
     `--passphrase-file F  an encrypted workspace's passphrase, first line of F (or $${PASSPHRASE_ENV})`,
     '--json           print the result as JSON (errors too, as {"ok":false,"error":{…}})',
+    '--progress S     how jobs show progress on stderr: bar (a terminal\'s default), lines (without a terminal), json (one object a line), none',
     'Exit codes: 0 done, 1 the command failed, 2 bad usage, 130 interrupted.',
   ].join('\n');
 }
@@ -64,7 +73,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return EXIT.usage;
   };
   if (!found) {
-    if (argv.length === 0 || argv.includes('--help') || argv.includes('-h')) {
+    // Help for a command that does not exist is still an unknown command: a script must not take it for one.
+    if (words.length === 0 && (argv.length === 0 || argv.includes('--help') || argv.includes('-h'))) {
       io.out(helpText());
       return argv.length === 0 ? EXIT.usage : EXIT.ok;
     }
@@ -85,6 +95,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   if (parsed.values.help) {
     io.out(`${command.usage}\n\n${command.summary}`);
     return EXIT.ok;
+  }
+  const progressStyle = parsed.values.progress ?? (wantsJson ? 'none' : io.isTty ? 'bar' : 'lines');
+  if (!(PROGRESS_STYLES as readonly string[]).includes(progressStyle)) {
+    return usage(`--progress must be one of ${PROGRESS_STYLES.join(', ')} (got "${progressStyle}")`, command);
   }
   const positionals = parsed.positionals.slice(command.name.split(' ').length);
   const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
@@ -164,7 +178,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       if (command.hold) await untilStopped();
       return command.failed?.(result.value) ? EXIT.failed : EXIT.ok;
     }
-    const job = await followJob(core, (result.value as { jobId: string }).jobId, io, wantsJson);
+    const job = await followJob(core, (result.value as { jobId: string }).jobId, io, progressStyle as ProgressStyle);
     if (wantsJson) io.out(JSON.stringify(job, null, 2));
     else if (job.state === 'succeeded') io.out(command.job.human(job));
     else io.err(`${job.title}: ${job.state}${job.error ? ` — ${job.error.message}` : ''}`);
@@ -266,7 +280,7 @@ function commandWords(argv: string[]): string[] {
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--workspace') i++;
+    if (a === '--workspace' || a === '--progress') i++;
     else if (a.startsWith('--workspace=') || a === '--json' || a === '--help' || a === '-h') continue;
     else if (a.startsWith('-')) break;
     else words.push(a);
@@ -281,20 +295,39 @@ function untilStopped(): Promise<void> {
   });
 }
 
-/** Waits for a job, drawing its progress on stderr; Ctrl-C cancels it. */
-async function followJob(core: Core, jobId: string, io: CliIo, quiet: boolean): Promise<Job> {
+/** Waits for a job, showing its progress on stderr in the given style; Ctrl-C cancels it. */
+async function followJob(core: Core, jobId: string, io: CliIo, style: ProgressStyle): Promise<Job> {
+  let lastLineMs = 0;
+  let lastShown: Job | null = null;
+  let pending: Job | null = null;
+  const show = (j: Job) => {
+    lastShown = j;
+    pending = null;
+    if (style === 'json') {
+      const { done, total, unit, message } = j.progress;
+      io.err(JSON.stringify({ jobId: j.id, kind: j.kind, state: j.state, done, total, unit, message, rate: j.rate, etaMs: j.etaMs }) + '\n');
+    } else {
+      io.err(`${j.title}: ${progressLine(j.progress.done, j.progress.total, j.progress.unit, j.etaMs)}${j.progress.message ? ` — ${j.progress.message}` : ''}\n`);
+    }
+  };
   const stop = core.onEvent((name, payload) => {
-    if (quiet || name !== 'jobs.progress') return;
+    if (style === 'none' || name !== 'jobs.progress') return;
     const j = payload as Job;
     if (j.id !== jobId) return;
-    const line = progressLine(j.progress.done, j.progress.total, j.progress.unit, j.etaMs);
-    if (io.isTty) io.err(`\r${line}\x1b[K`);
+    if (style === 'bar') return io.err(`\r${progressLine(j.progress.done, j.progress.total, j.progress.unit, j.etaMs)}\x1b[K`);
+    const now = Date.now();
+    if (now - lastLineMs >= PROGRESS_LINE_INTERVAL_MS) {
+      lastLineMs = now;
+      show(j);
+    } else pending = j;
   });
   const onSigint = () => void core.call('jobs.cancel', { jobId });
   process.once('SIGINT', onSigint);
   try {
     const job = await core.waitForJob(jobId);
-    if (io.isTty && !quiet) io.err('\n');
+    if (style === 'bar') io.err('\n');
+    // The last state is always shown, so a log ends with where the job got to.
+    else if (style !== 'none' && (pending || (lastShown as Job | null)?.progress.done !== job.progress.done)) show(job);
     return job;
   } finally {
     stop();

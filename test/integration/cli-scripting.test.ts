@@ -1,0 +1,61 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { REPO_ROOT, tempDir } from '../helpers/workspace';
+
+/** The real CLI in its own process with pipes for stdio: no terminal, as a cron job or script runs it. */
+function cli(args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'electron/core/bin/cli.ts'), ...args], {
+    encoding: 'utf8',
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+test('an unknown command exits 2 with "unknown command", with or without --help', () => {
+  for (const args of [['ask', '--help'], ['ask'], ['datanet', 'frobnicate', '--help'], ['nosuch', '-h', '--json']]) {
+    const r = cli(args);
+    assert.equal(r.code, 2, `${args.join(' ')} exited ${r.code}: ${r.out}${r.err}`);
+    assert.match(r.out + r.err, /unknown command/, args.join(' '));
+    assert.doesNotMatch(r.out, /^Datanet Studio CLI/, 'the general help is not printed as if the command existed');
+  }
+  assert.equal(cli(['--help']).code, 0, 'plain --help still lists the commands');
+  assert.equal(cli(['datanet', 'create', '--help']).code, 0, 'a known command\'s help still exits 0');
+});
+
+function importFixture(t: Parameters<typeof tempDir>[0]) {
+  const ws = tempDir(t);
+  const d = JSON.parse(cli(['datanet', 'create', '--name', 'nightly', '--json', '--workspace', ws]).out) as { id: string };
+  const file = join(ws, 'rows.jsonl');
+  const rows = Array.from({ length: 300 }, (_, i) => JSON.stringify({ instruction: `Question number ${i} about dosing?`, response: `Answer ${i}: take ${i % 7 + 1} tablets.` }));
+  writeFileSync(file, rows.join('\n') + '\n');
+  return { ws, datanetId: d.id, file };
+}
+
+test('a job run without a terminal prints line-based progress on stderr, ending with the final count', (t) => {
+  const { ws, datanetId, file } = importFixture(t);
+  const r = cli(['datanet', 'import', datanetId, file, '--workspace', ws]);
+  assert.equal(r.code, 0, r.err);
+  assert.ok(!r.err.includes('\r') && !r.err.includes('\u001b['), 'no carriage returns or terminal escapes in a log file');
+  const lines = r.err.split('\n').filter((l) => /^Import .*: \[[#-]+\] +\d+% \d+\/\d+ bytes/.test(l));
+  assert.ok(lines.length >= 1, `progress lines on stderr:\n${r.err}`);
+  assert.match(lines.at(-1)!, / 100% (\d+)\/\1 bytes/, 'the last progress line shows the job complete');
+  assert.match(r.out, /Imported 300 of 300 rows/);
+});
+
+test('--progress json prints one JSON object per progress line beside --json output on stdout', (t) => {
+  const { ws, datanetId, file } = importFixture(t);
+  const r = cli(['datanet', 'import', datanetId, file, '--json', '--progress', 'json', '--workspace', ws]);
+  assert.equal(r.code, 0, r.err);
+  const events = r.err.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { jobId: string; state: string; done: number; total: number | null; unit: string });
+  assert.ok(events.length >= 1, r.err);
+  const job = JSON.parse(r.out) as { id: string; state: string };
+  assert.equal(job.state, 'succeeded');
+  for (const e of events) assert.equal(e.jobId, job.id);
+  const last = events.at(-1)!;
+  assert.deepEqual([last.state, last.unit, last.done], ['succeeded', 'bytes', last.total], 'the last line is the finished job');
+  assert.equal(cli(['datanet', 'list', '--progress', 'bogus', '--workspace', ws]).code, 2, 'an unknown progress style is a usage error');
+});
