@@ -59,3 +59,13 @@ test('--progress json prints one JSON object per progress line beside --json out
   assert.deepEqual([last.state, last.unit, last.done], ['succeeded', 'bytes', last.total], 'the last line is the finished job');
   assert.equal(cli(['datanet', 'list', '--progress', 'bogus', '--workspace', ws]).code, 2, 'an unknown progress style is a usage error');
 });
+
+test('an id of the wrong kind is refused at once, naming the kind that was meant', (t) => {
+  const ws = tempDir(t);
+  const r = cli(['train', '--model', 'job_0123456789abcdef', '--snapshot', 'snap_0123456789abcdef', '--workspace', ws]);
+  assert.equal(r.code, 2, r.err);
+  assert.match(r.err, /--model takes a model id \(mdl_…\) or a \.gguf file path; job_0123456789abcdef is a job id/);
+  assert.doesNotMatch(r.err, /Cannot open GGUF/);
+  const ask = cli(['chat', '--model', 'snap_0123456789abcdef', '--prompt', 'hi', '--workspace', ws]);
+  assert.match(ask.err, /snap_0123456789abcdef is a snapshot id/);
+});

@@ -59,6 +59,26 @@ export const positional = (p: string[], i: number, name: string): string => {
   return s;
 };
 
+/** What each id prefix names, so a value of the wrong kind is refused at once with what was meant. */
+const ID_KINDS: Record<string, string> = {
+  dn: 'a datanet', rec: 'a record', job: 'a job', imp: 'an import', snap: 'a snapshot', run: 'a training run', ad: 'an adapter',
+  mdl: 'a model', conv: 'a conversation', rev: 'a revocation', prop: 'a proposal',
+};
+
+/**
+ * --model takes a registered model's id or a GGUF file's path. An id of another kind (a job id from
+ * `models import --json`) is refused here, instead of failing late as a file that cannot be opened.
+ */
+export function modelIdOrPath(value: string, option = 'model'): { modelId: string } | { modelPath: string } {
+  if (/^mdl_[0-9a-f]{16}$/.test(value)) return { modelId: value };
+  const kind = /^([a-z]+)_[0-9a-f]{16}$/.exec(value)?.[1];
+  if (kind && ID_KINDS[kind]) {
+    const hint = kind === 'job' ? ' (a job\'s result holds the model: its .result.id with --json)' : '';
+    throw new UsageError(`--${option} takes a model id (mdl_…) or a .gguf file path; ${value} is ${ID_KINDS[kind]} id${hint}`);
+  }
+  return { modelPath: value };
+}
+
 export const num = (values: Values, key: string): number | undefined => {
   const s = str(values, key);
   if (s === undefined) return undefined;

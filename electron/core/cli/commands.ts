@@ -16,7 +16,7 @@ import { VAULT_COMMANDS } from './vault-commands';
 import { TEAM_COMMANDS } from './team-commands';
 import { PROPOSAL_COMMANDS } from './proposal-commands';
 import { CLUSTER_COMMANDS } from './cluster-commands';
-import { UsageError, int, num, positional, required, str, type Command, type Values } from './args';
+import { UsageError, int, modelIdOrPath, num, positional, required, str, type Command, type Values } from './args';
 
 export { UsageError, type Command } from './args';
 
@@ -480,7 +480,7 @@ COMMANDS.push(
         }).filter(([, v]) => v !== undefined),
       );
       const model = required(values, 'model');
-      const which = /^mdl_[0-9a-f]{16}$/.test(model) ? { modelId: model } : { modelPath: model };
+      const which = modelIdOrPath(model);
       return { method: 'training.start', input: { ...which, snapshotId: required(values, 'snapshot'), settings: settings as never } };
     },
     human: () => '',
@@ -589,7 +589,7 @@ function modelChoice(values: Values) {
   const model = str(values, 'model');
   const adapterId = str(values, 'adapter');
   if (!model && !adapterId) throw new UsageError('give --model <modelId|file.gguf>, --adapter <adapterId>, or both');
-  const which = model === undefined ? {} : /^mdl_[0-9a-f]{16}$/.test(model) ? { modelId: model } : { modelPath: model };
+  const which = model === undefined ? {} : modelIdOrPath(model);
   return { ...which, ...(adapterId ? { adapterId } : {}), adapterScale: num(values, 'scale') };
 }
 
