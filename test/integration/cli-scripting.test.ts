@@ -69,3 +69,18 @@ test('an id of the wrong kind is refused at once, naming the kind that was meant
   const ask = cli(['chat', '--model', 'snap_0123456789abcdef', '--prompt', 'hi', '--workspace', ws]);
   assert.match(ask.err, /snap_0123456789abcdef is a snapshot id/);
 });
+
+test('--help groups the commands by area in spine order, one line each', () => {
+  const r = cli(['--help']);
+  assert.equal(r.code, 0);
+  const headings = ['Datanets:', 'Models:', 'Training:', 'Serving:', 'Attribution:', 'Chain, wallet and rewards:', 'Proposals:', 'Admin:'];
+  const at = headings.map((h) => r.out.split('\n').indexOf(h));
+  assert.ok(at.every((i) => i >= 0), `every area heading is present:\n${r.out}`);
+  assert.deepEqual([...at].sort((a, b) => a - b), at, 'areas follow the spine');
+  const lines = r.out.split('\n');
+  const section = (h: string) => lines.slice(lines.indexOf(h) + 1, lines.indexOf('', lines.indexOf(h)));
+  assert.ok(section('Datanets:').some((l) => /^ {2}datanet import +Import /.test(l)));
+  assert.ok(section('Training:').some((l) => /^ {2}train resume +/.test(l)));
+  assert.ok(section('Admin:').some((l) => /^ {2}backup create +/.test(l)));
+  assert.equal(lines.filter((l) => /^ {2}datanet import /.test(l)).length, 1, 'each command once');
+});

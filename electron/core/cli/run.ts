@@ -33,14 +33,32 @@ type ProgressStyle = (typeof PROGRESS_STYLES)[number];
 /** Without a terminal a line at most this often (and the last one always): a nightly log stays readable. */
 const PROGRESS_LINE_INTERVAL_MS = 2000;
 
+/** The help's areas in spine order, each by the first word of its commands' names. */
+const HELP_AREAS: { title: string; words: string[] }[] = [
+  { title: 'Datanets', words: ['datanet', 'consent', 'lineage'] },
+  { title: 'Models', words: ['models'] },
+  { title: 'Training', words: ['train', 'adapters', 'eval'] },
+  { title: 'Serving', words: ['chat', 'serve-api', 'usage'] },
+  { title: 'Attribution', words: ['attribute', 'attribution', 'receipt'] },
+  { title: 'Chain, wallet and rewards', words: ['wallet', 'chain', 'rewards'] },
+  { title: 'Proposals', words: ['proposal'] },
+  { title: 'Admin', words: [] },
+];
+
 export function helpText(): string {
+  const areaOf = (c: Command) => HELP_AREAS.find((a) => a.words.includes(c.name.split(' ')[0]!)) ?? HELP_AREAS.at(-1)!;
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const sections = HELP_AREAS.map((area) => {
+    const commands = COMMANDS.filter((c) => areaOf(c) === area);
+    return [`${area.title}:`, ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`)].join('\n');
+  });
   return [
     'Datanet Studio CLI',
     '',
     'Usage: npm run -s cli -- <command> [options] [--workspace DIR] [--json]',
+    '       npm run -s cli -- <command> --help   (the command\'s options)',
     '',
-    ...COMMANDS.map((c) => `  ${c.usage}\n      ${c.summary}`),
-    '',
+    ...sections.flatMap((s) => [s, '']),
     '--workspace DIR  the workspace folder (default: $DATANET_STUDIO_WORKSPACE or the app data folder)',
     `--passphrase-file F  an encrypted workspace's passphrase, first line of F (or $${PASSPHRASE_ENV})`,
     '--json           print the result as JSON (errors too, as {"ok":false,"error":{…}})',
