@@ -12,6 +12,8 @@ export const ConversationMessage = z.object({
   /** For answers when comparing: which model gave it. */
   side: z.enum(['base', 'adapter']).optional(),
   tokensPerSecond: z.number().optional(),
+  /** The answer was cut short by Stop; its text is what had been generated. */
+  stopped: z.boolean().optional(),
 });
 export type ConversationMessage = z.infer<typeof ConversationMessage>;
 

@@ -26,6 +26,8 @@ export const ChatAnswer = z.object({
   adapterId: AdapterId.nullable(),
   /** The attribution receipt of an adapter's answer, when automatic receipts are on. */
   receiptDigest: Hash32.nullable().optional(),
+  /** Stop ended the answer early: `text` is what was generated until then (the job itself reads cancelled). */
+  stopped: z.boolean().optional(),
 });
 export type ChatAnswer = z.infer<typeof ChatAnswer>;
 

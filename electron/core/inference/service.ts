@@ -46,6 +46,7 @@ export class InferenceService {
       kind: 'inference.chat',
       title: 'Chat',
       unit: 'characters',
+      keepsPartialResult: true,
       run: async (ctx): Promise<ChatAnswer> => {
         const { chat } = await import('./engine.js');
         let text = '';
@@ -63,7 +64,7 @@ export class InferenceService {
         });
         const prompt = i.messages.at(-1)!.content;
         const receiptDigest = adapter && this.d.onAnswer && r.text ? await this.d.onAnswer({ adapterId: adapter.id, prompt, answer: r.text, usageTokens: r.completionTokens }) : null;
-        return { ...r, modelPath, adapterId: adapter?.id ?? null, receiptDigest };
+        return { ...r, modelPath, adapterId: adapter?.id ?? null, receiptDigest, ...(ctx.signal.aborted ? { stopped: true } : {}) };
       },
     });
   }

@@ -3,6 +3,8 @@ import type { Job, JobKind } from '../../shared/jobs';
 import type { Db } from '../db/open';
 import type { EventBus } from '../events';
 import { newId, nowIso } from '../common/ids';
+import { ownerAlive, parseOwner } from '../common/process-owner';
+import { ownerColumn, recoverOrphans, type WorkRows } from './owned-work';
 
 export interface JobContext {
   /** Aborted when the job is cancelled; pass it down to everything that can stop early. */
@@ -17,15 +19,25 @@ export interface JobSpec<R> {
   title: string;
   unit: string;
   run(ctx: JobContext): Promise<R>;
+  /**
+   * The run answers a cancel by returning what it has so far (a streamed answer cut short by Stop):
+   * the job still ends cancelled, but keeps that result instead of dropping it.
+   */
+  keepsPartialResult?: boolean;
 }
 
 /** How often a running job may emit progress, so a tight loop cannot flood the transports. */
 const PROGRESS_INTERVAL_MS = 100;
+/** How often a running job's progress is written to its row, for other processes listing jobs. */
+const PROGRESS_PERSIST_MS = 1000;
+
+export const JOB_ROWS: WorkRows = { table: 'jobs', key: 'id', running: `state = 'running'` };
 
 interface Running {
   job: Job;
   controller: AbortController;
   lastEmit: number;
+  lastPersist: number;
   startedMs: number;
   finished: Promise<Job>;
 }
@@ -33,8 +45,9 @@ interface Running {
 /**
  * Runs long work as jobs: the caller gets an id at once, progress streams as `jobs.progress`
  * events with a rate and ETA, `cancel` aborts the job's signal, and the outcome is kept in the
- * jobs table so a restart still shows what happened (running jobs found at start were
- * interrupted by a crash or quit and are marked so).
+ * jobs table so a restart still shows what happened. Each row names the process running it:
+ * running jobs found at start whose process is gone were interrupted by a crash or quit and are
+ * marked so; those of another live process (the CLI beside the app) are left running.
  */
 export class JobManager {
   private readonly running = new Map<string, Running>();
@@ -43,9 +56,10 @@ export class JobManager {
     private readonly db: Db,
     private readonly events: EventBus,
   ) {
-    db.prepare(
-      `UPDATE jobs SET state = 'interrupted', finished_at = ?, error = ? WHERE state = 'running'`,
-    ).run(nowIso(), JSON.stringify({ code: 'CANCELLED', message: 'The app stopped while this job was running.' }));
+    recoverOrphans(db, JOB_ROWS, `state = 'interrupted', finished_at = @now, error = @error`, {
+      now: nowIso(),
+      error: JSON.stringify({ code: 'CANCELLED', message: 'The app stopped while this job was running.' }),
+    });
   }
 
   start<R>(spec: JobSpec<R>): Job {
@@ -64,9 +78,9 @@ export class JobManager {
       result: null,
     };
     this.db
-      .prepare('INSERT INTO jobs (id, kind, title, state, progress, started_at) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(job.id, job.kind, job.title, job.state, JSON.stringify(job.progress), job.startedAt);
-    const entry: Running = { job, controller, lastEmit: 0, startedMs: Date.now(), finished: Promise.resolve(job) };
+      .prepare('INSERT INTO jobs (id, kind, title, state, progress, started_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(job.id, job.kind, job.title, job.state, JSON.stringify(job.progress), job.startedAt, ownerColumn());
+    const entry: Running = { job, controller, lastEmit: 0, lastPersist: Date.now(), startedMs: Date.now(), finished: Promise.resolve(job) };
     this.running.set(job.id, entry);
 
     const ctx: JobContext = {
@@ -82,6 +96,9 @@ export class JobManager {
       try {
         ctx.throwIfCancelled();
         const result = await spec.run(ctx);
+        if (controller.signal.aborted && spec.keepsPartialResult) {
+          return this.finish(entry, 'cancelled', { code: 'CANCELLED', message: `${spec.title} was stopped.` }, result);
+        }
         ctx.throwIfCancelled();
         return this.finish(entry, 'succeeded', null, result);
       } catch (e) {
@@ -105,7 +122,17 @@ export class JobManager {
 
   cancel(jobId: string): Job {
     const entry = this.running.get(jobId);
-    if (!entry) return this.get(jobId); // already finished: cancelling is a no-op
+    if (!entry) {
+      const row = this.db.prepare(`SELECT owner FROM jobs WHERE id = ? AND state = 'running'`).get(jobId) as { owner: string | null } | undefined;
+      const owner = parseOwner(row?.owner);
+      if (owner && ownerAlive(owner)) {
+        throw new AppError(
+          'CONFLICT',
+          `Job ${jobId} runs in another process (pid ${owner.pid}) on this workspace: cancel it there (Ctrl-C in its terminal, or in the app that started it). From here you can follow it with jobs list.`,
+        );
+      }
+      return this.get(jobId); // already finished: cancelling is a no-op
+    }
     entry.controller.abort();
     return { ...entry.job };
   }
@@ -145,6 +172,15 @@ export class JobManager {
     if (now - entry.lastEmit >= PROGRESS_INTERVAL_MS || (total !== null && done >= total)) {
       entry.lastEmit = now;
       this.events.emit('jobs.progress', { ...job });
+    }
+    if (now - entry.lastPersist >= PROGRESS_PERSIST_MS) {
+      entry.lastPersist = now;
+      try {
+        this.db.prepare('UPDATE jobs SET progress = ? WHERE id = ?').run(JSON.stringify(job.progress), job.id);
+      } catch (e) {
+        // Only other processes read this copy; a busy database must not fail the job itself.
+        console.error(`[jobs] progress of ${job.id} not saved:`, (e as Error).message);
+      }
     }
   }
 

@@ -84,10 +84,11 @@ export function PlaygroundScreen() {
       done.current.add(id);
       delete still[side];
       const job = jobs[id]!;
-      if (job.state === 'succeeded') {
-        const r = job.result as ChatAnswer;
-        messages = [...messages, { role: 'assistant', content: r.text, side, tokensPerSecond: r.tokensPerSecond }];
-      } else toast.error(`${side === 'base' ? 'Base model' : 'Adapter'}: ${job.error?.message ?? job.state}`);
+      // A stopped answer keeps what was generated (the job is cancelled but carries the text).
+      const r = job.result as ChatAnswer | null;
+      if (r && (job.state === 'succeeded' || job.state === 'cancelled')) {
+        messages = [...messages, { role: 'assistant', content: r.text, side, tokensPerSecond: r.tokensPerSecond, ...(r.stopped ? { stopped: true } : {}) }];
+      } else if (job.state !== 'cancelled') toast.error(`${side === 'base' ? 'Base model' : 'Adapter'}: ${job.error?.message ?? job.state}`);
     }
     const next = { ...current, messages };
     setCurrent(next);
@@ -221,6 +222,11 @@ export function PlaygroundScreen() {
                         <div className="answer-head">
                           <span className={`badge ${side === 'adapter' ? 'flag-signed' : ''}`}>{label(side)}</span>
                           <span className="answer-tools">
+                            {answer?.stopped ? (
+                              <span className="badge" data-testid="answer-stopped" title="Stop ended this answer early: this is what had been generated">
+                                stopped
+                              </span>
+                            ) : null}
                             {answer?.tokensPerSecond !== undefined ? <span className="muted small">{answer.tokensPerSecond.toFixed(1)} tokens/s</span> : null}
                             {side === 'adapter' && answer?.content.trim() ? (
                               <Button variant="ghost" className="btn-small" onClick={() => void attribute(t.user, answer.content)} title="Which records and contributors this answer came from">
