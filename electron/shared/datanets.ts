@@ -63,6 +63,17 @@ export const PII_KINDS = [
   'mrn',
   'street_address',
   'person_name',
+  // HIPAA Safe Harbor identifiers beyond the ones above (issue 22).
+  'date',
+  'age',
+  'location',
+  'url',
+  'account_number',
+  'license_number',
+  'case_number',
+  'vehicle_id',
+  'device_id',
+  'biometric',
 ] as const;
 export const PiiKind = z.enum(PII_KINDS);
 

@@ -12,7 +12,7 @@ import {
   type NameDetector,
   type PiiKind,
 } from '../../electron/core/datanets/pii';
-import { generatePiiSet } from '../fixtures/curation/pii-set';
+import { generatePiiSet, PLANTED_KINDS } from '../fixtures/curation/pii-set';
 import { scorePii } from '../fixtures/curation/pii-score';
 import { createRng } from '../fixtures/curation/prng';
 
@@ -80,8 +80,6 @@ test('hard negatives are not detected', () => {
     'SSN 912-34-5678 is not valid.',
     'SSN 123-00-4567 is not valid.',
     'SSN 123-45-0000 is not valid.',
-    'Admitted on 03/14/2021 and discharged.',
-    'Hearing on 4 March 2024.',
     'Installed 10.0.0.1-beta on the pump.',
     'Upgraded to version 4.2.1.7 yesterday.',
     'ISBN 978-3-16-148410-0.',
@@ -94,16 +92,19 @@ test('hard negatives are not detected', () => {
     'Dear Sir or Madam, thank you.',
     'Patient: Reports chest pain since Monday.',
     'Name: Not Provided.',
-    'Date of birth unknown; admitted 12/03/2021.',
-    'The stubborn 12/03/1999 entry.',
     'Take 2 tablets at 10 pm; 3 Oak trees were planted.',
     'The patient was seen today.',
   ];
   for (const text of negatives) assert.deepEqual(found(text), [], text);
 });
 
-test('a bare date is not a date of birth; the same date after a DOB cue is', () => {
-  assert.deepEqual(found('Seen on 1985-03-14.'), []);
+test('a bare date is a date (HIPAA: every date element but the year), not a date of birth; after a DOB cue it is one', () => {
+  // Before issue 22 these were hard negatives (no finding at all); Safe Harbor counts every date.
+  assert.deepEqual(found('Seen on 1985-03-14.'), ['date:1985-03-14']);
+  assert.deepEqual(found('Admitted on 03/14/2021 and discharged.'), ['date:03/14/2021']);
+  assert.deepEqual(found('Hearing on 4 March 2024.'), ['date:4 March 2024']);
+  assert.deepEqual(found('Date of birth unknown; admitted 12/03/2021.'), ['date:12/03/2021']);
+  assert.deepEqual(found('The year 2021 alone, and the month of May alone, are not dates.'), []);
   assert.deepEqual(found('DOB 1985-03-14.'), ['date_of_birth:1985-03-14']);
   assert.deepEqual(found('DOB 1985-02-30.'), [], 'not a calendar date');
 });
@@ -206,14 +207,19 @@ test('pseudonyms are not detected as real PII of another kind; pseudonymizing tw
 
 test('the heuristic detector scores well on the generated set, and misses what it cannot know', () => {
   const set = generatePiiSet({ seed: 1, records: 400 });
-  const { perKind, overall } = scorePii(set, set.map((s) => detectPii(s.text)));
+  // This set labels only the ten kinds it was written for, and plants dates and case numbers as hard negatives;
+  // those are Safe Harbor identifiers now (scored on the HIPAA set in bench/curation-quality.bench.ts), so only
+  // findings of the ten kinds are scored here.
+  const old = new Set<PiiKind>(PLANTED_KINDS);
+  const { perKind, overall } = scorePii(set, set.map((s) => detectPii(s.text).filter((f) => old.has(f.kind))));
   assert.ok(overall.precision > 0.95, `precision ${overall.precision}`);
   assert.ok(overall.recall > 0.85, `recall ${overall.recall}`);
   for (const kind of ['email', 'iban', 'credit_card', 'national_id', 'ip_address', 'mrn'] as const) {
     assert.ok(perKind[kind]!.recall > 0.95 && perKind[kind]!.precision > 0.95, `${kind}: ${JSON.stringify(perKind[kind])}`);
   }
-  // Names without a title or cue are planted on purpose and not found by heuristics.
-  assert.ok(perKind.person_name!.recall < 0.95, `person_name recall ${perKind.person_name!.recall}`);
+  // Before issue 22 the names planted without a cue ("Her brother James Smith") were missed (recall < 0.95);
+  // the census lists and relative cues find them now.
+  assert.ok(perKind.person_name!.recall > 0.95, `person_name recall ${perKind.person_name!.recall}`);
 });
 
 test('adversarial 100 KB inputs finish (no catastrophic backtracking by construction)', () => {

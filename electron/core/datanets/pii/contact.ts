@@ -16,7 +16,7 @@ export function detectEmails(text: string, out: Candidate[]): void {
 
 // Phone candidates: optional +country code, optional (area), then 1-5 groups of digits separated by
 // one space, dot or dash. Which candidates are phones is decided by phoneCandidateOk.
-const PHONE = /(?<![\w+.\-/])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,8}(?:[ .-]\d{1,8}){0,5}(?![\w/]|[.-]\d)/g;
+const PHONE = /(?<![\w+.\-/\]])(?:\+\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,8}(?:[ .-]\d{1,8}){0,5}(?![\w/]|[.-]\d)/g;
 
 const PHONE_CUE = /(?:\b(?:tel|telephone|phone|ph|mobile|mob|cell|fax|call|contact|tél|téléphone|telefon|rufnummer|whatsapp)\b\.?(?:\s*(?:no|number|nr)\b\.?)?|☎|📞)[\s:#-]*(?:(?:on|at|is)\s+)?:?\s*$/i;
 const NOT_PHONE_CUE = /(?:\b(?:isbn|issn|order|invoice|inv|ref|reference|case|docket|account|acct|tracking|serial|sku|po|claim|policy|item|batch|lot|version|ver|v|build|release|patent|mrn|id|room|page|pp|chart|ssn|iban|card)\b\.?|#|№)[\s:.#-]*(?:no\.?|number|nr\.?|#)?[\s:.#-]*$/i;
@@ -86,4 +86,4 @@ export function detectIpAddresses(text: string, out: Candidate[]): void {
 }
 
 // The lookahead demands two colons early, so ordinary hex-letter words ("face", "bad") never start a match.
-const IPV6 = /(?<![\w:.])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:]{2,39}(?:\.\d{1,3}){0,3}(?![\w:])/g;
+const IPV6 = /(?<![\w:.\]])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:]{2,39}(?:\.\d{1,3}){0,3}(?![\w:])/g;

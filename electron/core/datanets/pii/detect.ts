@@ -2,7 +2,11 @@ import { detectEmails, detectIpAddresses, detectPhones } from './contact';
 import { detectCreditCards, detectIbans } from './financial';
 import { detectDatesOfBirth, detectMrns, detectNationalIds } from './identifiers';
 import { detectStreetAddresses } from './address';
+import { detectCuedIds } from './cued-ids';
+import { detectAges, detectDates } from './dates';
 import { detectNamesHeuristic, type NameDetector } from './names';
+import { detectLocations } from './places';
+import { detectUrls } from './web';
 import type { Candidate, Detector, PiiFinding, PiiKind } from './types';
 
 export interface DetectPiiOptions {
@@ -20,14 +24,24 @@ export interface DetectPiiOptions {
  */
 const PRIORITY: Record<PiiKind, number> = {
   email: 100,
+  url: 98,
   iban: 95,
   credit_card: 90,
   national_id: 85,
   mrn: 80,
   date_of_birth: 75,
+  case_number: 74,
+  account_number: 73,
+  license_number: 72,
+  vehicle_id: 71,
   ip_address: 70,
+  device_id: 69,
+  biometric: 68,
+  date: 65,
   phone: 60,
+  age: 55,
   street_address: 50,
+  location: 45,
   person_name: 40,
 };
 
@@ -41,6 +55,11 @@ const DETECTORS: readonly { kinds: readonly PiiKind[]; detect: Detector }[] = [
   { kinds: ['ip_address'], detect: detectIpAddresses },
   { kinds: ['phone'], detect: detectPhones },
   { kinds: ['street_address'], detect: detectStreetAddresses },
+  { kinds: ['url'], detect: detectUrls },
+  { kinds: ['date'], detect: detectDates },
+  { kinds: ['age'], detect: detectAges },
+  { kinds: ['location'], detect: detectLocations },
+  { kinds: ['account_number', 'license_number', 'case_number', 'vehicle_id', 'device_id', 'biometric'], detect: detectCuedIds },
 ];
 
 function collect(text: string, options: DetectPiiOptions): Candidate[] {

@@ -32,6 +32,21 @@ function isSynthetic(kind: PiiKind, value: string): boolean {
       const words = value.split(' ');
       return words.every((w, i) => (i === words.length - 1 ? LAST.has(w) : FIRST.has(w)));
     }
+    case 'date':
+      return /^01\/01\/1900$/.test(value);
+    case 'age':
+      return value === '90';
+    case 'location':
+      return /^(?:Sampletown|00000)$/.test(value);
+    case 'url':
+      return /^https:\/\/example\.invalid\//.test(value);
+    case 'account_number':
+    case 'license_number':
+    case 'case_number':
+    case 'vehicle_id':
+    case 'device_id':
+    case 'biometric':
+      return /^SYN-[A-Z]{2,4}-\d{6}$/.test(value);
     default:
       // Synthetic national ids (9xx area), cards (leading 0) and IBANs (country XX) are never detected.
       return false;
@@ -89,6 +104,8 @@ function digits(digest: Buffer, offset: number, count: number): string {
   return s;
 }
 
+const SYN_TAG = { account_number: 'AC', license_number: 'LIC', case_number: 'CASE', vehicle_id: 'VEH', device_id: 'DEV', biometric: 'BIO' } as const;
+
 function pad2(n: number): string {
   return String(n).padStart(2, '0');
 }
@@ -118,6 +135,23 @@ function generate(kind: PiiKind, d: Buffer, original: string): string {
       return `SYN-${digits(d, 4, 6)}`;
     case 'street_address':
       return `${1 + (u32 % 999)} ${STREETS[d[4]! % STREETS.length]} Street`;
+    case 'date':
+      // Safe Harbor keeps the year at most; a fixed synthetic date keeps none of the original.
+      return '01/01/1900';
+    case 'age':
+      // Ages over 89 are reported as one group: "90 or older".
+      return '90';
+    case 'location':
+      return /^\d/.test(original) ? '00000' : 'Sampletown';
+    case 'url':
+      return `https://example.invalid/${d.toString('hex', 0, 3)}`;
+    case 'account_number':
+    case 'license_number':
+    case 'case_number':
+    case 'vehicle_id':
+    case 'device_id':
+    case 'biometric':
+      return `SYN-${SYN_TAG[kind]}-${digits(d, 4, 6)}`;
     case 'person_name': {
       const last = LAST_NAMES[d[5]! % LAST_NAMES.length]!;
       // Keep the shape: a lone surname after a title stays one word.
