@@ -34,6 +34,7 @@ dnt_params parse_params(const Napi::Object & o) {
     p.lora_alpha = (float) num(o, "alpha", p.lora_alpha);
     p.lora_dropout = (float) num(o, "dropout", p.lora_dropout);
     p.fast_frozen_backward = (int32_t) num(o, "fastFrozenBackward", p.fast_frozen_backward);
+    p.loss_chunk = (int32_t) num(o, "lossChunk", p.loss_chunk);
     p.targets = (uint32_t) num(o, "targets", p.targets);
     p.learning_rate = (float) num(o, "learningRate", p.learning_rate);
     p.min_lr_ratio = (float) num(o, "minLrRatio", p.min_lr_ratio);

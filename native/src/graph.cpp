@@ -49,8 +49,7 @@ void build_forward(dnt_trainer * t, Graph & G, int32_t n_tokens, int32_t n_sup, 
     G.pos = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, n_tokens);
     G.mask = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, n_tokens, n_tokens);
     G.sup = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, n_sup);
-    G.labels = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, hp.n_vocab, n_sup);
-    for (ggml_tensor * x : {G.tokens, G.pos, G.mask, G.sup, G.labels}) ggml_set_input(x);
+    for (ggml_tensor * x : {G.tokens, G.pos, G.mask, G.sup}) ggml_set_input(x);
 
     const int64_t hd = hp.head_dim;
     const float kq_scale = 1.0f / std::sqrt((float) hd);
@@ -98,11 +97,9 @@ void build_forward(dnt_trainer * t, Graph & G, int32_t n_tokens, int32_t n_sup, 
     // Only labelled positions reach the output projection: all-zero label rows would not mask the
     // cross-entropy gradient, and projecting unlabelled positions is wasted work.
     x = ggml_get_rows(ctx, x, G.sup);
-    ggml_tensor * logits = ggml_mul_mat(ctx, t->output, x);  // [n_vocab, n_sup]
-    G.loss = ggml_cross_entropy_loss(ctx, logits, G.labels);  // mean over labelled positions
+    build_loss(t, G, x, grads);  // loss.cpp: mean cross-entropy over labelled positions
     ggml_set_output(G.loss);
-    ggml_set_loss(G.loss);
-    ggml_build_forward_expand(G.gf, G.loss);
+    if (G.loss_node) ggml_set_loss(G.loss_node);  // training graphs only
 }
 
 static void set_inputs(dnt_trainer * t, Graph & G, const Row & row) {
@@ -118,16 +115,14 @@ static void set_inputs(dnt_trainer * t, Graph & G, const Row & row) {
         }
     }
     ggml_backend_tensor_set(G.mask, mask.data(), 0, mask.size() * sizeof(float));
-    std::vector<int32_t> sup;
-    std::vector<float> onehot;
-    onehot.assign((size_t) G.n_sup * t->hp.n_vocab, 0.0f);
+    std::vector<int32_t> sup, labels;
     for (int32_t i = 0; i < n; i++) {
         if (row.labels[i] < 0) continue;
-        onehot[sup.size() * t->hp.n_vocab + row.labels[i]] = 1.0f;
         sup.push_back(i);
+        labels.push_back(row.labels[i]);
     }
     ggml_backend_tensor_set(G.sup, sup.data(), 0, sup.size() * sizeof(int32_t));
-    ggml_backend_tensor_set(G.labels, onehot.data(), 0, onehot.size() * sizeof(float));
+    set_loss_inputs(t, G, labels);
     if (G.row_ids) {
         std::vector<int32_t> ids((size_t) G.row_ids->ne[0]);
         for (size_t i = 0; i < ids.size(); i++) ids[i] = (int32_t) i;
@@ -165,9 +160,13 @@ void add_backward(dnt_trainer * t, Graph & G) {
         ggml_tensor * node = ggml_graph_node(G.gf, i);
         auto it = grad_of.find(node);
         if (it != grad_of.end()) accs[i] = it->second;
-        if (node == G.loss) accs[i] = t->loss_seed;
+        if (node == G.loss_node) accs[i] = t->loss_seed;
     }
+    // The chunked loss computes its own gradient (loss.cpp): hide its input from autodiff.
+    std::vector<ggml_tensor *> hidden;
+    for (ggml_tensor * d : G.detached) { hidden.push_back(d->src[1]); d->src[1] = nullptr; }
     ggml_build_backward_expand(G.ctx, G.gf, accs.data());
+    for (size_t i = 0; i < hidden.size(); i++) G.detached[i]->src[1] = hidden[i];
     // The custom kernel is a CPU op; a GPU backend gets F32 copies of frozen weights instead.
     if (t->gpu || t->params.fast_frozen_backward == 2) dequantize_out_prods(G);
     else if (t->params.fast_frozen_backward == 1) replace_out_prods(G);

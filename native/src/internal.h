@@ -94,7 +94,13 @@ namespace dnt {
 struct Graph {
     ggml_context * ctx = nullptr;
     ggml_cgraph * gf = nullptr;
-    ggml_tensor * tokens = nullptr, * pos = nullptr, * mask = nullptr, * sup = nullptr, * labels = nullptr, * loss = nullptr;
+    ggml_tensor * tokens = nullptr, * pos = nullptr, * mask = nullptr, * sup = nullptr;
+    ggml_tensor * labels = nullptr;             // I32 [n_sup]; dense loss: one-hot F32 [n_vocab, n_sup]
+    ggml_tensor * loss = nullptr;               // mean cross-entropy (the value reported)
+    ggml_tensor * loss_node = nullptr;          // what autodiff differentiates (loss.cpp: a surrogate)
+    std::vector<ggml_tensor *> detached;        // the loss head's products of its input: src[1] hidden from autodiff
+    int64_t chunk_rows = 0;                     // vocabulary rows per loss chunk
+    std::vector<ggml_tensor *> chunk_index, chunk_mask;  // per chunk: label - c0 and whether it is inside
     ggml_tensor * row_ids = nullptr;            // 0..n-1, for dequantizing whole weights with get_rows (GPU path)
     int32_t n_sup = 0;
     bool dropout = false;                       // training graphs only
@@ -126,6 +132,13 @@ void build_forward(dnt_trainer * t, Graph & G, int32_t n_tokens, int32_t n_sup, 
 void add_backward(dnt_trainer * t, Graph & G);
 void alloc_graph(dnt_trainer * t, ggml_cgraph * gf);
 float run_row(dnt_trainer * t, const Row & row, bool backward, bool dropout = true);
+
+// loss.cpp
+int64_t loss_chunk_rows(const dnt_trainer * t, int32_t n_sup);
+bool dense_loss(const dnt_trainer * t);
+// Output projection + mean cross-entropy of x_sup [n_embd, n_sup]; sets G.labels, G.loss, G.loss_node.
+void build_loss(dnt_trainer * t, Graph & G, ggml_tensor * x_sup, bool grads);
+void set_loss_inputs(const dnt_trainer * t, Graph & G, const std::vector<int32_t> & labels);
 
 // frozen_backward.cpp
 void replace_out_prods(Graph & G);

@@ -17,6 +17,7 @@ dnt_params dnt_default_params(void) {
     p.lora_alpha = 16.0f;
     p.lora_dropout = 0.0f;
     p.fast_frozen_backward = 1;
+    p.loss_chunk = 0;
     p.targets = DNT_TARGET_Q | DNT_TARGET_K | DNT_TARGET_V | DNT_TARGET_O;
     p.learning_rate = 1e-3f;
     p.min_lr_ratio = 0.1f;
@@ -42,6 +43,7 @@ dnt_trainer * dnt_init(const char * model_path, const dnt_params * params, const
         if (t->params.grad_accum < 1 || t->params.epochs < 1) throw Error("grad_accum and epochs must be at least 1");
         if (!(t->params.lora_dropout >= 0.0f && t->params.lora_dropout < 1.0f)) throw Error("lora_dropout must be in [0, 1)");
         if (t->params.fast_frozen_backward < 0 || t->params.fast_frozen_backward > 2) throw Error("fast_frozen_backward must be 0, 1 or 2");
+        if (t->params.loss_chunk < -1) throw Error("loss_chunk must be -1 (dense), 0 (automatic) or a number of vocabulary rows");
         t->model_path = model_path;
         ensure_cpu_backend(backends_dir);
         t->gpu = t->params.gpu != 0;

@@ -26,6 +26,9 @@ typedef struct dnt_params {
                                       (on the CPU it dequantizes per token); 2: each non-F32 weight dequantized
                                       into a transient F32 tensor just before its out_prod (what the GPU path
                                       always does, since CUDA's out_prod is F32-only and custom ops are CPU-only) */
+    int32_t  loss_chunk;         /* vocabulary rows per chunk of the output projection + cross-entropy (loss.cpp);
+                                    0: automatic on the CPU, dense on a GPU; -1: ggml's dense cross-entropy over
+                                    one-hot labels, holding [n_vocab x labelled] logits, labels and gradient */
     uint32_t targets;            /* dnt_target bits */
     float    learning_rate;      /* peak learning rate */
     float    min_lr_ratio;       /* cosine decays to learning_rate * min_lr_ratio */

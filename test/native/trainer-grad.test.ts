@@ -28,9 +28,11 @@ const rowLoss = (t: NativeTrainer, row: ReturnType<typeof lmRow>) => {
 // Finite differences need a smooth forward: with F32 weights it is. (With quantized or F16 weights the
 // CPU matmul rounds activations to 8 or 16 bits, so the loss is piecewise constant at small scales;
 // those bases are checked against ggml's own backward below instead.)
-for (const arch of ['llama', 'qwen2', 'qwen3'] as Architecture[]) {
-  test(`LoRA gradients match central finite differences (${arch} F32, all seven targets)`, async () => {
-    const { t, row } = await makeTrainer(arch, {});
+// The loss is computed over vocabulary chunks (one at this vocabulary by default); the last case
+// splits it into 11 chunks of 64 rows, through tied embeddings.
+for (const [arch, lossParams, label] of [['llama', {}, ''], ['qwen2', {}, ''], ['qwen3', {}, ''], ['qwen2', { lossChunk: 64 }, ', loss in 11 vocabulary chunks']] as [Architecture, Record<string, number>, string][]) {
+  test(`LoRA gradients match central finite differences (${arch} F32, all seven targets${label})`, async () => {
+    const { t, row } = await makeTrainer(arch, lossParams);
     try {
       // B starts at zero, which would make every A gradient zero; give B values so both are tested.
       const params = t.params();

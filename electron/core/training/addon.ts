@@ -14,6 +14,11 @@ export interface NativeTrainerParams {
   rank?: number; alpha?: number; dropout?: number; targets?: number; fastFrozenBackward?: 0 | 1 | 2; learningRate?: number; minLrRatio?: number; warmupSteps?: number;
   weightDecay?: number; beta1?: number; beta2?: number; eps?: number; gradAccum?: number; epochs?: number;
   seed?: number; threads?: number; evalEvery?: number; checkpointEvery?: number;
+  /**
+   * Vocabulary rows per chunk of the output projection + cross-entropy: 0 automatic (CPU; a GPU keeps
+   * the dense loss), -1 ggml's dense cross-entropy over one-hot labels (the reference), > 0 that many.
+   */
+  lossChunk?: number;
   /** 1: train on the first GPU device (loadGpuBackend first); 0: the CPU. */
   gpu?: 0 | 1;
 }
