@@ -23,9 +23,16 @@ export const AppInfo = z.object({
   workspace: z.string(),
   schemaVersion: z.number().int(),
   host: z.enum(['desktop', 'serve', 'cli', 'test']),
-  /** What may reach beyond this machine right now. Nothing does until a network feature lands. */
-  network: z.object({ outbound: z.boolean(), description: z.string() }),
-  modelInMemory: z.string().nullable(),
+  /**
+   * Whether anything has left this machine in this session, and for what: `label` is the short
+   * reason the status bar shows, `description` the whole story.
+   */
+  network: z.object({ outbound: z.boolean(), label: z.string(), description: z.string() }),
+  /** What this process holds in memory now: base models with their adapters, and generations running. */
+  memory: z.object({
+    models: z.array(z.object({ name: z.string(), path: z.string(), sizeBytes: z.number(), adapters: z.array(z.string()) })),
+    activeGenerations: z.number().int(),
+  }),
   /** How person names are found in PII scans: heuristics only unless a local NER model is installed. */
   nameDetection: z.object({ mode: z.enum(['heuristic', 'model', 'off']), note: z.string() }),
 });

@@ -75,6 +75,7 @@ test('a download is hash-checked, validated and registered, and the app then say
   const info = await call(core, 'app.getInfo', {});
   assert.equal(info.network.outbound, true);
   assert.match(info.network.description, /Network used this session for model download \(1 request\)/);
+  assert.equal(info.network.label, 'Network used: model download', 'the status bar says why it is not offline');
   assert.equal(job.state, 'succeeded', job.error?.message);
   const m = job.result as ModelInfo;
   assert.equal(m.sha256, sha256);

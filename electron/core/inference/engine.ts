@@ -2,6 +2,7 @@ import type { ChatHistoryItem, LlamaContext, LlamaContextSequence, LlamaModel, T
 import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { sharedLlama } from './llama.js';
+import { answerBudget } from './context-fit.js';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -20,6 +21,10 @@ export interface LoadOptions {
 /** Models stay loaded between calls (one base, many adapters); the oldest is dropped past this. */
 const MAX_LOADED_MODELS = 2;
 const loaded = new Map<string, Promise<LlamaModel>>();
+/** The loaded models that finished loading, for the status bar (a promise cannot be read synchronously). */
+const ready = new Map<string, LlamaModel>();
+/** Contexts open now: a generation, an evaluation or an API request in progress. */
+let openContexts = 0;
 
 export async function loadModel(modelPath: string): Promise<LlamaModel> {
   let m = loaded.get(modelPath);
@@ -30,10 +35,13 @@ export async function loadModel(modelPath: string): Promise<LlamaModel> {
   }
   m = sharedLlama().then((l) => l.loadModel({ modelPath, gpuLayers: 0 }));
   loaded.set(modelPath, m);
-  m.catch(() => loaded.delete(modelPath));
+  m.then((model) => {
+    if (loaded.get(modelPath) === m) ready.set(modelPath, model);
+  }, () => loaded.delete(modelPath));
   while (loaded.size > MAX_LOADED_MODELS) {
     const [oldest, p] = loaded.entries().next().value as [string, Promise<LlamaModel>];
     loaded.delete(oldest);
+    ready.delete(oldest);
     void p.then((x) => x.dispose()).catch(() => {});
   }
   return m;
@@ -93,6 +101,7 @@ export async function openContext(o: LoadOptions): Promise<{ model: LlamaModel; 
   };
   let context: LlamaContext;
   try {
+    openContexts++;
     context = await model.createContext({
       contextSize: Math.min(o.contextSize ?? 2048, model.trainContextSize),
       threads: Math.max(1, availableParallelism()),
@@ -100,6 +109,7 @@ export async function openContext(o: LoadOptions): Promise<{ model: LlamaModel; 
       ...(o.adapterPath ? { lora: { adapters: [{ filePath: o.adapterPath, scale: o.adapterScale ?? 1 }] } } : {}),
     });
   } catch (e) {
+    openContexts--;
     release();
     throw e;
   }
@@ -108,10 +118,17 @@ export async function openContext(o: LoadOptions): Promise<{ model: LlamaModel; 
     context,
     async close() {
       await context.dispose();
+      openContexts--;
       release();
       await releaseIdleAdapters(model);
     },
   };
+}
+
+/** What is in memory now: each loaded base model with its size and the adapters attached to it. */
+export function memoryStatus(): { models: { path: string; sizeBytes: number; adapters: string[] }[]; openContexts: number } {
+  const models = [...ready.entries()].map(([path, model]) => ({ path, sizeBytes: model.size, adapters: loadedAdapters(model) }));
+  return { models, openContexts };
 }
 
 function toHistory(messages: ChatMessage[]): ChatHistoryItem[] {
@@ -126,6 +143,8 @@ export interface ChatResult {
   completionTokens: number;
   seconds: number;
   tokensPerSecond: number;
+  /** With fitContext: 'length' when the answer stopped at maxTokens (after capping it to the context). */
+  finishReason?: 'stop' | 'length';
 }
 
 /** Sampling and streaming options as node-llama-cpp takes them; a cancel ends the answer where it is. */
@@ -146,6 +165,12 @@ export interface ChatTurn {
   seed?: number;
   signal?: AbortSignal;
   onText?: (chunk: string) => void;
+  /**
+   * Refuse a prompt that leaves the context no room (PromptTooLong, before any work) and cap
+   * maxTokens at the room left, instead of node-llama-cpp's silent dropping of the prompt's start
+   * and context shifts; promptTokens is then the prompt as the model sees it (its chat template).
+   */
+  fitContext?: boolean;
 }
 
 /** One chat turn with the model's own chat template; `onText` streams the answer as it is made. */
@@ -165,19 +190,26 @@ export async function chatIn(model: LlamaModel, sequence: LlamaContextSequence, 
   const { LlamaChatSession, resolveChatWrapper } = await import('node-llama-cpp');
   await sequence.clearHistory();
   const meter = { input: sequence.tokenMeter.usedInputTokens, output: sequence.tokenMeter.usedOutputTokens };
-  const session = new LlamaChatSession({ contextSequence: sequence, chatWrapper: resolveChatWrapper(model), autoDisposeSequence: false });
+  const chatWrapper = resolveChatWrapper(model);
+  const session = new LlamaChatSession({ contextSequence: sequence, chatWrapper, autoDisposeSequence: false });
   try {
     session.setChatHistory(toHistory(o.messages.slice(0, -1)));
+    // The session renders the history, the new user turn and an open answer turn: that is the prompt.
+    const promptTokens = o.fitContext
+      ? chatWrapper.generateContextState({ chatHistory: [...toHistory(o.messages), { type: 'model', response: [] }] }).contextText.tokenize(model.tokenizer).length
+      : null;
+    const maxTokens = promptTokens === null ? o.maxTokens : answerBudget({ promptTokens, contextSize: sequence.contextSize, maxTokens: o.maxTokens });
     const started = performance.now();
-    const text = await session.prompt(last.content, generationOptions(o));
+    const { responseText: text, stopReason } = await session.promptWithMeta(last.content, generationOptions({ ...o, maxTokens }));
     const seconds = (performance.now() - started) / 1000;
     const completionTokens = sequence.tokenMeter.usedOutputTokens - meter.output;
     return {
       text,
-      promptTokens: sequence.tokenMeter.usedInputTokens - meter.input,
+      promptTokens: promptTokens ?? sequence.tokenMeter.usedInputTokens - meter.input,
       completionTokens,
       seconds,
       tokensPerSecond: seconds > 0 ? completionTokens / seconds : 0,
+      ...(o.fitContext ? { finishReason: stopReason === 'maxTokens' ? ('length' as const) : ('stop' as const) } : {}),
     };
   } finally {
     session.dispose({ disposeSequence: false });
@@ -208,20 +240,47 @@ export async function tokenNll(sequence: LlamaContextSequence, tokens: readonly 
 }
 
 /** Raw text completion (no chat template), for /v1/completions. */
-export async function complete(
-  o: LoadOptions & { prompt: string; maxTokens: number; temperature: number; seed?: number; signal?: AbortSignal; onText?: (chunk: string) => void },
-): Promise<ChatResult> {
+export async function complete(o: LoadOptions & Omit<ChatTurn, 'messages'> & { prompt: string }): Promise<ChatResult> {
   const { LlamaCompletion } = await import('node-llama-cpp');
-  const { context, close } = await openContext(o);
+  const { model, context, close } = await openContext(o);
   try {
     const sequence = context.getSequence();
     const completion = new LlamaCompletion({ contextSequence: sequence });
+    const promptTokens = o.fitContext ? await completionPromptTokens(model, o.prompt) : null;
+    const maxTokens = promptTokens === null ? o.maxTokens : answerBudget({ promptTokens, contextSize: sequence.contextSize, maxTokens: o.maxTokens });
     const started = performance.now();
-    const text = await completion.generateCompletion(o.prompt, generationOptions(o));
+    const { response: text, metadata } = await completion.generateCompletionWithMeta(o.prompt, {
+      ...generationOptions({ ...o, maxTokens }),
+      // A fitted prompt may use the whole context: node-llama-cpp keeps a shift's worth (a tenth) free by default.
+      ...(o.fitContext ? { contextShiftSize: 1 } : {}),
+    });
     const seconds = (performance.now() - started) / 1000;
     const completionTokens = sequence.tokenMeter.usedOutputTokens;
-    return { text, promptTokens: sequence.tokenMeter.usedInputTokens, completionTokens, seconds, tokensPerSecond: seconds > 0 ? completionTokens / seconds : 0 };
+    return {
+      text,
+      promptTokens: promptTokens ?? sequence.tokenMeter.usedInputTokens,
+      completionTokens,
+      seconds,
+      tokensPerSecond: seconds > 0 ? completionTokens / seconds : 0,
+      ...(o.fitContext ? { finishReason: metadata.stopReason === 'maxTokens' ? ('length' as const) : ('stop' as const) } : {}),
+    };
   } finally {
     await close();
   }
+}
+
+/**
+ * A raw prompt's tokens as LlamaCompletion evaluates them: with the beginning-of-text token it
+ * prepends (its rule for when, from node-llama-cpp's tokenizerUtils, which the package does not export).
+ */
+async function completionPromptTokens(model: LlamaModel, prompt: string): Promise<number> {
+  const { LlamaVocabularyType } = await import('node-llama-cpp');
+  const type = model.vocabularyType;
+  const bos =
+    type === LlamaVocabularyType.rwkv || type === LlamaVocabularyType.ugm
+      ? null
+      : type === LlamaVocabularyType.wpm || model.tokens.shouldPrependBosToken
+        ? model.tokens.bos
+        : null;
+  return (bos === null ? 0 : 1) + model.tokenize(prompt, false, bos === null ? undefined : 'trimLeadingSpace').length;
 }

@@ -8,6 +8,7 @@ import { verifyInclusionProof } from '../datanets/snapshots';
 import { nameDetection } from '../datanets/pii';
 import { readCatalog } from '../models/registry';
 import { outboundActivity } from '../net/outbound';
+import { memoryStatus } from '../inference/engine';
 import { schemaVersion } from '../db/migrate';
 import type { Handlers } from './router';
 import { attributionHandlers } from './attribution-handlers';
@@ -41,7 +42,7 @@ export function createHandlers(s: Services): Handlers {
       schemaVersion: schemaVersion(s.db),
       host: s.host,
       network: networkState(),
-      modelInMemory: null,
+      memory: memoryInUse(s),
       nameDetection: { mode: nameDetection.mode, note: nameDetection.note },
     }),
 
@@ -192,12 +193,23 @@ export function createHandlers(s: Services): Handlers {
 }
 
 /** What left this machine: derived from the one outbound-network module, never assumed. */
+/** Loaded models named as the registry names them (the file's name for an unregistered one). */
+function memoryInUse(s: Services) {
+  const { models, openContexts } = memoryStatus();
+  const registered = new Map(s.models.list().map((m) => [resolve(m.file), m.name]));
+  return {
+    models: models.map((m) => ({ ...m, name: registered.get(resolve(m.path)) ?? basename(m.path) })),
+    activeGenerations: openContexts,
+  };
+}
+
 function networkState() {
   const { active, recent } = outboundActivity();
-  if (recent.length === 0) return { outbound: false, description: 'Offline: nothing has left this machine in this session.' };
+  if (recent.length === 0) return { outbound: false, label: 'Offline', description: 'Offline: nothing has left this machine in this session.' };
   const purposes = [...new Set(recent.map((r) => r.purpose))].join(', ');
   return {
     outbound: true,
+    label: `Network used: ${purposes}`,
     description: `Network used this session for ${purposes} (${recent.length} request${recent.length === 1 ? '' : 's'}${active ? `, ${active} open` : ''}).`,
   };
 }

@@ -25,6 +25,8 @@ interface AppState {
   setTheme(theme: Theme): void;
   setPaletteOpen(open: boolean): void;
   loadInfo(): Promise<void>;
+  /** Rebuilds the jobs from the core (on connect and reconnect): events missed while away are not lost. */
+  loadJobs(): Promise<void>;
   loadCaller(): Promise<void>;
 }
 
@@ -45,6 +47,11 @@ export const useApp = create<AppState>((set) => ({
     if (!client) return;
     set({ info: await client.call('app.getInfo', {}) });
   },
+  async loadJobs() {
+    if (!client) return;
+    const { items } = await client.call('jobs.list', {});
+    useApp.setState((s) => ({ jobs: { ...s.jobs, ...Object.fromEntries(items.map((j) => [j.id, j])) } }));
+  },
   async loadCaller() {
     if (!client) return;
     try {
@@ -63,13 +70,23 @@ document.documentElement.dataset.theme = useApp.getState().theme;
 export function connectAppStore(): () => void {
   if (!client) return () => {};
   const upsert = (job: Job) => useApp.setState((s) => ({ jobs: { ...s.jobs, [job.id]: job } }));
+  // A job starting or ending is when models load and the network may be used: the status bar follows.
+  const refreshInfo = () => void useApp.getState().loadInfo().catch(() => {});
   const offs = [
     client.onStatus((connected) => {
       useApp.setState({ connected });
-      if (connected) void useApp.getState().loadInfo();
+      if (!connected) return;
+      refreshInfo();
+      void useApp.getState().loadJobs().catch((e: unknown) => console.error('Jobs could not be read:', e));
     }),
-    client.on('jobs.progress', upsert),
-    client.on('jobs.finished', upsert),
+    client.on('jobs.progress', (job) => {
+      if (!useApp.getState().jobs[job.id]) refreshInfo();
+      upsert(job);
+    }),
+    client.on('jobs.finished', (job) => {
+      upsert(job);
+      refreshInfo();
+    }),
   ];
   return () => offs.forEach((off) => off());
 }

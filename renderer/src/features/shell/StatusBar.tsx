@@ -1,19 +1,34 @@
-import { Cpu, HardDrive, Loader, LogOut, UserRound, WifiOff } from 'lucide-react';
+import { Cpu, Globe, HardDrive, Loader, LogOut, UserRound, WifiOff } from 'lucide-react';
+import type { AppInfo } from '../../../../electron/shared/app';
 import { signOut } from '../team/session';
 import { useApp } from '../../store/app';
 import { Kbd } from '../../components/ui';
+
+const mib = (bytes: number) => `${Math.round(bytes / 2 ** 20)} MiB`;
+
+/** "SmolLM2 + 2 adapters · 140 MiB", and what is generating: what this app really holds in memory. */
+function memoryLabel(memory: AppInfo['memory'] | undefined): { text: string; title: string } {
+  if (!memory || memory.models.length === 0) return { text: 'no model loaded', title: 'No model is in memory: one loads when you chat, evaluate or call the API.' };
+  const adapters = memory.models.reduce((n, m) => n + m.adapters.length, 0);
+  const bytes = memory.models.reduce((n, m) => n + m.sizeBytes, 0);
+  const names = memory.models.map((m) => m.name).join(', ');
+  const text = `${names}${adapters ? ` + ${adapters} adapter${adapters > 1 ? 's' : ''}` : ''} · ${mib(bytes)}${memory.activeGenerations ? ' · generating' : ''}`;
+  const title = memory.models.map((m) => `${m.name} (${mib(m.sizeBytes)}): ${m.path}${m.adapters.length ? `\n  adapters: ${m.adapters.join(', ')}` : ''}`).join('\n');
+  return { text, title };
+}
 
 /** Workspace, model in memory, running jobs and the network: always visible. */
 export function StatusBar() {
   const { info, caller, connected, jobs, setPaletteOpen } = useApp();
   const running = Object.values(jobs).filter((j) => j.state === 'running');
+  const memory = memoryLabel(info?.memory);
   return (
     <footer className="statusbar" data-testid="statusbar">
       <span className="status-item" title={info?.workspace}>
         <HardDrive size={13} aria-hidden /> {info ? info.workspace : 'connecting…'}
       </span>
-      <span className="status-item">
-        <Cpu size={13} aria-hidden /> {info?.modelInMemory ?? 'no model in memory'}
+      <span className="status-item" data-testid="memory-status" title={memory.title}>
+        <Cpu size={13} aria-hidden /> {memory.text}
       </span>
       <span className="status-item" data-testid="jobs-indicator">
         <Loader size={13} aria-hidden className={running.length ? 'spin' : ''} />
@@ -21,8 +36,8 @@ export function StatusBar() {
       </span>
       <span className="status-spacer" />
       {!connected ? <span className="status-item status-warn">disconnected — reconnecting…</span> : null}
-      <span className="status-item" title={info?.network.description}>
-        <WifiOff size={13} aria-hidden /> {info?.network.outbound ? 'Online features on' : 'Offline'}
+      <span className="status-item" data-testid="network-status" title={info?.network.description}>
+        {info?.network.outbound ? <Globe size={13} aria-hidden /> : <WifiOff size={13} aria-hidden />} {info?.network.label ?? 'Offline'}
       </span>
       {caller ? (
         <>
