@@ -93,9 +93,10 @@ function openServices(options: CoreOptions, paths: WorkspacePaths, key: Buffer |
   const db = openDatabase(paths.db, key ? { key } : {});
   const events = new EventBus();
   const audit = new AuditLog(db);
-  recoverInterruptedImports(db);
   const nearDup = new NearDupRegistry(db);
   const jobs = new JobManager(db, events);
+  // Imports whose process died are undone as jobs (progress on stderr / in the UI) while the workspace opens.
+  recoverInterruptedImports({ db, jobs, events, nearDup });
   const snapshots = new SnapshotStore(db, audit, LOCAL_ACTOR);
   const models = new ModelRegistry(db, audit, LOCAL_ACTOR, paths.models);
   const training = new TrainingRuns({

@@ -3,7 +3,7 @@ import { ErrorInfo } from './errors';
 import { JobId, Timestamp } from './common';
 
 /** Long work (imports, training, downloads, index builds) runs as a job: id now, progress events, cancel. */
-export const JOB_KINDS = ['audit.verifyChain', 'datanets.importFile', 'training.run', 'models.import', 'models.download', 'inference.chat', 'inference.evaluate', 'attribution.buildIndex', 'attribution.attribute', 'chain.startDevnet', 'chain.transaction', 'rewards.closeEpoch', 'rewards.claim', 'demo.run', 'backup.create', 'backup.verify', 'audit.export'] as const;
+export const JOB_KINDS = ['audit.verifyChain', 'datanets.importFile', 'datanets.undoImport', 'training.run', 'models.import', 'models.download', 'inference.chat', 'inference.evaluate', 'attribution.buildIndex', 'attribution.attribute', 'chain.startDevnet', 'chain.transaction', 'rewards.closeEpoch', 'rewards.claim', 'demo.run', 'backup.create', 'backup.verify', 'audit.export'] as const;
 export const JobKind = z.enum(JOB_KINDS);
 export type JobKind = z.infer<typeof JobKind>;
 

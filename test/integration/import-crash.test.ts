@@ -47,6 +47,10 @@ test('kill -9 during a 100k-row import: the database is intact, holds whole batc
 
   const core = openCore({ workspaceDir: ws, host: 'test' });
   t.after(() => core.close());
+  // The undo runs as a job started by the open (progress for the UI; the CLI waits for it before its command).
+  const undo = (await call(core, 'jobs.list', {})).items.find((j) => j.kind === 'datanets.undoImport');
+  assert.ok(undo, 'opening started a job undoing the interrupted import');
+  assert.equal((await core.waitForJob(undo.id)).state, 'succeeded');
   const records = await call(core, 'datanets.listRecords', { datanetId: id });
   assert.equal(records.total, 1, 'reopening undid the interrupted import; the earlier record is kept');
   const imports = await call(core, 'datanets.listImports', { datanetId: id });

@@ -29,7 +29,7 @@ test('migration 12 → 13 adds team_accounts and keeps the data; contributors ne
   v12.prepare(`INSERT INTO datanets (id, name, created_at, updated_at) VALUES ('dn_0000000000000001', 'kept', 'now', 'now')`).run();
   assert.equal((v12.prepare(`SELECT count(*) AS n FROM sqlite_schema WHERE name = 'team_accounts'`).get() as { n: number }).n, 0);
   v12.close();
-  const db = openDatabase(file);
+  const db = openDatabase(file, { migrations: loadMigrations().slice(0, 13) });
   t.after(() => db.close());
   assert.equal(db.pragma('user_version', { simple: true }), 13);
   assert.equal((db.prepare('SELECT name FROM datanets').get() as { name: string }).name, 'kept');

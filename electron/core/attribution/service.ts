@@ -15,6 +15,7 @@ import type { AuditLog } from '../audit/log';
 import type { Db } from '../db/open';
 import type { SnapshotRecord, SnapshotStore } from '../datanets/snapshots';
 import type { JobManager } from '../jobs/manager';
+import { orphanedRows, ownerColumn, recoverOrphans, type WorkRows } from '../jobs/owned-work';
 import type { TrainingRuns } from '../training/app-runs';
 import { writeFileAtomic } from '../common/atomic-file';
 import { nowIso } from '../common/ids';
@@ -72,6 +73,9 @@ export function recordTexts(c: RecordContent): string[] {
 
 export const spanIndexDir = (adapter: Adapter) => adapter.file.replace(/\.gguf$/, '') + '.spans';
 
+/** Span index builds as owned work: a building row names the process building it. */
+export const INDEX_ROWS: WorkRows = { table: 'attribution_indexes', key: 'adapter_id', running: `state = 'building'` };
+
 export class AttributionService {
   /** Opening a 10M-token index costs ~0.4 s, so opened indexes are kept between answers. */
   private readonly indexes = new SpanIndexCache();
@@ -82,8 +86,9 @@ export class AttributionService {
   private readonly building = new Set<string>();
 
   constructor(private readonly d: AttributionDeps) {
-    // Builds the app was in the middle of when it stopped left nothing that opens: say so.
-    d.db.prepare(`UPDATE attribution_indexes SET state = 'failed', error = 'interrupted: the app stopped during the build' WHERE state = 'building'`).run();
+    // Builds the app was in the middle of when it stopped left nothing that opens: say so. A build
+    // another live process is running (the CLI beside the app) is left to it.
+    recoverOrphans(d.db, INDEX_ROWS, `state = 'failed', error = 'interrupted: the app stopped during the build'`);
   }
 
   settings(): AttributionSettings {
@@ -127,13 +132,16 @@ export class AttributionService {
   /** A job: tokenizes the adapter's snapshot with its base model and builds the span index beside the adapter. */
   buildIndex(adapterId: string): Job {
     const adapter = this.d.training.getAdapter(adapterId);
-    if (this.building.has(adapterId)) throw new AppError('CONFLICT', `The span index of ${adapterId} is being built already.`);
+    const elsewhere = this.indexRow(adapterId)?.state === 'building' && !orphanedRows(this.d.db, INDEX_ROWS).some((r) => r.id === adapterId);
+    if (this.building.has(adapterId) || elsewhere) throw new AppError('CONFLICT', `The span index of ${adapterId} is being built already${elsewhere ? ' by another process on this workspace' : ''}.`);
     const dir = spanIndexDir(adapter);
-    const setState = this.d.db.prepare(
-      `INSERT INTO attribution_indexes (adapter_id, state, dir, tokens, bytes, error, built_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+    const upsert = this.d.db.prepare(
+      `INSERT INTO attribution_indexes (adapter_id, state, dir, tokens, bytes, error, built_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (adapter_id) DO UPDATE SET state = excluded.state, dir = excluded.dir, tokens = excluded.tokens, bytes = excluded.bytes,
-         error = excluded.error, built_at = excluded.built_at`,
+         error = excluded.error, built_at = excluded.built_at, owner = excluded.owner`,
     );
+    const owner = ownerColumn();
+    const setState = { run: (...row: (string | number | null)[]) => upsert.run(...row, owner) };
     setState.run(adapterId, 'building', dir, null, null, null, null);
     this.building.add(adapterId);
     return this.d.jobs.start({

@@ -9,6 +9,7 @@ import type { VaultStatus } from '../../shared/vault';
 import { COMMANDS, UsageError, type Command } from './commands';
 import { PASSPHRASE_ENV, secret, workspacePassphrase, type Values } from './args';
 import { progressLine } from './format';
+import { startupRecoveryJobs } from './recovery';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
 
@@ -158,6 +159,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     await core.close();
     return failed(opened.error.code, opened.error.message);
   }
+  // Work undone at start-up (an import a killed process left half done) ends before the command runs, its progress on stderr.
+  for (const jobId of await startupRecoveryJobs(core)) await followJob(core, jobId, io, progressStyle as ProgressStyle);
   const stopConfirming = command.signs && values.yes !== true ? confirmAtTerminal(core, io) : () => {};
   try {
     if (password !== null) {

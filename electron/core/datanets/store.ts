@@ -5,6 +5,7 @@ import type { Db } from '../db/open';
 import { newId, nowIso } from '../common/ids';
 import type { NearDupRegistry } from './near-dup-registry';
 import { RecordWriter } from './record-writer';
+import { removeAllRecords } from './record-removal';
 
 interface DatanetRow {
   id: string;
@@ -137,15 +138,21 @@ export class DatanetStore {
     })();
   }
 
+  /**
+   * Deletes a datanet and everything under it. The bulk (its records and its snapshots' frozen
+   * copies) goes first through the same batched path as an undone import, so a large datanet never
+   * holds the write lock for long; cut short, deleting again removes the rest.
+   */
   delete(id: string, confirmName: string): { id: string; deletedRecords: number } {
+    const d = this.get(id);
+    if (confirmName !== d.name) {
+      throw new AppError(
+        'BAD_INPUT',
+        `confirmName: to delete datanet "${d.name}", repeat its exact name (got "${confirmName}"). Nothing was deleted.`,
+      );
+    }
+    removeAllRecords(this.db, { datanetId: id });
     return this.db.transaction(() => {
-      const d = this.get(id);
-      if (confirmName !== d.name) {
-        throw new AppError(
-          'BAD_INPUT',
-          `confirmName: to delete datanet "${d.name}", repeat its exact name (got "${confirmName}"). Nothing was deleted.`,
-        );
-      }
       this.db.prepare('DELETE FROM datanets WHERE id = ?').run(id);
       this.nearDup.forget(id);
       this.audit.append({

@@ -28,6 +28,8 @@ export function migrate(db: Database.Database, migrations: Migration[], file = '
   for (const m of migrations) {
     if (m.version <= current) continue;
     db.transaction(() => {
+      // Another process opening the same file may have applied it while this one waited for the lock.
+      if (schemaVersion(db) >= m.version) return;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
     })();

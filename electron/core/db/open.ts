@@ -12,20 +12,40 @@ export interface OpenOptions {
   key?: Buffer;
 }
 
+/**
+ * How long a statement waits for another process's write to finish before failing with
+ * SQLITE_BUSY. Writers keep their transactions short (imports and undo commit in bounded batches),
+ * so waiting this long means something is wrong rather than busy.
+ */
+export const BUSY_TIMEOUT_MS = 10_000;
+
 /** Opens (creating if needed) a workspace database with the settings durability depends on. */
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
   const db = openKeyed(file, options);
   try {
+    db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
+    immediateTransactions(db);
     migrate(db, options.migrations ?? loadMigrations(), file);
     return db;
   } catch (e) {
     db.close();
     throw e;
   }
+}
+
+/**
+ * Makes `db.transaction(fn)` begin IMMEDIATE (take the write lock at BEGIN, waiting on the busy
+ * timeout) instead of DEFERRED. Another process shares the workspace (the CLI beside the app): a
+ * deferred transaction that read before it writes fails at once with SQLITE_BUSY when another
+ * connection committed in between, since its snapshot is stale and no wait can fix that. The
+ * `.deferred` variant stays available for read-only transactions.
+ */
+function immediateTransactions(db: Db): void {
+  const make = db.transaction.bind(db);
+  db.transaction = ((fn: (...args: never[]) => unknown) => make(fn).immediate) as Db['transaction'];
 }
 
 /**

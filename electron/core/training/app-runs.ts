@@ -13,6 +13,7 @@ import type { Job } from '../../shared/jobs';
 import type { AuditLog } from '../audit/log';
 import type { Db } from '../db/open';
 import type { JobManager } from '../jobs/manager';
+import { ownerColumn, recoverOrphans, type WorkRows } from '../jobs/owned-work';
 import type { SnapshotStore } from '../datanets/snapshots';
 import type { ModelRegistry } from '../models/registry';
 import type { WorkspacePaths } from '../workspace/workspace';
@@ -95,10 +96,14 @@ export interface TrainingDeps {
   onAdapter?: (adapter: Adapter) => void;
 }
 
+/** Training runs as owned work: a running row names the process training it. */
+export const RUN_ROWS: WorkRows = { table: 'training_runs', key: 'id', running: `state = 'running'` };
+
 export class TrainingRuns {
   constructor(private readonly d: TrainingDeps) {
     // Runs the app was in the middle of when it stopped can be resumed from their checkpoint.
-    d.db.prepare(`UPDATE training_runs SET state = 'interrupted', finished_at = ? WHERE state = 'running'`).run(nowIso());
+    // Only those whose process is gone: a run another process (the CLI beside the app) is training stays running.
+    recoverOrphans(d.db, RUN_ROWS, `state = 'interrupted', finished_at = @now`, { now: nowIso() });
   }
 
   start(input: { modelId?: string; modelPath?: string; snapshotId: string; settings: TrainingSettings }): { jobId: string; runId: string } {
@@ -107,10 +112,10 @@ export class TrainingRuns {
     const id = newId('run');
     this.d.db
       .prepare(
-        `INSERT INTO training_runs (id, snapshot_id, snapshot_root, model_path, settings, checkpoint, state, started_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'running', ?)`,
+        `INSERT INTO training_runs (id, snapshot_id, snapshot_root, model_path, settings, checkpoint, state, started_at, owner)
+         VALUES (?, ?, ?, ?, ?, ?, 'running', ?, ?)`,
       )
-      .run(id, snapshot.id, snapshot.root, modelPath, JSON.stringify(input.settings), join(this.d.paths.checkpoints, `${id}.gguf`), nowIso());
+      .run(id, snapshot.id, snapshot.root, modelPath, JSON.stringify(input.settings), join(this.d.paths.checkpoints, `${id}.gguf`), nowIso(), ownerColumn());
     this.d.audit.append({ actor: this.d.actor, action: 'training.start', subject: id, details: { snapshotId: snapshot.id, snapshotRoot: snapshot.root, settings: input.settings } });
     return { jobId: this.launch(this.getRow(id), false).id, runId: id };
   }
@@ -120,7 +125,7 @@ export class TrainingRuns {
     if (row.state !== 'cancelled' && row.state !== 'interrupted' && row.state !== 'failed') {
       throw new AppError('CONFLICT', `Run ${runId} is ${row.state}; only a cancelled, interrupted or failed run can be resumed.`);
     }
-    this.d.db.prepare(`UPDATE training_runs SET state = 'running', error = NULL, finished_at = NULL WHERE id = ?`).run(runId);
+    this.d.db.prepare(`UPDATE training_runs SET state = 'running', error = NULL, finished_at = NULL, owner = ? WHERE id = ?`).run(ownerColumn(), runId);
     this.d.audit.append({ actor: this.d.actor, action: 'training.resume', subject: runId, details: { fromStep: row.step } });
     return { jobId: this.launch(this.getRow(runId), true).id, runId };
   }

@@ -7,12 +7,15 @@ import { Address } from '../../../shared/common';
 import { AppError } from '../../../shared/errors';
 import type { AuditLog } from '../../audit/log';
 import type { Db } from '../../db/open';
-import type { JobContext } from '../../jobs/manager';
+import type { JobContext, JobManager } from '../../jobs/manager';
+import { claimOrphan, orphanedRows, ownerColumn, type WorkRows } from '../../jobs/owned-work';
+import type { EventBus } from '../../events';
 import { describeIssues } from '../../rpc/router';
 import { newId, nowIso } from '../../common/ids';
 import { contentHash } from '../canonical';
 import type { NearDupRegistry } from '../near-dup-registry';
 import { RecordWriter } from '../record-writer';
+import { removeRecordsInBatches } from '../record-removal';
 import { checkContribution } from '../signatures';
 import { csvRows } from './csv';
 import { docxRows, fileSize, pdfRows, proseRows } from './documents';
@@ -92,13 +95,14 @@ export async function runImport(ctx: JobContext, deps: ImportDeps, req: ImportRe
   ctx.progress(0, bytes, `Hashing ${name}`);
   const sha256 = await sha256File(path, ctx.signal);
   const importId = newId('imp');
-  db.prepare(`INSERT INTO imports (id, datanet_id, file_name, file_sha256, format, state, started_at) VALUES (?, ?, ?, ?, ?, 'running', ?)`).run(
+  db.prepare(`INSERT INTO imports (id, datanet_id, file_name, file_sha256, format, state, started_at, owner) VALUES (?, ?, ?, ?, ?, 'running', ?, ?)`).run(
     importId,
     req.datanetId,
     name,
     sha256,
     format,
     nowIso(),
+    ownerColumn(),
   );
 
   const problems: ImportProblem[] = [];
@@ -158,8 +162,13 @@ export async function runImport(ctx: JobContext, deps: ImportDeps, req: ImportRe
     }
     ctx.progress(bytes, bytes, `${n.imported.toLocaleString('en')} records imported`);
   } catch (e) {
-    rollbackImport(db, importId, ctx.signal.aborted ? 'cancelled' : 'failed', problems);
-    deps.nearDup.forget(req.datanetId);
+    try {
+      await undoImport(db, importId, ctx.signal.aborted ? 'cancelled' : 'failed', problems, (p) =>
+        ctx.progress(p.removed, p.total, `Undoing the import: ${p.removed.toLocaleString('en')} of ${p.total.toLocaleString('en')} records removed`),
+      );
+    } finally {
+      deps.nearDup.forget(req.datanetId);
+    }
     throw e;
   }
 
@@ -203,19 +212,74 @@ function validateMeta(
   return { contributor, license, signature, nonce: signature ? nonce : null };
 }
 
-/** Removes every record an unfinished import added, in one transaction, and marks it. */
-export function rollbackImport(db: Db, importId: string, state: 'failed' | 'cancelled' | 'interrupted', problems: ImportProblem[] = []) {
-  db.transaction(() => {
-    db.prepare('DELETE FROM records WHERE import_id = ?').run(importId);
-    db.prepare('UPDATE imports SET state = ?, rows_imported = 0, problems = ?, finished_at = ? WHERE id = ?').run(state, JSON.stringify(problems), nowIso(), importId);
-  })();
+export const IMPORT_ROWS: WorkRows = { table: 'imports', key: 'id', running: `state = 'running'` };
+
+/**
+ * Removes every record an unfinished import added and then marks it. The records go in committed
+ * batches (record-removal.ts) while the import stays 'running' under this process: a kill mid-way
+ * leaves it to the next start, which removes the rest. `onBatch` hears the count after each batch;
+ * between batches the event loop runs, so progress reaches the UI and other calls are answered.
+ */
+export async function undoImport(
+  db: Db,
+  importId: string,
+  state: 'failed' | 'cancelled' | 'interrupted',
+  problems: ImportProblem[] = [],
+  onBatch?: (p: { removed: number; total: number }) => void,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  for (const p of removeRecordsInBatches(db, { importId })) {
+    onBatch?.(p);
+    await new Promise((r) => setImmediate(r));
+    if (signal?.aborted) return false;
+  }
+  db.prepare('UPDATE imports SET state = ?, rows_imported = 0, problems = ?, finished_at = ?, owner = NULL WHERE id = ?').run(state, JSON.stringify(problems), nowIso(), importId);
+  return true;
 }
 
-/** At start-up: imports the app was in the middle of when it stopped are undone. */
-export function recoverInterruptedImports(db: Db): number {
-  const running = db.prepare(`SELECT id FROM imports WHERE state = 'running'`).all() as { id: string }[];
-  for (const { id } of running) rollbackImport(db, id, 'interrupted');
-  return running.length;
+export interface RecoveryDeps {
+  db: Db;
+  jobs: JobManager;
+  events: EventBus;
+  nearDup: NearDupRegistry;
+}
+
+/**
+ * At start-up: imports whose process is gone (killed, crashed, the machine lost power) are undone,
+ * each as a job with progress ("datanets.undoImport"). One stopped part-way (the app closed, or
+ * killed again) is left unowned, and the next start continues it. Imports another live process is
+ * running are left alone. Returns the jobs started.
+ */
+export function recoverInterruptedImports(d: RecoveryDeps): string[] {
+  const started: string[] = [];
+  for (const orphan of orphanedRows(d.db, IMPORT_ROWS)) {
+    const row = d.db.prepare('SELECT datanet_id, file_name FROM imports WHERE id = ?').get(orphan.id) as { datanet_id: string; file_name: string };
+    const job = d.jobs.start({
+      kind: 'datanets.undoImport',
+      title: `Undo the interrupted import of ${row.file_name}`,
+      unit: 'records',
+      run: async (ctx) => {
+        // Claimed only once the job runs: a job cancelled before it starts leaves the import to the next start.
+        if (!claimOrphan(d.db, IMPORT_ROWS, orphan)) return getImport(d.db, orphan.id); // another process took it over first
+        try {
+          const finished = await undoImport(d.db, orphan.id, 'interrupted', [], (p) =>
+            ctx.progress(p.removed, p.total, `${p.removed.toLocaleString('en')} of ${p.total.toLocaleString('en')} records removed`),
+          ctx.signal);
+          if (!finished) {
+            // Hand it back unowned: the next start (of any process) continues where this stopped.
+            d.db.prepare('UPDATE imports SET owner = NULL WHERE id = ? AND owner = ?').run(orphan.id, ownerColumn());
+            ctx.throwIfCancelled();
+          }
+          return getImport(d.db, orphan.id);
+        } finally {
+          d.nearDup.forget(row.datanet_id);
+          d.events.emit('datanets.changed', { datanetId: row.datanet_id, change: 'records' });
+        }
+      },
+    });
+    started.push(job.id);
+  }
+  return started;
 }
 
 interface ImportRow {
