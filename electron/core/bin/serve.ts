@@ -111,6 +111,27 @@ async function main() {
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
+  reportStrayRejections();
+}
+
+/**
+ * The last line of defence of a server left running unattended: a promise that fails with nobody
+ * waiting on it belongs to one request, so it is reported and the others go on being served. The
+ * first lines are the transports' own (every socket and server has an error listener, every call
+ * is answered); this should never fire. A thrown exception still ends the process: after one, the
+ * state of the app is not known.
+ */
+function reportStrayRejections() {
+  let last = 0;
+  let quiet = 0;
+  process.on('unhandledRejection', (reason) => {
+    // At most one report every 10 s, so a client that can trigger it cannot flood the log.
+    if (Date.now() - last < 10_000) return void quiet++;
+    last = Date.now();
+    const more = quiet ? ` (${quiet} more since the last report)` : '';
+    quiet = 0;
+    console.error(`error: an unexpected failure in serve, which keeps running${more}: ${reason instanceof Error ? (reason.stack ?? reason.message) : String(reason)}`);
+  });
 }
 
 main().catch((e: Error & { code?: string }) => {

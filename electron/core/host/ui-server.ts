@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { pipeline } from 'node:stream';
 import { TOKEN_PARAM } from '../../shared/transport';
 import { LOGIN_PATH, LOGOUT_PATH, LoginRequest, MODE_PATH, type LoginResponse, type ServeMode } from '../../shared/team';
 import type { Core } from '../core';
@@ -9,6 +10,7 @@ import type { AccountStore } from '../team/accounts';
 import type { Caller } from '../team/context';
 import { LoginLimiter, SESSION_IDLE_MS, SessionStore } from '../team/sessions';
 import { bindRefusal, isWildcard } from './bind-policy';
+import { guardServer, requestUrl } from './connection-faults';
 import { contentSecurityPolicy } from './csp';
 import { closeServer, listenOnLoopback } from './loopback';
 import { checkHost, checkSource, type GuardOptions } from './request-guard';
@@ -79,6 +81,8 @@ function readBody(req: IncomingMessage, limit: number): Promise<string | null> {
     });
     req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
     req.on('error', () => resolve(null));
+    // Cut off before its end: no 'end', and not always an 'error'.
+    req.on('close', () => resolve(null));
   });
 }
 
@@ -152,16 +156,31 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
   }
 
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      route(req, res);
+    } catch {
+      // A bug in one request's handling answers that request, and only it.
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain', ...SECURITY_HEADERS }).end('Internal error\n');
+      else res.destroy();
+    }
+  };
+
+  const route = (req: IncomingMessage, res: ServerResponse) => {
     const g = guard();
     const source = team ? checkSource({ host: req.headers.host, origin: req.headers.origin }, g) : checkHost(req.headers.host, port);
     if (!source.ok) {
       res.writeHead(source.status, { 'Content-Type': 'text/plain', ...SECURITY_HEADERS }).end(`Forbidden: ${source.reason}\n`);
       return;
     }
-    const path = new URL(req.url ?? '/', 'http://placeholder').pathname;
+    const url = requestUrl(req);
+    if (!url) {
+      res.writeHead(400, { 'Content-Type': 'text/plain', ...SECURITY_HEADERS }).end('Bad request: the path is not a URL\n');
+      return;
+    }
+    const path = url.pathname;
     if (path === MODE_PATH && req.method === 'GET') return json(res, 200, { mode: team ? 'team' : 'local' } satisfies ServeMode);
     if (team && req.method === 'POST' && path === LOGIN_PATH) {
-      login(req, res).catch(() => json(res, 500, { error: 'Signing in failed.' }));
+      login(req, res).catch(() => (res.headersSent ? res.destroy() : json(res, 500, { error: 'Signing in failed.' })));
       return;
     }
     if (team && req.method === 'POST' && path === LOGOUT_PATH) return logout(req, res);
@@ -187,11 +206,14 @@ export async function startUiServer(opts: UiServerOptions): Promise<UiServer> {
       ...(team ? { 'Strict-Transport-Security': 'max-age=31536000' } : {}),
     });
     if (req.method === 'HEAD') res.end();
-    else openStatic(file).pipe(res);
+    // The file can vanish or fail to read between the check and the read (a rebuild): that
+    // response is cut off, the server goes on.
+    else pipeline(openStatic(file), res, () => {});
   };
 
   const server: Server = team ? createHttpsServer({ cert: team.tls.cert, key: team.tls.key }, handler) : createServer(handler);
   server.on('upgrade', (req, socket, head) => transport.handleUpgrade(req, socket, head));
+  guardServer(server, team ? 'the team server' : 'serve');
   if (team) {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

@@ -1,6 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { ChatResult, LoadOptions } from '../inference/engine.js';
+import { guardServer, requestUrl } from '../host/connection-faults';
 import { closeServer, listenOnLoopback } from '../host/loopback';
 import { checkHost, tokenMatches } from '../host/request-guard';
 import { ChatCompletionRequest, CompletionRequest, textOf } from './openai-schemas';
@@ -71,7 +72,8 @@ export async function startApiServer(backend: ApiBackend, opts: { port?: number;
     if (!host.ok) return sendError(res, 403, `Forbidden: ${host.reason}`, 'permission_error');
     const auth = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
     if (!tokenMatches(auth, token)) return sendError(res, 401, 'Missing or wrong API key: send Authorization: Bearer <token>.', 'invalid_request_error', 'invalid_api_key');
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const path = requestUrl(req)?.pathname;
+    if (path === undefined) return sendError(res, 400, 'The request path is not a URL.', 'invalid_request_error');
     try {
       if (req.method === 'GET' && path === '/v1/models') {
         const data = backend.listModels().map((m) => ({ id: m.id, object: 'model', created: m.created, owned_by: 'datanet-studio' }));
@@ -99,6 +101,8 @@ export async function startApiServer(backend: ApiBackend, opts: { port?: number;
       return sendError(res, status, (e as Error).message, status === 500 ? 'server_error' : 'invalid_request_error');
     }
   });
+  // A client that breaks HTTP or resets mid-request loses only its own connection.
+  guardServer(server, 'the local API');
   port = await listenOnLoopback(server, opts.port);
   return {
     url: `http://127.0.0.1:${port}`,
