@@ -1,5 +1,6 @@
 import { Cpu, Globe, HardDrive, Loader, LogOut, UserRound, WifiOff } from 'lucide-react';
 import type { AppInfo } from '../../../../electron/shared/app';
+import type { Job } from '../../../../electron/shared/jobs';
 import { signOut } from '../team/session';
 import { useApp } from '../../store/app';
 import { Kbd } from '../../components/ui';
@@ -17,10 +18,15 @@ function memoryLabel(memory: AppInfo['memory'] | undefined): { text: string; tit
   return { text, title };
 }
 
+const jobLine = (j: Job) =>
+  `${j.title}${j.progress.total ? `: ${Math.floor((100 * j.progress.done) / j.progress.total)}%` : ''}${j.progress.message ? ` — ${j.progress.message}` : ''}`;
+
 /** Workspace, model in memory, running jobs and the network: always visible. */
 export function StatusBar() {
   const { info, caller, connected, jobs, setPaletteOpen } = useApp();
   const running = Object.values(jobs).filter((j) => j.state === 'running');
+  // Work the workspace does by itself when it opens (undoing an import a killed process left) is named, not just counted.
+  const recovering = running.find((j) => j.kind === 'datanets.undoImport');
   const memory = memoryLabel(info?.memory);
   return (
     <footer className="statusbar" data-testid="statusbar">
@@ -30,9 +36,9 @@ export function StatusBar() {
       <span className="status-item" data-testid="memory-status" title={memory.title}>
         <Cpu size={13} aria-hidden /> {memory.text}
       </span>
-      <span className="status-item" data-testid="jobs-indicator">
+      <span className="status-item" data-testid="jobs-indicator" title={running.map(jobLine).join('\n')}>
         <Loader size={13} aria-hidden className={running.length ? 'spin' : ''} />
-        {running.length ? `${running.length} job${running.length > 1 ? 's' : ''} running` : 'no jobs running'}
+        {recovering ? jobLine(recovering) : running.length ? `${running.length} job${running.length > 1 ? 's' : ''} running` : 'no jobs running'}
       </span>
       <span className="status-spacer" />
       {!connected ? <span className="status-item status-warn">disconnected — reconnecting…</span> : null}
