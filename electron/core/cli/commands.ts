@@ -659,10 +659,10 @@ COMMANDS.push(
 COMMANDS.push(
   {
     name: 'serve-api',
-    usage: 'serve-api [--port N]',
+    usage: 'serve-api [--port N] [--max-queued N]',
     summary: 'Run the OpenAI-compatible API on 127.0.0.1 until Ctrl-C (prints the URL and the bearer token)',
-    options: { port: { type: 'string' } },
-    request: ({ values }) => ({ method: 'serving.start', input: { port: int(values, 'port') } }),
+    options: { port: { type: 'string' }, 'max-queued': { type: 'string' } },
+    request: ({ values }) => ({ method: 'serving.start', input: { port: int(values, 'port'), maxQueued: int(values, 'max-queued') } }),
     human: (v) => {
       const s = v as ServingStatus;
       return [
@@ -670,6 +670,7 @@ COMMANDS.push(
         `  base URL:  ${s.url}/v1`,
         `  API key:   ${s.token}`,
         '  models:    GET /v1/models — a model id, an adapter id, or modelId+adapterId',
+        `  queue:     ${s.maxQueued} waiting per model, then 429 with Retry-After (--max-queued N)`,
       ].join('\n');
     },
     hold: true,

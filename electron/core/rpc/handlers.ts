@@ -134,7 +134,7 @@ export function createHandlers(s: Services): Handlers {
     'inference.chat': (i) => ({ jobId: s.inference.chat(i).id }),
     'inference.evaluate': (i) => ({ jobId: s.inference.evaluate(i).id }),
 
-    'serving.start': (i) => s.serving.start(i.port),
+    'serving.start': (i) => s.serving.start(i.port, i.maxQueued),
     'serving.stop': () => s.serving.stop(),
     'serving.status': () => s.serving.status(),
     'serving.usage': () => ({ items: s.serving.usage() }),

@@ -1,10 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { ChatResult, LoadOptions } from '../inference/engine.js';
+import { PromptTooLong } from '../inference/context-fit';
 import { guardServer, requestUrl } from '../host/connection-faults';
 import { closeServer, listenOnLoopback } from '../host/loopback';
 import { checkHost, tokenMatches } from '../host/request-guard';
 import { ChatCompletionRequest, CompletionRequest, textOf } from './openai-schemas';
+import { QueueFull, RequestQueue } from './request-queue';
 
 /** What the API serves a model name as: the base file and, optionally, an adapter on it. */
 export interface ServedModel {
@@ -26,14 +28,28 @@ export interface ApiServer {
   url: string;
   port: number;
   token: string;
+  /** Requests that may wait per served model while another generates. */
+  maxQueued: number;
+  /** Requests waiting now, all models together. */
+  waiting(): number;
   close(): Promise<void>;
 }
 
+/** Requests that may wait per served model unless the serving settings say otherwise. */
+export const DEFAULT_MAX_QUEUED = 8;
+
 const MAX_BODY = 4 * 1024 * 1024;
 
-function sendError(res: ServerResponse, status: number, message: string, type: string, code: string | null = null) {
+function sendError(
+  res: ServerResponse,
+  status: number,
+  message: string,
+  type: string,
+  code: string | null = null,
+  extra: { param?: string; headers?: Record<string, string> } = {},
+) {
   if (res.headersSent) return res.end();
-  res.writeHead(status, { 'Content-Type': 'application/json' }).end(JSON.stringify({ error: { message, type, code, param: null } }));
+  res.writeHead(status, { 'Content-Type': 'application/json', ...extra.headers }).end(JSON.stringify({ error: { message, type, code, param: extra.param ?? null } }));
 }
 
 async function readJson(req: IncomingMessage): Promise<unknown> {
@@ -55,17 +71,15 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
  * An OpenAI-compatible API on 127.0.0.1: GET /v1/models, POST /v1/chat/completions and
  * /v1/completions (streamed as server-sent events or not). Every route needs the bearer token and
  * a Host naming this machine (no DNS rebinding); there are no CORS headers, so web pages elsewhere
- * cannot read it. Generations run one at a time.
+ * cannot read it. Generations run one at a time; each served model may have `maxQueued` requests
+ * waiting, and one past that gets 429 with Retry-After at once (a client that leaves while waiting
+ * is dropped unrun). A prompt the model's context cannot hold gets 400 context_length_exceeded, and
+ * max_tokens is capped at the room the prompt leaves.
  */
-export async function startApiServer(backend: ApiBackend, opts: { port?: number; token?: string } = {}): Promise<ApiServer> {
+export async function startApiServer(backend: ApiBackend, opts: { port?: number; token?: string; maxQueued?: number } = {}): Promise<ApiServer> {
   const token = opts.token ?? `dst-${randomBytes(24).toString('base64url')}`;
   let port = 0;
-  let queue: Promise<unknown> = Promise.resolve();
-  const serially = <T>(f: () => Promise<T>): Promise<T> => {
-    const run = queue.then(f, f);
-    queue = run.catch(() => {});
-    return run;
-  };
+  const queue = new RequestQueue({ maxWaitingPerKey: opts.maxQueued ?? DEFAULT_MAX_QUEUED });
 
   const server = createServer(async (req, res) => {
     const host = checkHost(req.headers.host, port);
@@ -93,7 +107,21 @@ export async function startApiServer(backend: ApiBackend, opts: { port?: number;
         } catch (e) {
           return sendError(res, 404, (e as Error).message, 'invalid_request_error', 'model_not_found');
         }
-        return await serially(() => generate(req, res, backend, model, parsed.data, chatMode));
+        const left = new AbortController();
+        res.on('close', () => {
+          if (!res.writableFinished) left.abort();
+        });
+        try {
+          return await queue.run(model.name, () => generate(res, backend, model, parsed.data, chatMode, left.signal), left.signal);
+        } catch (e) {
+          if (e instanceof QueueFull) {
+            const message = `Too many requests for "${model.name}": ${e.limit} are already waiting, the most this server queues per model. Retry after ${e.retryAfterSeconds} s.`;
+            return sendError(res, 429, message, 'requests', 'rate_limit_exceeded', { headers: { 'Retry-After': String(e.retryAfterSeconds) } });
+          }
+          if (left.signal.aborted) return;
+          if (e instanceof PromptTooLong) return sendError(res, 400, contextMessage(e, chatMode), 'invalid_request_error', 'context_length_exceeded', { param: chatMode ? 'messages' : 'prompt' });
+          throw e;
+        }
       }
       return sendError(res, 404, `No route ${req.method} ${path}.`, 'invalid_request_error');
     } catch (e) {
@@ -108,44 +136,50 @@ export async function startApiServer(backend: ApiBackend, opts: { port?: number;
     url: `http://127.0.0.1:${port}`,
     port,
     token,
+    maxQueued: queue.maxWaitingPerKey,
+    waiting: () => queue.waitingCount(),
     close: () => closeServer(server),
   };
 }
 
+/** OpenAI's wording (clients match it), with how this server counts. */
+const contextMessage = (e: PromptTooLong, chatMode: boolean) =>
+  `This model's maximum context length is ${e.maxContextTokens} tokens. However, your ${chatMode ? 'messages' : 'prompt'} resulted in ${e.promptTokens} tokens` +
+  `${chatMode ? " (as the model's chat template renders them)" : ''}, which leaves no room for an answer. Please reduce the length of the ${chatMode ? 'messages' : 'prompt'}.`;
+
 async function generate(
-  req: IncomingMessage,
   res: ServerResponse,
   backend: ApiBackend,
   model: ServedModel,
   body: ChatCompletionRequest | CompletionRequest,
   chatMode: boolean,
+  signal: AbortSignal,
 ) {
   const { chat, complete } = await import('../inference/engine.js');
   const id = `${chatMode ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`;
   const created = Math.floor(Date.now() / 1000);
   const maxTokens = ('max_completion_tokens' in body ? body.max_completion_tokens : undefined) ?? body.max_tokens ?? 256;
-  const abort = new AbortController();
-  res.on('close', () => {
-    if (!res.writableFinished) abort.abort();
-  });
   const object = chatMode ? 'chat.completion.chunk' : 'text_completion';
   const chunk = (delta: string | null, finish: string | null, first = false) =>
     chatMode
       ? { id, object, created, model: model.name, choices: [{ index: 0, delta: first ? { role: 'assistant', content: '' } : delta === null ? {} : { content: delta }, finish_reason: finish }] }
       : { id, object, created, model: model.name, choices: [{ index: 0, text: delta ?? '', finish_reason: finish, logprobs: null }] };
-  const send = (data: unknown) => res.write(`data: ${JSON.stringify(data)}\n\n`);
-  if (body.stream) {
-    res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
-    if (chatMode) send(chunk(null, null, true));
-  }
-  const common = { ...model.load, maxTokens, temperature: body.temperature ?? 0.7, seed: body.seed, signal: abort.signal, onText: body.stream ? (t: string) => send(chunk(t, null)) : undefined };
+  // The stream starts with the first text, so that a prompt refused before any work still gets its 400.
+  const send = (data: unknown) => {
+    if (!res.headersSent) {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-cache', Connection: 'keep-alive' });
+      if (chatMode) res.write(`data: ${JSON.stringify(chunk(null, null, true))}\n\n`);
+    }
+    res.write(`data: ${JSON.stringify(data)}\n\n`);
+  };
+  const common = { ...model.load, maxTokens, fitContext: true, temperature: body.temperature ?? 0.7, seed: body.seed, signal, onText: body.stream ? (t: string) => send(chunk(t, null)) : undefined };
   const r: ChatResult = chatMode
     ? await chat({ ...common, messages: (body as ChatCompletionRequest).messages.map((m) => ({ role: m.role === 'developer' ? 'system' : m.role, content: textOf(m.content) })) })
     : await complete({ ...common, prompt: (body as CompletionRequest).prompt });
   backend.meter(model, r.promptTokens, r.completionTokens);
   const prompt = chatMode ? textOf((body as ChatCompletionRequest).messages.at(-1)?.content ?? '') : String((body as CompletionRequest).prompt);
   setImmediate(() => backend.answered?.(model, { prompt, answer: r.text, completionTokens: r.completionTokens }));
-  const finish = r.completionTokens >= maxTokens ? 'length' : 'stop';
+  const finish = r.finishReason ?? 'stop';
   const usage = { prompt_tokens: r.promptTokens, completion_tokens: r.completionTokens, total_tokens: r.promptTokens + r.completionTokens };
   if (body.stream) {
     send({ ...chunk(null, finish), usage });

@@ -112,13 +112,19 @@ export class ServingService implements ApiBackend {
   }
 
   status(): ServingStatus {
-    return { running: this.server !== null, url: this.server?.url ?? null, token: this.server?.token ?? null };
+    return {
+      running: this.server !== null,
+      url: this.server?.url ?? null,
+      token: this.server?.token ?? null,
+      maxQueued: this.server?.maxQueued ?? null,
+      waiting: this.server?.waiting() ?? 0,
+    };
   }
 
-  async start(port: number): Promise<ServingStatus> {
+  async start(port: number, maxQueued?: number): Promise<ServingStatus> {
     if (this.server) throw new AppError('CONFLICT', `The API is already running at ${this.server.url}.`);
     try {
-      this.server = await startApiServer(this, { port });
+      this.server = await startApiServer(this, { port, maxQueued });
     } catch (e) {
       throw new AppError('CONFLICT', `Cannot listen on 127.0.0.1:${port}: ${(e as Error).message}`);
     }
