@@ -14,7 +14,7 @@ const LOCALITY = String.raw`(?:,\s${CITY},?\s(?:[A-Z]{2}\s${US_ZIP}|[A-Z]{2}(?![
  * and a city with state/ZIP. Bounded repetition throughout: linear time on any input.
  */
 const STREET_ADDRESS = new RegExp(
-  String.raw`(?<![\p{L}\d])\d{1,6}[A-Za-z]?\s(?:${NAME_WORD}\s){1,4}(?:${SUFFIX})\b\.?${UNIT}${LOCALITY}`,
+  String.raw`(?<![\p{L}\d])\d{1,6}[A-Za-z]?[ \t](?:${NAME_WORD}[ \t]){1,4}(?:${SUFFIX})\b\.?${UNIT}${LOCALITY}`,
   'gu',
 );
 

@@ -48,6 +48,8 @@ function phoneConfidence(text: string, start: number, match: string): number {
   // looking like a NANP number (ten digits, area code not starting with 0 or 1).
   if (!separated) return 0;
   if (digits.length === 10 && /^[2-9]\d{9}$/.test(digits) && /^\d{3}[ .-]\d{3}[ .-]\d{4}$/.test(match)) return 0.8;
+  // NANP with the trunk 1 written out: 1-612-257-6323.
+  if (/^1[ .-][2-9]\d{2}[ .-]\d{3}[ .-]\d{4}$/.test(match)) return 0.8;
   if (digits.startsWith('0') && digits.length >= 10 && digits.length <= 12) return 0.75;
   return 0;
 }
@@ -86,4 +88,4 @@ export function detectIpAddresses(text: string, out: Candidate[]): void {
 }
 
 // The lookahead demands two colons early, so ordinary hex-letter words ("face", "bad") never start a match.
-const IPV6 = /(?<![\w:.\]])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:]{2,39}(?:\.\d{1,3}){0,3}(?![\w:])/g;
+const IPV6 = /(?<![\w:.\]])(?=[0-9A-Fa-f]{0,4}:[0-9A-Fa-f]{0,4}:)[0-9A-Fa-f:]{2,39}(?:\.\d{1,3}){0,3}(?![\w:[])/g;

@@ -15,10 +15,11 @@ interface CuedRule {
 
 const NUMBER_WORD = String.raw`(?:\s*(?:number|num|no\.?|nr\.?|#|id|identifier|code|ref\.?))?`;
 const rules: CuedRule[] = [
-  { kind: 'account_number', cue: new RegExp(String.raw`\b(?:account|acct\.?|a\/c|billing account|bank account|health plan(?: beneficiary| member| subscriber)?|plan member|member|subscriber|beneficiary|policy(?:holder)?|(?<!national )insurance|insurance policy|medicare|medicaid|group)${NUMBER_WORD}`, 'gi') },
-  { kind: 'license_number', cue: new RegExp(String.raw`\b(?:(?:driver'?s?|driving|medical|nursing|professional|state|business|dea|bar|certificate|registration)\s+)?(?:licen[cs]e|certificate|dea|npi|bar|passport)${NUMBER_WORD}`, 'gi') },
-  { kind: 'case_number', cue: new RegExp(String.raw`\b(?:case|docket|claim|index|civil action|cause|matter|file|court file|appeal|proceedings?)${NUMBER_WORD}`, 'gi') },
+  // First: "licence plate" must not be read as a licence number.
   { kind: 'vehicle_id', cue: /\b(?:vin|vehicle identification number|(?:licen[cs]e|number|registration|reg\.?)\s+plate(?:\s+(?:number|no\.?))?|plate(?:\s+(?:number|no\.?))|vehicle registration(?:\s+(?:number|no\.?))?|reg(?:istration)?\.?\s+(?:number|no\.?))/gi, spaced: true },
+  { kind: 'account_number', cue: new RegExp(String.raw`\b(?:account|acct\.?|a\/c|billing account|bank account|health plan(?: beneficiary| member| subscriber)?|plan member|member|subscriber|beneficiary|policy(?:holder)?|(?<!national )insurance|insurance policy|medicare|medicaid|group)${NUMBER_WORD}`, 'gi') },
+  { kind: 'license_number', cue: new RegExp(String.raw`\b(?:licen[cs]e|certificate|dea|npi|bar|passport)${NUMBER_WORD}`, 'gi') },
+  { kind: 'case_number', cue: new RegExp(String.raw`\b(?:case|docket|claim|index|civil action|cause|matter|file|court file|appeal|proceedings?)${NUMBER_WORD}`, 'gi') },
   { kind: 'device_id', cue: new RegExp(String.raw`\b(?:serial|s\/n|sn|device|udi|imei|implant|pacemaker|defibrillator|icd|pump|monitor|hearing aid|catheter)(?:\s+(?:serial|model))?${NUMBER_WORD}`, 'gi') },
   { kind: 'biometric', cue: /\b(?:fingerprints?|finger\s?print|retinal?\s+scan|iris\s+scan|voice\s?prints?|palm\s?prints?|face\s+scan|facial\s+(?:image|photo(?:graph)?|scan)|full[- ]face\s+photo(?:graph)?|photo(?:graph)?s?|biometric(?:\s+(?:template|record|id))?|dna\s+(?:profile|sample))(?:\s+(?:id|file|record|image|template|ref(?:erence)?))?/gi },
 ];
@@ -54,16 +55,18 @@ function codeAt(text: string, at: number, spaced: boolean, biometric: boolean): 
   return { start, end };
 }
 
+// All cues in one alternation, one capture group per rule: the text is scanned once, not once per rule.
+const ANY_CUE = new RegExp(rules.map((r) => `(${r.cue.source})`).join('|'), 'gi');
+
 export function detectCuedIds(text: string, out: Candidate[]): void {
   if (!/\d/.test(text)) return;
-  for (const r of rules) {
-    for (const m of text.matchAll(r.cue)) {
-      const span = codeAt(text, m.index + m[0].length, r.spaced ?? false, r.kind === 'biometric');
-      if (span) out.push({ kind: r.kind, start: span.start, end: span.end, confidence: 0.85 });
-    }
+  for (const m of text.matchAll(ANY_CUE)) {
+    const r = rules[m.slice(1).findIndex((g) => g !== undefined)]!;
+    const span = codeAt(text, m.index + m[0].length, r.spaced ?? false, r.kind === 'biometric');
+    if (span) out.push({ kind: r.kind, start: span.start, end: span.end, confidence: 0.85 });
   }
   // A 17-character VIN (no I, O or Q) is a vehicle identifier without a cue.
-  for (const m of text.matchAll(/(?<![A-Za-z0-9])[A-HJ-NPR-Z0-9]{17}(?![A-Za-z0-9])/g)) {
+  for (const m of text.matchAll(/\b[A-HJ-NPR-Z0-9]{17}\b/g)) {
     if (/\d/.test(m[0]) && /[A-Z]/.test(m[0])) out.push({ kind: 'vehicle_id', start: m.index, end: m.index + 17, confidence: 0.8 });
   }
   // Federal docket numbers ("2:21-cv-01234") name a case wherever they are written.

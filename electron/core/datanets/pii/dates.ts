@@ -15,10 +15,10 @@ const YEAR = String.raw`(?:1[89]\d\d|20\d\d)`;
 const WEEKDAY = String.raw`(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?,?\s)?`;
 // Month-name dates; the year is part of the date span (masking "3 May" but leaving "2021" beside it helps no one).
 const NAMED_DATE = new RegExp(
-  String.raw`(?<![\p{L}\d])${WEEKDAY}(?:${DAY}\s(?:of\s)?${MONTH}\.?(?:,?\s${YEAR})?|${MONTH}\.?\s(?:the\s)?${DAY}(?:,?\s${YEAR})?(?![\d:])|${MONTH}\.?,?\s${YEAR})(?![\p{L}\d])`,
+  String.raw`(?<![\p{L}\d])${WEEKDAY}(?:${DAY}\s(?:of\s)?${MONTH}\.?(?:,?\s${YEAR})?|${MONTH}\.?\s(?:the\s)?${DAY}(?:,?\s${YEAR})?(?!\d|:\d)|${MONTH}\.?,?\s${YEAR})(?![\p{L}\d])`,
   'gu',
 );
-const NUMERIC_DATE = /(?<![\d/.:-])(?:(\d{4})([-/.])(\d{1,2})\2(\d{1,2})|(\d{1,2})([-/.])(\d{1,2})\6(\d{4}|\d{2}))(?![\d/:]|[.-]\d)/g;
+const NUMERIC_DATE = /(?<![\d/.:-])(?:(\d{4})([-/.])(\d{1,2})\2(\d{1,2})|(\d{1,2})([-/.])(\d{1,2})\6(\d{4}|\d{2}))(?![\d/]|:\d|[.-]\d)/g;
 const SHORT_DATE = /(?<![\d/.:-])(\d{1,2})\/(\d{1,2})(?![\d/]|\.\d)/g;
 const SHORT_DATE_CUE = /\b(?:on|since|from|until|till|to|by|dated?|admitted|discharged|seen|returned|visit|appointment|surgery|injury|onset|started|stopped|DOS|DOA|DOD|d\/c)\b[\s:,]*$/i;
 
@@ -48,6 +48,7 @@ export function detectDates(text: string, out: Candidate[]): void {
       out.push({ kind: 'date', start: m.index, end: m.index + m[0].length, confidence: 0.7 });
     }
   }
+  if (!/Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec/.test(text)) return;
   for (const m of text.matchAll(NAMED_DATE)) {
     let s = m[0];
     // "May" and "March" are also words: a bare "May 2" needs a capital M and a plausible day.

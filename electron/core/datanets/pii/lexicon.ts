@@ -25,6 +25,8 @@ export interface Lexicon {
   words: ReadonlySet<string>;
   /** US place names (cities, towns), Title Case. */
   places: ReadonlySet<string>;
+  /** The first word of every place name (a cheap test before the longer lookup). */
+  placeFirstWords: ReadonlySet<string>;
   /** The longest place name in words (bounds the lookup window). */
   maxPlaceWords: number;
 }
@@ -55,12 +57,14 @@ export function lexicon(): Lexicon {
   const commonWord = new Set<string>();
   for (const n of [...first, ...last]) if (words.has(n.toLowerCase())) commonWord.add(n);
   const places = new Set<string>();
+  const placeFirstWords = new Set<string>();
   let maxPlaceWords = 1;
   for (const { city } of Object.values((zipcodes as { codes: Record<string, { city: string }> }).codes)) {
     if (!city || NOT_A_PLACE.test(city)) continue;
     places.add(city);
+    placeFirstWords.add(city.split(' ')[0]!);
     maxPlaceWords = Math.max(maxPlaceWords, city.split(' ').length);
   }
-  cached = { first, last, commonWord, words, places, maxPlaceWords: Math.min(maxPlaceWords, 4) };
+  cached = { first, last, commonWord, words, places, placeFirstWords, maxPlaceWords: Math.min(maxPlaceWords, 4) };
   return cached;
 }

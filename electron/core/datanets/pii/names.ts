@@ -1,5 +1,5 @@
 import { lexicon } from './lexicon';
-import { isPlaceAt } from './places';
+import { isPlaceAt, STATE_WORDS } from './places';
 import type { Candidate } from './types';
 import { capitalTokens, type Token } from './tokens';
 
@@ -41,6 +41,7 @@ export const nameDetection: NameDetectionInfo = HEURISTIC_NAME_DETECTION;
 
 const TITLES = new Set(['mr', 'mrs', 'ms', 'miss', 'mx', 'dr', 'prof', 'professor', 'sir', 'dame', 'judge', 'justice', 'rev', 'hon', 'nurse',
   'sister', 'officer', 'det', 'detective', 'sgt', 'sergeant', 'atty', 'attorney', 'counsel', 'councillor', 'master', 'madam', 'lady', 'lord']);
+const ABBREVIATED_TITLES = new Set(['mr', 'mrs', 'ms', 'mx', 'dr', 'prof', 'rev', 'hon', 'det', 'sgt', 'atty', 'st', 'v', 'vs', 'cc', 'attn', 'pt', 're']);
 // Words after which the next capitalised words are a person: roles, relatives, labels, verbs of signing.
 const CUE_WORDS = new Set(['patient', 'pt', 'client', 'claimant', 'defendant', 'plaintiff', 'respondent', 'petitioner', 'appellant', 'appellee',
   'applicant', 'witness', 'decedent', 'deceased', 'tenant', 'landlord', 'employee', 'employer', 'resident', 'member', 'insured', 'beneficiary',
@@ -75,6 +76,8 @@ const ORG_AFTER = new Set(['Hospital', 'Clinic', 'Center', 'Centre', 'University
   'Street', 'St', 'Avenue', 'Ave', 'Road', 'Rd', 'Lane', 'Drive', 'Boulevard', 'Blvd', 'Court', 'County', 'Way', 'Place', 'Syndrome',
   'Disease', 'Hall', 'Building', 'House', 'Park', 'Bank', 'Trust', 'Partners', 'Law', 'Insurance']);
 const PARTICLES = new Set(['van', 'von', 'de', 'der', 'den', 'da', 'del', 'della', 'di', 'du', 'la', 'le', 'bin', 'ibn', 'al', 'el', 'ter', 'ten', 'dos', 'das']);
+// A name is written Capitalised-then-lower-case (O'Brien, Anna-Lena); "StreetMRN" is not one.
+const NAME_SHAPE = /^\p{Lu}(?:['’]\p{Lu})?[\p{Ll}'’]+(?:-\p{Lu}?[\p{Ll}'’]+)?$/u;
 const SPEECH_VERBS = /^\s+(?:reports?|reported|states?|stated|says|said|called|denies|denied|notes?|noted|was|is|has|had|presents?|presented|attended|arrived|agreed|declined|signed|testified|confirmed|wrote|asked|will|would|can|may|visited|returned|came|lives|lived)\b/;
 
 interface Candidates {
@@ -102,20 +105,59 @@ function common(t: Token): boolean {
   return lexicon().commonWord.has(t.norm) || NEVER_NAMES.has(t.norm);
 }
 
-/** The cue word right before token i (lower case, without its period or colon), if any. */
+/** The word ending at `end` (scanning back over letters and apostrophes): [start, word]. */
+function wordBefore(text: string, end: number): [number, string] {
+  let i = end;
+  while (i > 0 && /[\p{L}'’]/u.test(text[i - 1]!)) i--;
+  return [i, text.slice(i, end)];
+}
+
+const FILLER_WORDS = new Set(['is', 'was', 'name', 'kin']);
+
+/**
+ * The cue word right before a token, if any. Scans back by hand (a regex anchored at the end of
+ * a slice costs a scan of the whole slice per token): spaces, an optional colon or comma, an
+ * optional abbreviation period, the word; "is", "was", "name" and "of kin" are stepped over.
+ */
 function cueBefore(text: string, t: Token): { word: string; strong: boolean } | null {
-  const lead = text.slice(Math.max(0, t.start - 32), t.start);
-  const m = /([\p{L}.'’]+)\.?[:,]?\s*(?:of\s+kin\s*:?\s*|name\s*:?\s*|is\s+|was\s+|:\s*)?$/u.exec(lead);
-  if (!m) return null;
-  let word = m[1]!.toLowerCase().replace(/[.'’]+$/, '').replace(/['’]s$/, '');
-  if (word.endsWith('.')) word = word.slice(0, -1);
-  if (TITLES.has(word)) return /[\p{L}.]\s$/u.test(lead) ? { word, strong: true } : null;
-  if (word === 'by' && /\b(?:signed|seen|prepared|reviewed|dictated|attended|represented|referred|accompanied|examined|written|witnessed|authored|sent|treated|assessed|countersigned)\s+by\s*$/i.test(lead)) {
+  let i = t.start;
+  let colon = false;
+  let period = false;
+  let comma = false;
+  let word = '';
+  for (let step = 0; step < 3; step++) {
+    while (i > 0 && (text[i - 1] === ' ' || text[i - 1] === '\t')) i--;
+    if (i > 0 && text[i - 1] === ':') {
+      colon = true;
+      i--;
+      while (i > 0 && (text[i - 1] === ' ' || text[i - 1] === '\t')) i--;
+    } else if (i > 0 && text[i - 1] === ',' && step === 0) {
+      comma = true;
+      i--;
+    }
+    period = false;
+    if (i > 0 && text[i - 1] === '.') {
+      period = true;
+      i--;
+    }
+    const [from, w] = wordBefore(text, i);
+    if (!w) return null;
+    word = w.toLowerCase().replace(/['’]s$/, '');
+    i = from;
+    if (!FILLER_WORDS.has(word) || period) break;
+    if (word === 'kin') {
+      const [ofFrom, of] = wordBefore(text, Math.max(0, i - 1));
+      if (of.toLowerCase() === 'of') i = ofFrom;
+    }
+  }
+  if (period && !ABBREVIATED_TITLES.has(word)) return null;
+  if (TITLES.has(word)) return !colon && !comma && t.start > i + word.length ? { word, strong: true } : null;
+  if (word === 'by' && /\b(?:signed|seen|prepared|reviewed|dictated|attended|represented|referred|accompanied|examined|written|witnessed|authored|sent|treated|assessed|countersigned)\s+$/i.test(text.slice(Math.max(0, i - 16), i))) {
     return { word, strong: true };
   }
   if (!CUE_WORDS.has(word)) return null;
   // "her daughter", "patient's son", "Name:", "signed by": all strong unless the cue is a bare preposition.
-  return { word, strong: !WEAK_CUES.has(word) || /:\s*$/.test(lead) };
+  return { word, strong: !WEAK_CUES.has(word) || colon };
 }
 
 /** Sentence start: the token opens the text, a line, or follows end punctuation. */
@@ -159,71 +201,89 @@ export function detectNamesHeuristic(text: string, out: Candidate[]): void {
       i = end + 1;
       continue;
     }
-    const prev = text.slice(Math.max(0, t.start - 6), t.start);
-    if (/\b(?:St|Saint|Mount|Mt|Fort|Lake|Port)\.? $/.test(prev)) {
+    if (/\b(?:St|Saint|Mount|Mt|Fort|Lake|Port)\.? $/.test(text.slice(Math.max(0, t.start - 6), t.start))) {
       i = end;
       continue;
     }
-    // An ordinary word opening a sentence ("Yesterday Robert Alvarez") is not part of the name.
-    const cueFirst = cueBefore(text, t);
-    if (cueFirst?.strong && !TITLES.has(cueFirst.word) && !t.initial && isWord(t) && listed(t) === null) {
+    const cue = cueBefore(text, t);
+    if (cue?.strong && !TITLES.has(cue.word) && !t.initial && isWord(t) && listed(t) === null) {
       // "Patient: Reports chest pain": an ordinary word after a cue is not a name.
       i = end;
       continue;
     }
+    // An ordinary word opening a sentence ("Yesterday Robert Alvarez") is not part of the name.
     let from = i;
-    while (from < end && !tokens[from]!.initial && isWord(tokens[from]!) && listed(tokens[from]!) !== 'first' && listed(tokens[from]!) !== 'both') from++;
-    while (!cueFirst?.strong && end > from && !tokens[end]!.initial && isWord(tokens[end]!) && listed(tokens[end]!) === null && !['first', 'both'].includes(listed(tokens[end - 1]!) ?? '')) end--;
+    while (from < end && !tokens[from]!.initial && isWord(tokens[from]!) && !isFirst(tokens[from]!)) from++;
+    while (!cue?.strong && end > from && !tokens[end]!.initial && isWord(tokens[end]!) && listed(tokens[end]!) === null && !isFirst(tokens[end - 1]!)) end--;
     if (from !== i) {
       i = from - 1;
       continue;
     }
-    const run = tokens.slice(i, end + 1);
-    const cue = cueFirst;
-    const words = run.filter((x) => !x.initial);
-    const kinds = words.map(listed);
-    const anyListed = kinds.some((k) => k !== null);
-    const place = words.length === 1 && isPlaceAt(text, t);
-    const locative = LOCATIVE.has(/([\p{L}]+)\s+$/u.exec(text.slice(Math.max(0, t.start - 12), t.start))?.[1]?.toLowerCase() ?? '');
-    let accept = 0;
-    if (cue?.strong && words.length > 0 && !(cue.word === 'to' || cue.word === 'from')) accept = TITLES.has(cue.word) ? 0.9 : 0.85;
-    else if (words.length === 0) accept = 0;
-    else if (run.length >= 2) {
-      // Two or more name words: First Last, First M. Last, L. Last, or an unlisted surname after a listed first name.
-      const firstOk = run[0]!.initial || kinds[0] === 'first' || kinds[0] === 'both';
-      const lastOk = kinds[kinds.length - 1] !== null || !common(run[run.length - 1]!);
-      const uncommon = words.some((w) => !common(w) && listed(w) !== null);
-      if (firstOk && lastOk && (uncommon || !sentenceInitial(text, t) || cue || words.length >= 2)) accept = 0.85;
-      else if (anyListed && words.every((w) => !common(w)) && words.length >= 2) accept = 0.75;
-    } else if (anyListed && !(place && locative) && !t.caps) {
-      // One word: a listed name that is not an ordinary word, mid-sentence or before a reporting verb; or any listed name after a weak cue.
-      if (!common(t) && (!sentenceInitial(text, t) || SPEECH_VERBS.test(text.slice(t.end, t.end + 14)) || t.possessive)) accept = 0.75;
-      else if (cue && !common(t)) accept = 0.75;
+    const confidence = accept(text, tokens, i, end, cue);
+    if (confidence > 0) {
+      const last = tokens[end]!.initial && end > i ? end - 1 : end;
+      push(c, text, tokens, i, last, confidence);
+      i = end;
+      continue;
     }
-    if (!accept && run.length === 1 && anyListed && !common(t) && text.slice(t.end, t.end + 2) === ', ') {
-      // "Chen, Linda": surname, comma, first name.
-      const n = tokens[i + 1];
-      if (n && n.start === t.end + 2 && (listed(n) === 'first' || listed(n) === 'both') && !NEVER_NAMES.has(n.norm)) {
-        const tail = runFrom(text, tokens, i + 1);
-        push(c, text, tokens, i, Math.min(tail, i + 2), 0.85);
-        i = Math.min(tail, i + 2);
-        continue;
-      }
-    }
-    if (accept) {
-      if (run[run.length - 1]!.initial && run.length > 1) push(c, text, tokens, i, end - 1, accept);
-      else push(c, text, tokens, i, end, accept);
-    } else if (run.length === 1 && (listed(t) === 'last' || listed(t) === 'both' || !common(t))) {
-      // "Baker, Linda" (a surname that is also a word, then a first name).
-      const n = tokens[i + 1];
-      if (n && n.start === t.end + 2 && text.slice(t.end, n.start) === ', ' && listed(n) !== null && (listed(n) === 'first' || listed(n) === 'both') && !common(n)) {
-        push(c, text, tokens, i, i + 1, 0.8);
-        i++;
-        continue;
-      }
+    const lastFirst = end === i ? surnameCommaFirst(text, tokens, i) : 0;
+    if (lastFirst > 0) {
+      push(c, text, tokens, i, lastFirst, 0.85);
+      i = lastFirst;
+      continue;
     }
     i = end;
   }
+}
+
+function isFirst(t: Token): boolean {
+  const k = listed(t);
+  return k === 'first' || k === 'both';
+}
+
+/** How sure a run of capitalised tokens [i, end] is a name (0: not one). */
+function accept(text: string, tokens: Token[], i: number, end: number, cue: { word: string; strong: boolean } | null): number {
+  const t = tokens[i]!;
+  const run = tokens.slice(i, end + 1);
+  const words = run.filter((x) => !x.initial);
+  if (words.length === 0) return 0;
+  const kinds = words.map(listed);
+  const anyListed = kinds.some((k) => k !== null);
+  // Capitals are a heading's style, not evidence: an ALL-CAPS word counts only if a census list has it.
+  if (words.some((w) => w.caps) && !(words.every((w) => listed(w) !== null) || (words.length >= 2 && words.some((w) => listed(w) !== null && (!common(w) || cue?.strong))))) return 0;
+  if (cue?.strong && cue.word !== 'to' && cue.word !== 'from') return TITLES.has(cue.word) ? 0.9 : 0.85;
+  if (run.length >= 2) {
+    const firstOk = run[0]!.initial || isFirst(words[0]!) ;
+    const lastOk = kinds[kinds.length - 1] !== null || !common(run[run.length - 1]!);
+    if (firstOk && lastOk) return 0.85;
+    // Two or more capitalised words that are neither ordinary words nor known non-names ("Olumide Oyelaran").
+    if (words.length >= 2 && words.every((w) => !isWord(w) && !NEVER_NAMES.has(w.norm) && NAME_SHAPE.test(w.norm))) return 0.7;
+    if (anyListed && words.length >= 2 && words.every((w) => !common(w))) return 0.75;
+    return 0;
+  }
+  if (!anyListed || t.caps) return 0;
+  const locative = LOCATIVE.has(/([\p{L}]+)\s+$/u.exec(text.slice(Math.max(0, t.start - 12), t.start))?.[1]?.toLowerCase() ?? '');
+  if (locative && isPlaceAt(text, t)) return 0;
+  // One word: a listed name that is not an ordinary word, mid-sentence, before a reporting verb, possessive, or after a weak cue.
+  if (common(t)) return 0;
+  if (!sentenceInitial(text, t) || SPEECH_VERBS.test(text.slice(t.end, t.end + 14)) || t.possessive || cue) return 0.75;
+  return 0;
+}
+
+/** "Chen, Linda" and "Hernandez, Hiroshi": the index of the first-name token, or 0. */
+function surnameCommaFirst(text: string, tokens: Token[], i: number): number {
+  const t = tokens[i]!;
+  const n = tokens[i + 1];
+  if (!n || t.initial || n.initial || text.slice(t.end, n.start) !== ', ' || t.possessive) return 0;
+  if (NEVER_NAMES.has(t.norm) || NEVER_NAMES.has(n.norm)) return 0;
+  const surname = listed(t) !== null ? !common(t) || isFirst(n) : !isWord(t) && NAME_SHAPE.test(t.norm);
+  const given = isFirst(n) ? !common(n) || listed(t) !== null : !isWord(n) && listed(n) === null && NAME_SHAPE.test(n.norm);
+  if (!surname || !given || lexicon().places.has(n.norm) || STATE_WORDS.has(n.norm.toLowerCase())) return 0;
+  // The given name is followed by lower-case words or the end of a clause, not by more Title Case (a list of places).
+  const after = text.slice(n.end, n.end + 3);
+  if (/^,\s?\p{Lu}/u.test(after)) return 0;
+  const tail = runFrom(text, tokens, i + 1);
+  return Math.min(tail, i + 2);
 }
 
 /** The built-in heuristic detector, as a NameDetector. */

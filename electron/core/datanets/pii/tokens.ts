@@ -20,7 +20,12 @@ export function titleCase(w: string): string {
   return w.charAt(0) + w.slice(1).toLowerCase();
 }
 
+// Names and places both read the tokens of the same text, one after the other: keep the last result.
+let memoText: string | null = null;
+let memoTokens: Token[] = [];
+
 export function capitalTokens(text: string): Token[] {
+  if (text === memoText) return memoTokens;
   const out: Token[] = [];
   for (const m of text.matchAll(CAPITAL_WORD)) {
     let word = m[0];
@@ -37,5 +42,7 @@ export function capitalTokens(text: string): Token[] {
     const norm = initial ? word : caps ? titleCase(word) : word;
     out.push({ start: m.index, end: m.index + word.length, norm, caps, initial, possessive });
   }
+  memoText = text;
+  memoTokens = out;
   return out;
 }

@@ -4,7 +4,7 @@ import type { Candidate } from './types';
 const URL_RE = /(?<![\w@.-])(?:(?:https?|ftp):\/\/[^\s<>"'()[\]{}]{1,2000}|www\.[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,6}(?:\/[^\s<>"'()[\]{}]{0,2000})?|[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){0,5}\.(?:com|org|net|edu|gov|io|health|clinic|law|info|biz|us|uk|ca|de|fr)\/[^\s<>"'()[\]{}]{1,2000})/g;
 
 export function detectUrls(text: string, out: Candidate[]): void {
-  if (!/[/.]/.test(text)) return;
+  if (!text.includes('/') && !text.includes('www.')) return;
   for (const m of text.matchAll(URL_RE)) {
     // A sentence's closing punctuation is not part of the address.
     const s = m[0].replace(/[.,;:!?]+$/, '');
