@@ -12,6 +12,7 @@ import { nowIso } from '../common/ids';
 import { AuditLog, GENESIS_HASH } from '../audit/log';
 import { copyAndHash, fsyncDir, writeFileAtomic } from '../common/atomic-file';
 import { openKeyed, type Db } from '../db/open';
+import { ensurePrivateFile } from '../workspace/file-modes';
 import { keyId, readVaultFile, unwrapKey } from '../vault/key-wrap';
 import { schemaVersion } from '../db/migrate';
 import { describeIssues } from '../rpc/router';
@@ -114,13 +115,15 @@ export async function createBackup({ db, key, root, destination, progress, signa
   mkdirSync(dirname(dest), { recursive: true });
   // One temp folder per backup, so two backups to the same place cannot share one.
   const tmp = mkdtempSync(`${dest}.partial-`);
-  mkdirSync(join(tmp, 'files'));
+  mkdirSync(join(tmp, 'files'), { mode: 0o700 });
   try {
     const files = workspaceFiles(root);
     const external = externalModels(db, root);
     const pageBytes = (db.pragma('page_count', { simple: true }) as number) * (db.pragma('page_size', { simple: true }) as number);
     const total = pageBytes + files.reduce((s, f) => s + f.bytes, 0) + external.reduce((s, f) => s + f.bytes, 0);
     const dbFile = join(tmp, DB_NAME);
+    // Created owner-only first: SQLite would give the copy the umask's mode (0644 under umask 022).
+    ensurePrivateFile(dbFile);
     if (key) {
       // SQLite's backup API cannot copy between ciphered files; VACUUM INTO writes one consistent
       // snapshot encrypted under the same key (never a plaintext copy), in one step without progress.
@@ -154,7 +157,7 @@ export async function createBackup({ db, key, root, destination, progress, signa
     const copied: BackupManifest['files'] = [];
     for (const f of files) {
       const target = join(tmp, 'files', ...f.path.split('/'));
-      mkdirSync(dirname(target), { recursive: true });
+      mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
       const step = bytes.file(`Copying ${f.path}`);
       let sha256: string;
       try {
@@ -286,7 +289,7 @@ export async function restoreBackup({ from, workspaceDir, key, actor, progress, 
   try {
     const bytes = byteCounter(progress, before.bytes);
     const copyChecked = async (src: string, dst: string, expected: string, name: string) => {
-      mkdirSync(dirname(dst), { recursive: true });
+      mkdirSync(dirname(dst), { recursive: true, mode: 0o700 });
       const step = bytes.file(`Restoring ${name}`);
       const sha = await copyAndHash(src, dst, step.onBytes, signal);
       step.done(statSync(dst).size);

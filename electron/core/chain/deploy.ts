@@ -35,7 +35,7 @@ export class DeploymentStore {
 
   save(deployment: Deployment): void {
     const all = { ...this.read(), [deployment.networkId]: DeploymentSchema.parse(deployment) };
-    mkdirSync(dirname(this.file), { recursive: true });
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     writeFileAtomic(this.file, [Buffer.from(`${JSON.stringify({ version: 1, deployments: all }, null, 2)}\n`)]);
   }
 

@@ -88,7 +88,7 @@ export async function startDevnet({
   signal?: AbortSignal;
 }): Promise<Devnet> {
   const binary = anvilBinaryPath();
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
   const stateFile = join(dir, 'state.json');
   const port = await freePort();
   const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--silent'];

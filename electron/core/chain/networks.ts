@@ -69,7 +69,7 @@ export class NetworkStore {
   }
 
   private write(networks: NetworkConfig[]): void {
-    mkdirSync(dirname(this.file), { recursive: true });
+    mkdirSync(dirname(this.file), { recursive: true, mode: 0o700 });
     writeFileAtomic(this.file, [Buffer.from(`${JSON.stringify({ version: 1, networks }, null, 2)}\n`)]);
   }
 }

@@ -9,7 +9,7 @@ import { basename, dirname, join } from 'node:path';
  */
 export function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${Date.now()}.tmp`);
-  const fd = openSync(tmp, 'w', 0o644);
+  const fd = openSync(tmp, 'w', 0o600);
   try {
     for (const chunk of chunks) {
       let off = 0;
@@ -48,7 +48,7 @@ export async function copyAndHash(
 ): Promise<string> {
   const hash = createHash('sha256');
   const tmp = dst ? join(dirname(dst), `.${basename(dst)}.${process.pid}.${Date.now()}.tmp`) : null;
-  const fd = tmp ? openSync(tmp, 'w', 0o644) : null;
+  const fd = tmp ? openSync(tmp, 'w', 0o600) : null;
   let done = 0;
   try {
     for await (const chunk of createReadStream(src, { highWaterMark: 4 << 20, signal })) {

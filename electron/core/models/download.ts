@@ -35,7 +35,7 @@ async function hashPrefix(path: string): Promise<{ hash: ReturnType<typeof creat
  */
 export async function downloadFile(ctx: JobContext, req: DownloadRequest, dir: string, target: string): Promise<{ sha256: string; bytes: number }> {
   const partialDir = join(dir, '.partial');
-  mkdirSync(partialDir, { recursive: true });
+  mkdirSync(partialDir, { recursive: true, mode: 0o700 });
   const part = join(partialDir, `${partName(req.url)}.part`);
   const meta = `${part}.json`;
   let validator: string | null = existsSync(meta) && existsSync(part) ? ((JSON.parse(readFileSync(meta, 'utf8')) as { validator: string | null }).validator ?? null) : null;
@@ -64,13 +64,13 @@ export async function downloadFile(ctx: JobContext, req: DownloadRequest, dir: s
       throw new AppError('BAD_INPUT', `The server answered ${res.status} ${res.statusText} for ${req.url}.`);
     }
     const resumed = res.status === 206;
-    const fd = openSync(part, resumed ? 'a' : 'w');
+    const fd = openSync(part, resumed ? 'a' : 'w', 0o600);
     let done = resumed ? have : 0;
     const runHash = resumed ? hash : createHash('sha256');
     const length = Number(res.headers.get('content-length') ?? NaN);
     if (Number.isFinite(length)) total = done + length;
     validator = res.headers.get('etag') ?? res.headers.get('last-modified');
-    writeFileSync(meta, JSON.stringify({ url: req.url, validator }));
+    writeFileSync(meta, JSON.stringify({ url: req.url, validator }), { mode: 0o600 });
     ctx.progress(done, total, resumed ? `Resuming at ${(done / 2 ** 20).toFixed(1)} MiB` : 'Downloading');
     try {
       if (res.status !== 416 && res.body) {

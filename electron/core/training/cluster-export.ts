@@ -113,7 +113,7 @@ export async function exportTrainingJob(d: ExportJobDeps, input: ExportJobInput)
   const parent = dirname(dest);
   mkdirSync(parent, { recursive: true });
   const tmp = join(parent, `.${basename(dest)}.${process.pid}.${Date.now()}.tmp`);
-  mkdirSync(tmp);
+  mkdirSync(tmp, { mode: 0o700 });
   try {
     for (const [name, bytes] of contents) writeFileAtomic(join(tmp, name), [bytes]);
     fsyncDir(tmp);

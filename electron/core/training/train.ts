@@ -242,8 +242,8 @@ export async function startTraining(
     pack: opts.pack, seed: opts.seed, evalFraction: opts.evalFraction,
   };
   const configHash = createHash('sha256').update(canonicalJson(config)).digest('hex');
-  mkdirSync(dirname(opts.adapterPath), { recursive: true });
-  if (opts.checkpointPath) mkdirSync(dirname(opts.checkpointPath), { recursive: true });
+  mkdirSync(dirname(opts.adapterPath), { recursive: true, mode: 0o700 });
+  if (opts.checkpointPath) mkdirSync(dirname(opts.checkpointPath), { recursive: true, mode: 0o700 });
 
   const job: RunnerJob = {
     modelPath: opts.modelPath,

@@ -1,9 +1,10 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors';
 import { WalletAccount, WalletSourceId } from '../../shared/wallet';
 import { writeFileAtomic } from '../common/atomic-file';
+import { makePrivateDir } from '../workspace/file-modes';
 import { describeIssues } from '../rpc/router';
 
 export const DEFAULT_AUTO_LOCK_MINUTES = 15;
@@ -55,7 +56,7 @@ export class WalletStore {
 
   writeIndex(index: WalletIndex): void {
     this.#write(this.indexPath, () => {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      makePrivateDir(this.dir);
       writeFileAtomic(this.indexPath, [Buffer.from(`${JSON.stringify(index, null, 2)}\n`)]);
     });
   }
@@ -69,13 +70,12 @@ export class WalletStore {
     }
   }
 
-  /** Keystore files are written owner-only: they are encrypted, but need not be readable by others. */
+  /** Keystore files are owner-only (as every file writeFileAtomic writes): encrypted, but nobody else's to read. */
   writeKeystore(file: string, json: string): void {
     const path = join(this.dir, file);
     this.#write(path, () => {
-      mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      makePrivateDir(this.dir);
       writeFileAtomic(path, [Buffer.from(json)]);
-      chmodSync(path, 0o600);
     });
   }
 

@@ -1,7 +1,8 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AppError } from '../../shared/errors';
+import { ensurePrivateFile, makePrivateDir, tightenTree } from './file-modes';
 
 export const APP_DIR_NAME = 'Datanet Studio';
 
@@ -46,7 +47,10 @@ export function prepareWorkspace(dir: string): WorkspacePaths {
     chain: join(root, 'chain'),
   };
   try {
-    for (const d of [paths.root, paths.models, paths.adapters, paths.checkpoints, paths.indexes, paths.wallet, paths.chain]) mkdirSync(d, { recursive: true });
+    // Owner-only whatever the umask (file-modes.ts); one walk fixes a workspace older versions left readable.
+    if (existsSync(root)) tightenTree(root);
+    for (const d of [paths.root, paths.models, paths.adapters, paths.checkpoints, paths.indexes, paths.wallet, paths.chain]) makePrivateDir(d);
+    ensurePrivateFile(paths.db);
   } catch (e) {
     throw new AppError('STORAGE', `Cannot create the workspace folder ${root}: ${(e as Error).message}`);
   }

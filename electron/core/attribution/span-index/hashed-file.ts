@@ -16,7 +16,7 @@ export class HashedFileWriter {
   private closed = false;
 
   constructor(readonly path: string, bufferBytes = 1 << 20) {
-    this.fd = openSync(path, 'w', 0o644);
+    this.fd = openSync(path, 'w', 0o600);
     this.buf = Buffer.allocUnsafe(bufferBytes);
   }
 

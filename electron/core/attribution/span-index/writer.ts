@@ -71,7 +71,7 @@ export class SpanIndexWriter {
     assertLittleEndian();
     const dir = resolve(parsed.data.dir);
     if (existsSync(dir)) throw new AppError('CONFLICT', `${dir} already exists: a span index is built into a new folder.`);
-    mkdirSync(dirname(dir), { recursive: true });
+    mkdirSync(dirname(dir), { recursive: true, mode: 0o700 });
     // A newer build of the same folder supersedes one still taking documents (perhaps dropped
     // after an error without abort()); one already sorting is left to finish.
     const earlier = pending.get(dir);
@@ -79,7 +79,7 @@ export class SpanIndexWriter {
     earlier?.abort();
     removeStaleStaging(dir);
     const staging = join(dirname(dir), `.${basename(dir)}${STAGING_MARK}${process.pid}-${randomBytes(4).toString('hex')}`);
-    mkdirSync(staging);
+    mkdirSync(staging, { mode: 0o700 });
     const writer = new SpanIndexWriter(dir, staging, parsed.data.shardTokens, parsed.data.workerPath);
     pending.set(dir, writer);
     return writer;
