@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
@@ -7,6 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import type { JsonRpcProvider } from 'ethers';
 import { AppError } from '../../shared/errors';
 import { writeFileAtomic } from '../common/atomic-file';
+import { spawnTied } from '../common/tied-child';
 import { DEVNET_CHAIN_ID } from './networks';
 import { createRpcProvider } from './rpc';
 import { anvilBinaryName, anvilPackage } from './anvil-package';
@@ -93,18 +93,18 @@ export async function startDevnet({
   const port = await freePort();
   const args = ['--host', '127.0.0.1', '--port', String(port), '--chain-id', String(chainId), '--silent'];
   if (existsSync(stateFile)) args.push('--load-state', stateFile);
-  const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Through a watchdog, so that anvil ends when this process does, even by SIGKILL (tied-child.ts).
+  const child = await spawnTied(binary, args);
   let stderr = '';
-  child.stderr!.on('data', (d: Buffer) => {
+  child.stderr.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
   });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  child.once('error', () => undefined);
+  const { exited } = child;
 
   const url = `http://127.0.0.1:${port}`;
   const provider = createRpcProvider({ url, chainId });
   try {
-    await waitUntilAnswering({ provider, child, exited, signal, stderr: () => stderr });
+    await waitUntilAnswering({ provider, exited, signal, stderr: () => stderr });
   } catch (e) {
     provider.destroy();
     child.kill('SIGKILL');
@@ -148,7 +148,7 @@ export async function startDevnet({
     url,
     port,
     chainId,
-    pid: child.pid!,
+    pid: child.pid,
     exited,
     provider,
     stateFile,
@@ -173,13 +173,11 @@ export async function startDevnet({
 
 async function waitUntilAnswering({
   provider,
-  child,
   exited,
   signal,
   stderr,
 }: {
   provider: JsonRpcProvider;
-  child: ChildProcess;
   exited: Promise<number | null>;
   signal?: AbortSignal;
   stderr: () => string;
@@ -189,8 +187,8 @@ async function waitUntilAnswering({
   const deadline = Date.now() + 30_000;
   for (;;) {
     if (signal?.aborted) throw new AppError('CANCELLED', 'Starting the devnet was cancelled.');
-    if (exitCode !== undefined || child.exitCode !== null) {
-      throw new AppError('NOT_AVAILABLE', `anvil exited (code ${exitCode ?? child.exitCode}) before answering: ${stderr().trim() || 'no output'}`);
+    if (exitCode !== undefined) {
+      throw new AppError('NOT_AVAILABLE', `anvil exited (code ${exitCode}) before answering: ${stderr().trim() || 'no output'}`);
     }
     try {
       await provider.send('eth_chainId', []);

@@ -6,6 +6,11 @@
  * Two job types: 'start' trains (and, with an influence job, pauses at each TracIn checkpoint to
  * sketch every training example's gradient); 'influence-open' loads an influence file and then
  * answers 'influence-query' messages with one score per training example.
+ *
+ * This process must not outlive its parent (parent-watch.ts): when the parent is gone it aborts the
+ * native training at the next micro-batch and exits. The checkpoint on disk stays whole whatever
+ * moment that comes at, since native code writes it to a temp file, fsyncs it and renames it over
+ * the old one. While it trains into a checkpoint it holds the checkpoint's lock (checkpoint-lock.ts).
  */
 import { existsSync } from 'node:fs';
 import { AppError } from '../../shared/errors.js';
@@ -13,13 +18,32 @@ import { loadAddon, loadCudaBackend, type NativeProgress, type NativeTrainer } f
 import { InfluenceOpenJob, RunnerJob, type ParentMessage, type RunnerMessage } from './protocol.js';
 import { influenceCheckpointSteps, readInfluenceFile, writeInfluenceFile, type InfluenceCheckpoint, type InfluenceData } from './influence-file.js';
 import { copyAndHash } from '../common/atomic-file.js';
+import { watchParent } from '../common/parent-watch.js';
+import type { HeldLock } from '../common/process-owner.js';
+import { takeCheckpointLock } from './checkpoint-lock.js';
 
 let trainer: NativeTrainer | undefined;
 let cancelled = false;
+/** Set while a 'start' job runs; an orphaned runner then stops it before exiting. */
+let training = false;
+let checkpointLock: HeldLock | undefined;
+process.on('exit', () => checkpointLock?.release());
+
+/** How long an orphaned runner waits for the native trainer to stop at a micro-batch boundary before it exits anyway. */
+const ORPHAN_EXIT_MS = 2000;
+
+watchParent(() => {
+  // Nobody is left to read the result: stop, and leave the last checkpoint for `train resume`.
+  cancelled = true;
+  trainer?.abort();
+  if (!training) process.exit(0);
+  // run() exits by itself once the trainer has stopped; a micro-batch that runs long must not keep an orphan alive.
+  setTimeout(() => process.exit(1), ORPHAN_EXIT_MS);
+});
 
 function send(m: RunnerMessage): Promise<void> {
   return new Promise((resolve) => {
-    if (!process.send) return resolve();
+    if (!process.send || !process.connected) return resolve();
     process.send(m, undefined, undefined, () => resolve());
   });
 }
@@ -29,6 +53,8 @@ const yieldToEvents = () => new Promise<void>((resolve) => setImmediate(resolve)
 
 async function run(raw: unknown): Promise<void> {
   const job = RunnerJob.parse(raw);
+  // Before anything reads or writes the checkpoint: a second runner on it is refused here.
+  if (job.checkpointPath) checkpointLock = takeCheckpointLock(job.checkpointPath);
   const baselineRssBytes = process.memoryUsage().rss;
   const loaded = loadAddon();
   const { addon, backendsDir } = loaded;
@@ -167,6 +193,7 @@ process.on('message', (m: ParentMessage) => {
     cancelled = true;
     trainer?.abort();
   } else if (m.type === 'start') {
+    training = true;
     run(m.job).then(
       () => process.exit(0),
       async (e: unknown) => {

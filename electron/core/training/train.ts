@@ -14,8 +14,9 @@ import { sharedLlama } from '../inference/llama.js';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import { canonicalJson } from '../common/canonical-json.js';
-import { readGguf, metaString } from '../models/gguf/index.js';
+import { readGguf, metaNumber, metaString } from '../models/gguf/index.js';
 import type { NativeMemory } from './addon.js';
+import { checkpointHolder } from './checkpoint-lock.js';
 import { TrainingExample, packRows, tokenizeExample, type PackedRow } from './dataset.js';
 import type { InfluenceSketchProgress, ParentMessage, RunnerJob, RunnerMessage } from './protocol.js';
 
@@ -109,6 +110,10 @@ export interface TrainingResult {
   evalRows: number;
   /** The influence file written next to the adapter (with `influence` options), or null. */
   influencePath: string | null;
+  /** The sequence length trained at: the one asked for, or the model's context when that is shorter. */
+  seqLen: number;
+  /** What the run changed from what was asked, in words for the person who asked (a capped sequence length). */
+  notes: string[];
 }
 
 export interface TrainingRun {
@@ -225,7 +230,19 @@ export async function startTraining(
   const gguf = readGguf(opts.modelPath);
   const arch = metaString(gguf, 'general.architecture');
   if (!['llama', 'mistral', 'qwen2', 'qwen3'].includes(arch)) throw new AppError('BAD_INPUT', `${opts.modelPath}: architecture "${arch}" cannot be trained yet (llama, mistral, qwen2, qwen3).`);
+  // The trainer refuses a row longer than the model's context: the default 512 would fail on a small model.
+  const notes: string[] = [];
+  const contextLength = metaNumber(gguf, `${arch}.context_length`, 0);
+  if (contextLength >= 8 && opts.seqLen > contextLength) {
+    notes.push(`Sequence length capped at ${contextLength} tokens, the model's context (--seq-len ${opts.seqLen} was asked); longer examples are cut to it.`);
+    opts.seqLen = contextLength;
+  }
 
+  const holder = opts.checkpointPath ? checkpointHolder(opts.checkpointPath) : null;
+  if (holder) {
+    // The runner takes the lock itself (that is what makes two writers impossible); this is the early, clear refusal.
+    throw new AppError('CONFLICT', `The training checkpoint ${opts.checkpointPath} is being written by another training process (pid ${holder.pid}): wait for it to finish or stop it first.`);
+  }
   const resumeFrom = opts.resume && opts.checkpointPath && existsSync(opts.checkpointPath) ? opts.checkpointPath : undefined;
   if (resumeFrom) {
     // A checkpoint is a file native code opens too: validate it the same way first.
@@ -330,6 +347,7 @@ export async function startTraining(
           memoryAfter: m.memory,
           baselineRssBytes: started!.baselineRssBytes,
           configHash, baseModelSha256, trainRows: train.length, evalRows: evalRows.length, influencePath: m.influencePath,
+          seqLen: opts.seqLen, notes,
         }));
       } else if (m.type === 'error') {
         finish(() => reject(new AppError(m.code ?? 'INTERNAL', `Training failed: ${m.message}`)));
