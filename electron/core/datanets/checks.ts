@@ -1,5 +1,5 @@
 import type { PiiSpan, RecordContent } from '../../shared/datanets';
-import { minhashSignature } from './dedupe';
+import { nearDupSignature } from './dedupe';
 import { contentFields, contentText } from './fields';
 import { detectPii } from './pii';
 
@@ -10,5 +10,5 @@ export function scanPii(content: RecordContent): PiiSpan[] {
   );
 }
 
-/** The MinHash signature near-duplicate detection compares. */
-export const contentSignature = (content: RecordContent) => minhashSignature(contentText(content));
+/** The signature near-duplicate detection stores and compares: MinHash plus a content-word sketch. */
+export const contentSignature = (content: RecordContent) => nearDupSignature(contentText(content));

@@ -3,6 +3,7 @@ export { normalizeForDedupe } from './normalize';
 export { shingleHashes, DEFAULT_SHINGLE, type ShingleKind } from './shingles';
 export {
   minhashSignature,
+  nearDupSignature,
   minhashOfShingles,
   estimateJaccard,
   exactJaccard,
@@ -13,3 +14,4 @@ export {
 export { bandsFor, lshBandKeys, lshBandNumbers, candidateProbability, DEFAULT_THRESHOLD, type Banding } from './lsh';
 export { NearDupIndex, type NearDupIndexOptions, type NearDupCandidate } from './near-dup-index';
 export { signatureToBuffer, bufferToSignature } from './serialize';
+export { contentDiffers, contentKeys, SKETCH_LENGTH } from './content-sketch';

@@ -1,5 +1,6 @@
 import { AppError } from '../../../shared/errors';
 import { mulberry32 } from '../../common/prng';
+import { contentSketch } from './content-sketch';
 import { DEFAULT_SHINGLE, shingleHashes, type ShingleKind } from './shingles';
 
 export const DEFAULT_NUM_PERM = 128;
@@ -46,6 +47,21 @@ export function minhashSignature(text: string, options: MinHashOptions = {}): Ui
   return minhashOfShingles(shingleHashes(text, options.shingle ?? DEFAULT_SHINGLE), options);
 }
 
+/**
+ * The signature near-duplicate detection stores: the MinHash signature (unchanged, so it compares with
+ * signatures stored before) followed by a content sketch (content-sketch.ts), which lets the index
+ * refuse pairs that differ in a drug, dose or condition. Old stored signatures are the MinHash part
+ * alone; the blob's length tells them apart, so no migration is needed.
+ */
+export function nearDupSignature(text: string, options: MinHashOptions = {}): Uint32Array {
+  const minhash = minhashSignature(text, options);
+  const sketch = contentSketch(text);
+  const out = new Uint32Array(minhash.length + sketch.length);
+  out.set(minhash);
+  out.set(sketch, minhash.length);
+  return out;
+}
+
 /** MinHash over precomputed distinct shingle hashes (lets a caller shingle once, sign many ways). */
 export function minhashOfShingles(shingles: Uint32Array, options: MinHashOptions = {}): Uint32Array {
   const numPerm = options.numPerm ?? DEFAULT_NUM_PERM;
@@ -71,13 +87,13 @@ export function minhashOfShingles(shingles: Uint32Array, options: MinHashOptions
 }
 
 /** The fraction of positions where two signatures agree: an unbiased estimate of Jaccard similarity. */
-export function estimateJaccard(a: Uint32Array, b: Uint32Array): number {
-  if (a.length !== b.length || a.length === 0) {
+export function estimateJaccard(a: Uint32Array, b: Uint32Array, length = a.length): number {
+  if (length === 0 || a.length < length || b.length < length || (length === a.length && a.length !== b.length)) {
     throw new AppError('BAD_INPUT', `Signatures must have the same non-zero length (got ${a.length} and ${b.length}).`);
   }
   let same = 0;
-  for (let i = 0; i < a.length; i++) if (a[i] === b[i]) same++;
-  return same / a.length;
+  for (let i = 0; i < length; i++) if (a[i] === b[i]) same++;
+  return same / length;
 }
 
 /** Exact Jaccard similarity of two texts' shingle sets (for evaluation; slower than the estimate). */

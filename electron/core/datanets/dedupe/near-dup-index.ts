@@ -1,5 +1,6 @@
 import { AppError } from '../../../shared/errors';
 import { bandsFor, DEFAULT_THRESHOLD, lshBandNumbers, type Banding } from './lsh';
+import { contentDiffers, SKETCH_LENGTH } from './content-sketch';
 import { estimateJaccard } from './minhash';
 
 export interface NearDupIndexOptions {
@@ -71,16 +72,18 @@ export class NearDupIndex {
         if (seen.has(id)) continue;
         if (seen.size >= maxCandidates) break search;
         seen.add(id);
-        const similarity = estimateJaccard(sig, this.signatures.get(id)!);
-        if (similarity >= this.threshold) out.push({ id, similarity });
+        const stored = this.signatures.get(id)!;
+        const similarity = estimateJaccard(sig, stored, this.numPerm);
+        if (similarity >= this.threshold && !contentDiffers(sig, stored, this.numPerm)) out.push({ id, similarity });
       }
     }
     out.sort((x, y) => y.similarity - x.similarity || (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
     return out.length > limit ? out.slice(0, limit) : out;
   }
 
+  // A signature is the MinHash part alone (stored before content sketches) or MinHash + sketch.
   private checkLength(sig: Uint32Array): void {
-    if (sig.length !== this.numPerm) {
+    if (sig.length !== this.numPerm && sig.length !== this.numPerm + SKETCH_LENGTH) {
       throw new AppError('BAD_INPUT', `This index holds ${this.numPerm}-value signatures; got one of ${sig.length}.`);
     }
   }
