@@ -119,17 +119,25 @@ void load_model(dnt_trainer * t) {
     ggml_backend_buffer_set_usage(t->buf_w, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
     FILE * f = fopen(t->model_path.c_str(), "rb");
     if (!f) throw Error("cannot open the model file");
-    std::vector<uint8_t> tmp;
+    // Read through a bounded buffer: a whole-tensor copy (334 MiB for a 151,936 x 576 F32 embedding)
+    // would sit on top of the weights at the process's peak and is not part of the memory estimate.
+    std::vector<uint8_t> tmp((size_t) 8 << 20);
     const size_t data_off = gguf_get_data_offset(g);
     for (int64_t i = 0; i < gguf_get_n_tensors(g); i++) {
         ggml_tensor * w = ggml_get_tensor(meta, gguf_get_tensor_name(g, i));
         const size_t n = ggml_nbytes(w);
-        tmp.resize(n);
-        if (fseeko(f, (off_t) (data_off + gguf_get_tensor_offset(g, i)), SEEK_SET) != 0 || fread(tmp.data(), 1, n, f) != n) {
+        if (fseeko(f, (off_t) (data_off + gguf_get_tensor_offset(g, i)), SEEK_SET) != 0) {
             fclose(f);
             throw Error(fmt("tensor %s: short read", w->name));
         }
-        ggml_backend_tensor_set(w, tmp.data(), 0, n);
+        for (size_t off = 0; off < n; off += tmp.size()) {
+            const size_t len = std::min(tmp.size(), n - off);
+            if (fread(tmp.data(), 1, len, f) != len) {
+                fclose(f);
+                throw Error(fmt("tensor %s: short read", w->name));
+            }
+            ggml_backend_tensor_set(w, tmp.data(), off, len);
+        }
         t->weights_bytes += n;
     }
     fclose(f);

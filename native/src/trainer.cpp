@@ -9,6 +9,23 @@
 
 using namespace dnt;
 
+// This process's own high-water RSS: /proc's VmHWM belongs to the address space, which exec replaces.
+// getrusage's ru_maxrss is the fallback only: Linux carries the parent's peak into it across fork +
+// exec, so a runner forked from a large process would report at least the parent's size.
+static uint64_t peak_rss_bytes() {
+    if (FILE * f = fopen("/proc/self/status", "r")) {
+        char line[256];
+        unsigned long long kb = 0;
+        bool found = false;
+        while (!found && fgets(line, sizeof line, f)) found = sscanf(line, "VmHWM: %llu kB", &kb) == 1;
+        fclose(f);
+        if (found) return (uint64_t) kb * 1024;
+    }
+    rusage ru{};
+    getrusage(RUSAGE_SELF, &ru);
+    return (uint64_t) ru.ru_maxrss * 1024;
+}
+
 extern "C" {
 
 dnt_params dnt_default_params(void) {
@@ -201,9 +218,7 @@ dnt_memory dnt_memory_info(dnt_trainer * t) {
     m.compute_bytes = t->compute_bytes_max;
     const uint64_t overhead = graph_context_bytes(true);
     m.estimate_bytes = m.weights_bytes + m.lora_bytes + m.compute_bytes + overhead;
-    rusage ru{};
-    getrusage(RUSAGE_SELF, &ru);
-    m.peak_rss_bytes = (uint64_t) ru.ru_maxrss * 1024;
+    m.peak_rss_bytes = peak_rss_bytes();
     return m;
 }
 

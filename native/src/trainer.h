@@ -62,7 +62,7 @@ typedef struct dnt_memory {
     uint64_t lora_bytes;         /* LoRA A/B + gradient accumulators + AdamW m, v */
     uint64_t compute_bytes;      /* graph buffer for the longest row: activations kept for backward */
     uint64_t estimate_bytes;     /* sum of the above plus context overheads */
-    uint64_t peak_rss_bytes;     /* process peak resident set so far (getrusage) */
+    uint64_t peak_rss_bytes;     /* this process's peak resident set so far (Linux: VmHWM, not inherited) */
 } dnt_memory;
 
 typedef struct dnt_trainer dnt_trainer;
