@@ -22,6 +22,7 @@ import { snapshotExamples } from './examples';
 import { canonicalJson } from '../common/canonical-json';
 import { exportTrainingJob } from './cluster-export';
 import { convertPeftAdapter, readSmallText } from './peft';
+import { checkpointHolder } from './checkpoint-lock';
 
 interface RunRow {
   id: string;
@@ -122,6 +123,9 @@ export class TrainingRuns {
 
   resume(runId: string): { jobId: string; runId: string } {
     const row = this.getRow(runId);
+    // Whatever the row says, a live process holding the checkpoint's lock is still training this run.
+    const holder = row.checkpoint ? checkpointHolder(row.checkpoint) : null;
+    if (holder) throw new AppError('CONFLICT', `Run ${runId} is still training in another process (pid ${holder.pid}): wait for it to finish or stop that process before resuming.`);
     if (row.state !== 'cancelled' && row.state !== 'interrupted' && row.state !== 'failed') {
       throw new AppError('CONFLICT', `Run ${runId} is ${row.state}; only a cancelled, interrupted or failed run can be resumed.`);
     }
