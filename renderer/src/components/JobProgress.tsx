@@ -11,6 +11,12 @@ export function formatEta(ms: number | null): string {
   return m < 60 ? `${m}m ${s % 60}s left` : `${Math.floor(m / 60)}h ${m % 60}m left`;
 }
 
+/** Slow work (a training step a second) keeps its decimals: rounding said "0 steps/s". */
+export function formatRate(perSecond: number): string {
+  if (perSecond >= 10) return Math.round(perSecond).toLocaleString();
+  return perSecond >= 1 ? perSecond.toFixed(1) : perSecond.toPrecision(2);
+}
+
 /** A job's progress bar with counts, rate, ETA and a cancel button while it runs. */
 export function JobProgress({ job }: { job: Job }) {
   const { done, total, unit, message } = job.progress;
@@ -36,7 +42,7 @@ export function JobProgress({ job }: { job: Job }) {
         <span>
           {done.toLocaleString()}
           {total !== null ? ` / ${total.toLocaleString()}` : ''} {unit}
-          {job.rate ? ` · ${Math.round(job.rate).toLocaleString()} ${unit}/s` : ''}
+          {job.rate ? ` · ${formatRate(job.rate)} ${unit}/s` : ''}
           {running ? ` · ${formatEta(job.etaMs)}` : ''}
         </span>
         {running && client ? (

@@ -17,11 +17,3 @@ export const useTraining = create<TrainingState>((set) => ({
     set({ runs: runs.items, adapters: adapters.items });
   },
 }));
-
-/** Refreshes runs and adapters whenever a training job finishes. */
-export function connectTrainingStore(): () => void {
-  if (!client) return () => {};
-  return client.on('jobs.finished', (job) => {
-    if (job.kind === 'training.run') void useTraining.getState().load();
-  });
-}

@@ -10,7 +10,8 @@ import { JobProgress } from '../../components/JobProgress';
 import { Button, EmptyState, Field, PageHeader, formatTime, shortHash, errorMessage, FormError } from '../../components/ui';
 import { useApp } from '../../store/app';
 import { useDatanets } from '../../store/datanets';
-import { connectTrainingStore, useTraining } from '../../store/training';
+import { useFollowedJob, useReloadWhenJobsSettle } from '../../store/jobs';
+import { useTraining } from '../../store/training';
 import { PublishOnChain } from '../network/PublishOnChain';
 
 const DEFAULTS = TrainingSettings.parse({});
@@ -19,7 +20,6 @@ const DEFAULTS = TrainingSettings.parse({});
 export function TrainScreen() {
   const datanets = useDatanets((s) => s.datanets);
   const { runs, adapters, load } = useTraining();
-  const jobs = useApp((s) => s.jobs);
   const [datanetId, setDatanetId] = useState('');
   const [snapshots, setSnapshots] = useState<Snapshot[]>([]);
   const [snapshotId, setSnapshotId] = useState('');
@@ -28,7 +28,9 @@ export function TrainScreen() {
   const [modelId, setModelId] = useState('');
   const [settings, setSettings] = useState(DEFAULTS);
   const [error, setError] = useState<string | null>(null);
-  const [jobId, setJobId] = useState<string | null>(null);
+  // The run's card survives leaving the screen and reloading; runs and adapters follow its end.
+  const [job, followJob] = useFollowedJob('train', 'training.run');
+  useReloadWhenJobsSettle(['training.run'], () => void load());
 
   useEffect(() => {
     void load();
@@ -36,7 +38,6 @@ export function TrainScreen() {
       setModels(r.items);
       if (r.items[0]) setModelId(r.items[0].id);
     });
-    return connectTrainingStore();
   }, [load]);
 
   const pickDatanet = async (id: string) => {
@@ -53,7 +54,7 @@ export function TrainScreen() {
     try {
       const model = modelId ? { modelId } : { modelPath: modelPath.trim() };
       const r = await client!.call('training.start', { ...model, snapshotId, settings });
-      setJobId(r.jobId);
+      followJob(r.jobId);
       void load();
     } catch (err) {
       setError(errorMessage(err));
@@ -61,7 +62,7 @@ export function TrainScreen() {
   };
   const resume = async (runId: string) => {
     try {
-      setJobId((await client!.call('training.resume', { runId })).jobId);
+      followJob((await client!.call('training.resume', { runId })).jobId);
       void load();
     } catch (err) {
       toast.error(errorMessage(err));
@@ -73,7 +74,8 @@ export function TrainScreen() {
       <input type="number" step={step} value={settings[k]} onChange={(e) => set(k, Number(e.target.value))} />
     </Field>
   );
-  const job = jobId ? jobs[jobId] : undefined;
+  // While one run trains, its row shows the live step rather than the last one written down.
+  const liveRun = job?.state === 'running' && runs.filter((r) => r.state === 'running').length === 1 ? job : undefined;
 
   return (
     <div className="page">
@@ -218,8 +220,8 @@ export function TrainScreen() {
                     <span className={`badge job-badge-${r.state}`}>{r.state}</span>
                     {r.error ? <span className="muted small"> {r.error}</span> : null}
                   </td>
-                  <td className="num">
-                    {r.step}/{r.totalSteps ?? '?'}
+                  <td className="num" data-testid={`run-step-${r.id}`}>
+                    {r.state === 'running' && liveRun ? liveRun.progress.done : r.step}/{(r.state === 'running' ? liveRun?.progress.total : null) ?? r.totalSteps ?? '?'}
                   </td>
                   <td>{formatTime(r.startedAt)}</td>
                   <td>
