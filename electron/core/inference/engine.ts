@@ -1,4 +1,4 @@
-import type { ChatHistoryItem, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import type { ChatHistoryItem, ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { sharedLlama } from './llama.js';
@@ -103,7 +103,7 @@ export async function openContext(o: LoadOptions): Promise<{ model: LlamaModel; 
   try {
     openContexts++;
     context = await model.createContext({
-      contextSize: Math.min(o.contextSize ?? 2048, model.trainContextSize),
+      contextSize: contextSizeFor(model, o),
       threads: Math.max(1, availableParallelism()),
       ...(o.exact ? { flashAttention: false, experimentalKvCacheKeyType: 'F32' as const, experimentalKvCacheValueType: 'F32' as const } : {}),
       ...(o.adapterPath ? { lora: { adapters: [{ filePath: o.adapterPath, scale: o.adapterScale ?? 1 }] } } : {}),
@@ -175,6 +175,12 @@ export interface ChatTurn {
 
 /** One chat turn with the model's own chat template; `onText` streams the answer as it is made. */
 export async function chat(o: LoadOptions & ChatTurn): Promise<ChatResult> {
+  if (o.fitContext) {
+    // A prompt that cannot fit is refused before a context (its KV cache) is made for it.
+    const model = await loadModel(o.modelPath);
+    const { resolveChatWrapper } = await import('node-llama-cpp');
+    answerBudget({ promptTokens: chatPromptTokens(model, resolveChatWrapper(model), o.messages), contextSize: contextSizeFor(model, o), maxTokens: o.maxTokens });
+  }
   const { model, context, close } = await openContext(o);
   try {
     return await chatIn(model, context.getSequence(), o);
@@ -195,9 +201,7 @@ export async function chatIn(model: LlamaModel, sequence: LlamaContextSequence, 
   try {
     session.setChatHistory(toHistory(o.messages.slice(0, -1)));
     // The session renders the history, the new user turn and an open answer turn: that is the prompt.
-    const promptTokens = o.fitContext
-      ? chatWrapper.generateContextState({ chatHistory: [...toHistory(o.messages), { type: 'model', response: [] }] }).contextText.tokenize(model.tokenizer).length
-      : null;
+    const promptTokens = o.fitContext ? chatPromptTokens(model, chatWrapper, o.messages) : null;
     const maxTokens = promptTokens === null ? o.maxTokens : answerBudget({ promptTokens, contextSize: sequence.contextSize, maxTokens: o.maxTokens });
     const started = performance.now();
     const { responseText: text, stopReason } = await session.promptWithMeta(last.content, generationOptions({ ...o, maxTokens }));
@@ -242,6 +246,10 @@ export async function tokenNll(sequence: LlamaContextSequence, tokens: readonly 
 /** Raw text completion (no chat template), for /v1/completions. */
 export async function complete(o: LoadOptions & Omit<ChatTurn, 'messages'> & { prompt: string }): Promise<ChatResult> {
   const { LlamaCompletion } = await import('node-llama-cpp');
+  if (o.fitContext) {
+    const model = await loadModel(o.modelPath);
+    answerBudget({ promptTokens: await completionPromptTokens(model, o.prompt), contextSize: contextSizeFor(model, o), maxTokens: o.maxTokens });
+  }
   const { model, context, close } = await openContext(o);
   try {
     const sequence = context.getSequence();
@@ -268,6 +276,13 @@ export async function complete(o: LoadOptions & Omit<ChatTurn, 'messages'> & { p
     await close();
   }
 }
+
+/** The context a generation gets: the asked size (2048 unless said), at most what the model was trained for. */
+const contextSizeFor = (model: LlamaModel, o: LoadOptions) => Math.min(o.contextSize ?? 2048, model.trainContextSize);
+
+/** A chat's prompt tokens as LlamaChatSession evaluates them: the history, the new user turn and an open answer turn, rendered by the chat template. */
+const chatPromptTokens = (model: LlamaModel, chatWrapper: ChatWrapper, messages: ChatMessage[]) =>
+  chatWrapper.generateContextState({ chatHistory: [...toHistory(messages), { type: 'model', response: [] }] }).contextText.tokenize(model.tokenizer).length;
 
 /**
  * A raw prompt's tokens as LlamaCompletion evaluates them: with the beginning-of-text token it
