@@ -45,7 +45,20 @@ const MONTH_NEAR = new RegExp(`\\b(?:${MONTH_NAMES})\\.?\\s+(?:the\\s+)?$`, 'i')
 const MONTH_AFTER = new RegExp(`^(?:st|nd|rd|th)?\\s+(?:of\\s+)?(?:${MONTH_NAMES})\\b`, 'i');
 const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)?/gu;
 
+// Records share most of their words (templates, boilerplate): remember each word's key.
+const keyCache = new Map<string, number>();
+
 function key(word: string): number {
+  let k = keyCache.get(word);
+  if (k === undefined) {
+    if (keyCache.size >= 100_000) keyCache.clear();
+    k = computeKey(word);
+    keyCache.set(word, k);
+  }
+  return k;
+}
+
+function computeKey(word: string): number {
   const n = word.length;
   if (/^\d+$/.test(word)) {
     // Numbers match only themselves: each field is a different byte of the number's hash.
@@ -65,28 +78,51 @@ function sentenceInitial(text: string, at: number): boolean {
   return i < 0 || /[.!?:;\n]/.test(text[i]!);
 }
 
+const SKIP = -1;
+const NAME_IF_MID_SENTENCE = -2;
+const NUMBER = -3;
+// What a token is, by its spelling alone (the same tokens recur across records): its key, or one of
+// the markers above when the answer needs the context (a capitalised name that is also a word, a number).
+const tokenClass = new Map<string, number>();
+
+function classify(raw: string): number {
+  const lower = raw.toLowerCase();
+  if (/\d/.test(raw)) {
+    // Doses and amounts; not years, long numbers (identifiers) or letter-digit codes.
+    return !/^\d{1,4}$/.test(raw) || /^(?:19|20)\d\d$/.test(raw) ? SKIP : NUMBER;
+  }
+  if (lower.length < 4 || STOP.has(lower)) return SKIP;
+  if (raw[0] !== lower[0]) {
+    const { first, last, words: dictionary } = lexicon();
+    const title = raw[0] + raw.slice(1).toLowerCase();
+    if (first.has(title) || last.has(title)) return dictionary.has(lower) ? NAME_IF_MID_SENTENCE : SKIP;
+  }
+  return key(lower);
+}
+
 /** The distinct content-word keys of a text, sorted ascending. */
 export function contentKeys(text: string): Uint32Array {
-  const { first, last, words: dictionary } = lexicon();
   const cleaned = text.normalize('NFKC').replace(SEPARATED, ' ');
   const keys = new Set<number>();
   for (const m of cleaned.matchAll(WORD)) {
     const raw = m[0];
-    const lower = raw.toLowerCase();
-    if (/\d/.test(raw)) {
-      // Doses and amounts; not years, long numbers (identifiers), letter-digit codes or the day of a date.
-      if (!/^\d{1,4}$/.test(raw) || /^(?:19|20)\d\d$/.test(raw)) continue;
-      if (MONTH_NEAR.test(cleaned.slice(Math.max(0, m.index - 10), m.index)) || MONTH_AFTER.test(cleaned.slice(m.index + raw.length, m.index + raw.length + 14))) continue;
-    } else {
-      if (lower.length < 4 || STOP.has(lower)) continue;
-      const cap = raw[0] !== lower[0];
-      if (cap) {
-        const title = raw[0] + raw.slice(1).toLowerCase();
-        const name = first.has(title) || last.has(title);
-        if (name && (!sentenceInitial(cleaned, m.index) || !dictionary.has(lower))) continue;
-      }
+    let c = tokenClass.get(raw);
+    if (c === undefined) {
+      if (tokenClass.size >= 200_000) tokenClass.clear();
+      c = classify(raw);
+      tokenClass.set(raw, c);
     }
-    keys.add(key(lower));
+    if (c === SKIP) continue;
+    if (c === NAME_IF_MID_SENTENCE) {
+      // A census name that is also a word ("Baker", "Will") is a name mid-sentence, a word at a sentence start.
+      if (!sentenceInitial(cleaned, m.index)) continue;
+      c = key(raw.toLowerCase());
+    } else if (c === NUMBER) {
+      // The day of a date ("3 May", "May 3rd") is not content.
+      if (MONTH_NEAR.test(cleaned.slice(Math.max(0, m.index - 10), m.index)) || MONTH_AFTER.test(cleaned.slice(m.index + raw.length, m.index + raw.length + 14))) continue;
+      c = key(raw);
+    }
+    keys.add(c);
   }
   return Uint32Array.from(keys).sort();
 }

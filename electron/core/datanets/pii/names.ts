@@ -77,7 +77,7 @@ const ORG_AFTER = new Set(['Hospital', 'Clinic', 'Center', 'Centre', 'University
   'Disease', 'Hall', 'Building', 'House', 'Park', 'Bank', 'Trust', 'Partners', 'Law', 'Insurance']);
 const PARTICLES = new Set(['van', 'von', 'de', 'der', 'den', 'da', 'del', 'della', 'di', 'du', 'la', 'le', 'bin', 'ibn', 'al', 'el', 'ter', 'ten', 'dos', 'das']);
 // A name is written Capitalised-then-lower-case (O'Brien, Anna-Lena); "StreetMRN" is not one.
-const NAME_SHAPE = /^\p{Lu}(?:['’]\p{Lu})?[\p{Ll}'’]+(?:-\p{Lu}?[\p{Ll}'’]+)?$/u;
+const NAME_SHAPE = /^\p{Lu}(?:['’]\p{Lu})?[\p{Ll}'’]+(?:\p{Lu}[\p{Ll}'’]+)?(?:-\p{Lu}?[\p{Ll}'’]+)?$/u;
 const SPEECH_VERBS = /^\s+(?:reports?|reported|states?|stated|says|said|called|denies|denied|notes?|noted|was|is|has|had|presents?|presented|attended|arrived|agreed|declined|signed|testified|confirmed|wrote|asked|will|would|can|may|visited|returned|came|lives|lived)\b/;
 
 interface Candidates {
@@ -98,7 +98,10 @@ function listed(t: Token): 'first' | 'last' | 'both' | null {
 }
 
 function isWord(t: Token): boolean {
-  return lexicon().words.has(t.norm.toLowerCase());
+  const lower = t.norm.toLowerCase();
+  const { words } = lexicon();
+  // "Full-face", "Follow-up": hyphenated ordinary words.
+  return words.has(lower) || (lower.includes('-') && lower.split('-').every((p) => words.has(p)));
 }
 
 function common(t: Token): boolean {
@@ -253,7 +256,9 @@ function accept(text: string, tokens: Token[], i: number, end: number, cue: { wo
   if (words.some((w) => w.caps) && !(words.every((w) => listed(w) !== null) || (words.length >= 2 && words.some((w) => listed(w) !== null && (!common(w) || cue?.strong))))) return 0;
   if (cue?.strong && cue.word !== 'to' && cue.word !== 'from') return TITLES.has(cue.word) ? 0.9 : 0.85;
   if (run.length >= 2) {
-    const firstOk = run[0]!.initial || isFirst(words[0]!) ;
+    // "L. Chen": an initial needs a surname that is not an ordinary word ("°C. Blood" is not a name).
+    if (run[0]!.initial && words.length === 1 && (common(words[0]!) || (listed(words[0]!) === null && isWord(words[0]!)))) return 0;
+    const firstOk = run[0]!.initial || isFirst(words[0]!);
     const lastOk = kinds[kinds.length - 1] !== null || !common(run[run.length - 1]!);
     if (firstOk && lastOk) return 0.85;
     // Two or more capitalised words that are neither ordinary words nor known non-names ("Olumide Oyelaran").
@@ -261,7 +266,12 @@ function accept(text: string, tokens: Token[], i: number, end: number, cue: { wo
     if (anyListed && words.length >= 2 && words.every((w) => !common(w))) return 0.75;
     return 0;
   }
-  if (!anyListed || t.caps) return 0;
+  if (t.caps) return 0;
+  if (!anyListed) {
+    // "I spoke with Olumide": an unlisted, name-shaped word mid-sentence after a preposition, not a place.
+    const unlistedOk = cue && !sentenceInitial(text, t) && !isWord(t) && NAME_SHAPE.test(t.norm) && !NEVER_NAMES.has(t.norm) && !lexicon().places.has(t.norm);
+    return unlistedOk ? 0.6 : 0;
+  }
   const locative = LOCATIVE.has(/([\p{L}]+)\s+$/u.exec(text.slice(Math.max(0, t.start - 12), t.start))?.[1]?.toLowerCase() ?? '');
   if (locative && isPlaceAt(text, t)) return 0;
   // One word: a listed name that is not an ordinary word, mid-sentence, before a reporting verb, possessive, or after a weak cue.
