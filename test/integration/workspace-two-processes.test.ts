@@ -58,8 +58,9 @@ test('while process A imports, process B lists jobs and datanets without SQLITE_
   const a = startCli(t, ['datanet', 'import', id, file, '--json', '--workspace', ws]);
   await untilCommitted(ws, 2 * IMPORT_BATCH, a.child);
 
-  // Three more processes at once, each opening the workspace (and so running start-up recovery) while A writes.
-  const commands = [['jobs', 'list'], ['datanet', 'list'], ['datanet', 'imports', id]];
+  // More processes at once, each opening the workspace (and so running start-up recovery) while A writes;
+  // one adds a record to the very datanet A is importing into.
+  const commands = [['jobs', 'list'], ['datanet', 'list'], ['datanet', 'imports', id], ['datanet', 'add-record', id, '--text', 'Added by process B meanwhile.']];
   const results = await Promise.all(commands.map((args) => startCli(t, [...args, '--json', '--workspace', ws]).done));
   assert.equal(a.child.exitCode, null, 'A was still importing when the other processes finished (make the file larger if not)');
   for (const [i, b] of results.entries()) {
@@ -73,13 +74,13 @@ test('while process A imports, process B lists jobs and datanets without SQLITE_
   assert.equal(imports[0]?.state, 'running', 'B must not undo the import of a live process');
 
   const finished = await a.done;
-  assert.equal(finished.code, 0, `process A: ${finished.err}`);
+  assert.equal(finished.code, 0, `process A: ${finished.err}${finished.out}`);
   const job = JSON.parse(finished.out) as Job;
   assert.equal(job.state, 'succeeded', `A's import: ${job.error?.message}`);
   const after = openCore({ workspaceDir: ws, host: 'test' });
   t.after(() => after.close());
   assert.equal((await call(after, 'jobs.get', { jobId: job.id })).state, 'succeeded');
-  assert.equal((await call(after, 'datanets.listRecords', { datanetId: id })).total, ROWS + 1);
+  assert.equal((await call(after, 'datanets.listRecords', { datanetId: id })).total, ROWS + 2, 'A\'s rows, the earlier record and B\'s');
 });
 
 test('after SIGKILL of process A mid-import, the next process to open the workspace undoes the import and marks its job interrupted', async (t) => {

@@ -29,7 +29,7 @@ export type InsertOutcome =
  * The caller owns the transaction; statements are prepared once, so imports can call this per row.
  */
 export class RecordWriter {
-  private nextSeq: number;
+  private readonly lastSeq;
   private readonly insertStmt;
   private readonly findByHash;
   private readonly findNonce;
@@ -39,7 +39,8 @@ export class RecordWriter {
     private readonly datanetId: string,
     private readonly nearDup: NearDupIndex,
   ) {
-    this.nextSeq = (db.prepare('SELECT coalesce(max(seq), 0) AS s FROM records WHERE datanet_id = ?').get(datanetId) as { s: number }).s + 1;
+    // Read per insert, not once: another process (the CLI beside the app) may add records to the same datanet meanwhile.
+    this.lastSeq = db.prepare('SELECT coalesce(max(seq), 0) AS s FROM records WHERE datanet_id = ?');
     this.insertStmt = db.prepare(
       `INSERT INTO records (id, datanet_id, seq, kind, content, content_hash, original_hash, contributor, license, signature, nonce,
          salt, pii, near_dup_of, near_dup_similarity, minhash, source_file, source_row, import_id, created_at, updated_at)
@@ -68,7 +69,7 @@ export class RecordWriter {
     this.insertStmt.run({
       id,
       datanetId: this.datanetId,
-      seq: this.nextSeq,
+      seq: (this.lastSeq.get(this.datanetId) as { s: number }).s + 1,
       kind: content.kind,
       content: canonicalJson(content),
       hash,
@@ -86,7 +87,6 @@ export class RecordWriter {
       importId: r.importId ?? null,
       now: nowIso(),
     });
-    this.nextSeq++;
     this.nearDup.add(id, sig);
     return { ok: true, id, contentHash: hash, pii, nearDuplicateOf: best ? { recordId: best.id, similarity: best.similarity } : null };
   }
