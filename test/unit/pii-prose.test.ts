@@ -38,3 +38,9 @@ test('other Safe Harbor identifiers: dates, ages over 89, ZIP, URL, account and 
   assert.deepEqual(spans('Health plan ID: XJH448812093 on file.', 'account_number'), ['XJH448812093']);
   assert.deepEqual(spans('Pacemaker serial number PM2291847A was checked.', 'device_id'), ['PM2291847A']);
 });
+
+test('eponyms and drug names are not people; both parties of a case caption are', () => {
+  assert.deepEqual(spans('The Parkinson disease and Crohn disease are stable; Bell palsy resolved.', 'person_name'), []);
+  assert.deepEqual(spans('Started Augmentin and Azithromycin per the guidelines.', 'person_name'), []);
+  assert.deepEqual(spans('Smith v. Jones was settled.', 'person_name'), ['Smith', 'Jones']);
+});

@@ -78,6 +78,8 @@ const ORG_AFTER = new Set(['Hospital', 'Clinic', 'Center', 'Centre', 'University
 const PARTICLES = new Set(['van', 'von', 'de', 'der', 'den', 'da', 'del', 'della', 'di', 'du', 'la', 'le', 'bin', 'ibn', 'al', 'el', 'ter', 'ten', 'dos', 'das']);
 // A name is written Capitalised-then-lower-case (O'Brien, Anna-Lena); "StreetMRN" is not one.
 const NAME_SHAPE = /^\p{Lu}(?:['’]\p{Lu})?[\p{Ll}'’]+(?:\p{Lu}[\p{Ll}'’]+)?(?:-\p{Lu}?[\p{Ll}'’]+)?$/u;
+const EPONYM_AFTER = /^(?:['’]s)?\s(?:disease|syndrome|palsy|sign|phenomenon|test|score|criteria|classification|procedure|operation|fracture|tumou?r|lymphoma|disorder|maneuver|manoeuvre|reflex|ulcer|cyst|hernia|node)\b/;
+const DRUG_SUFFIX = /(?:mycin|cillin|olol|pril|sartan|statin|azole|prazole|dipine|mab|nib|oxacin|cycline|semide|zepam|zolam|parin|xaban|gliptin|gliflozin|formin|profen|tidine|triptan|setron|vir|caine)$/;
 const SPEECH_VERBS = /^\s+(?:reports?|reported|states?|stated|says|said|called|denies|denied|notes?|noted|was|is|has|had|presents?|presented|attended|arrived|agreed|declined|signed|testified|confirmed|wrote|asked|will|would|can|may|visited|returned|came|lives|lived)\b/;
 
 interface Candidates {
@@ -222,7 +224,14 @@ export function detectNamesHeuristic(text: string, out: Candidate[]): void {
       i = from - 1;
       continue;
     }
-    const confidence = accept(text, tokens, i, end, cue);
+    // Eponyms ("Parkinson disease", "Bell palsy") and drug names are not people.
+    if (EPONYM_AFTER.test(text.slice(tokens[end]!.end, tokens[end]!.end + 16)) || (end === i && DRUG_SUFFIX.test(t.norm))) {
+      i = end;
+      continue;
+    }
+    // A party before "v." in a case caption ("Smith v. Jones").
+    const caption = end === i && / (?:v\.|vs\.?|versus) \p{Lu}/u.test(text.slice(t.end, t.end + 10)) && NAME_SHAPE.test(t.norm) && !NEVER_NAMES.has(t.norm);
+    const confidence = caption ? 0.8 : accept(text, tokens, i, end, cue);
     if (confidence > 0) {
       const last = tokens[end]!.initial && end > i ? end - 1 : end;
       push(c, text, tokens, i, last, confidence);
