@@ -31,16 +31,18 @@ const useFollowed = create<{ byKey: Record<string, string>; follow(key: string, 
 
 /**
  * The job a screen shows: the one last started from it, or else the newest of `kind` still running
- * (started elsewhere: the CLI, another tab). Returns it and the function to follow a new one.
+ * (started elsewhere: the CLI, another tab; `null` for work only this screen starts). Returns it and
+ * the function to follow a new one.
  */
-export function useFollowedJob(key: string, kind: JobKind): [Job | undefined, (jobId: string | null) => void] {
+export function useFollowedJob(key: string, kind: JobKind | readonly JobKind[] | null): [Job | undefined, (jobId: string | null) => void] {
   const followedId = useFollowed((s) => s.byKey[key]);
   const follow = useFollowed((s) => s.follow);
+  const kinds: readonly JobKind[] = kind === null ? [] : typeof kind === 'string' ? [kind] : kind;
   const job = useApp((s) => {
     if (followedId && s.jobs[followedId]) return s.jobs[followedId];
     let newest: Job | undefined;
     for (const j of Object.values(s.jobs)) {
-      if (j.kind === kind && j.state === 'running' && (!newest || j.startedAt > newest.startedAt)) newest = j;
+      if (kinds.includes(j.kind) && j.state === 'running' && (!newest || j.startedAt > newest.startedAt)) newest = j;
     }
     return newest;
   });

@@ -3,20 +3,18 @@ import type { AuditVerification } from '../../../../electron/shared/audit';
 import { client } from '../../api';
 import { JobProgress } from '../../components/JobProgress';
 import { Button, Field, FormError, errorMessage } from '../../components/ui';
-import { useApp } from '../../store/app';
+import { useFollowedJob } from '../../store/jobs';
 
 /** Writes the whole log, its hash rule and its verification to a file for a compliance officer. */
 export function AuditExportForm() {
-  const { jobs } = useApp();
   const [path, setPath] = useState('');
-  const [jobId, setJobId] = useState<string | null>(null);
+  const [job, followJob] = useFollowedJob('audit-export', 'audit.export');
   const [error, setError] = useState<string | null>(null);
-  const job = jobId ? jobs[jobId] : undefined;
   const done = job?.state === 'succeeded' ? (job.result as { path: string; entries: number; verification: AuditVerification }) : null;
   const start = async () => {
     setError(null);
     try {
-      setJobId((await client!.call('audit.export', { path: path.trim() })).jobId);
+      followJob((await client!.call('audit.export', { path: path.trim() })).jobId);
     } catch (e) {
       setError(errorMessage(e));
     }

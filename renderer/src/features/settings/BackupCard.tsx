@@ -3,15 +3,13 @@ import type { BackupReport } from '../../../../electron/shared/backup';
 import { client } from '../../api';
 import { JobProgress } from '../../components/JobProgress';
 import { Button, Field, FormError, errorMessage, shortHash } from '../../components/ui';
-import { useApp } from '../../store/app';
+import { useFollowedJob } from '../../store/jobs';
 
 /** Back up the workspace to a folder, or check an existing backup; restoring is a CLI step with the app closed. */
 export function BackupCard() {
-  const { jobs } = useApp();
   const [folder, setFolder] = useState('');
-  const [jobId, setJobId] = useState<string | null>(null);
+  const [job, followJob] = useFollowedJob('backup', ['backup.create', 'backup.verify']);
   const [error, setError] = useState<string | null>(null);
-  const job = jobId ? jobs[jobId] : undefined;
   const report = job?.state === 'succeeded' ? (job.result as BackupReport) : null;
 
   const start = async (method: 'backup.create' | 'backup.verify') => {
@@ -20,7 +18,7 @@ export function BackupCard() {
       const { jobId } = method === 'backup.create'
         ? await client!.call('backup.create', { destination: folder.trim() })
         : await client!.call('backup.verify', { path: folder.trim() });
-      setJobId(jobId);
+      followJob(jobId);
     } catch (e) {
       setError(errorMessage(e));
     }

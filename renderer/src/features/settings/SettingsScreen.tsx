@@ -1,5 +1,5 @@
 import { ShieldCheck } from 'lucide-react';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { toast } from 'sonner';
 import type { AuditEntry, AuditVerification } from '../../../../electron/shared/audit';
 import type { ServingStatus, UsageRow } from '../../../../electron/shared/serving';
@@ -7,6 +7,7 @@ import { client } from '../../api';
 import { JobProgress } from '../../components/JobProgress';
 import { Button, PageHeader, errorMessage, formatTime, shortHash } from '../../components/ui';
 import { useApp } from '../../store/app';
+import { useFollowedJob } from '../../store/jobs';
 import { BackupCard } from './BackupCard';
 import { EncryptionCard } from './EncryptionCard';
 import { AuditExportForm } from './AuditExport';
@@ -14,12 +15,13 @@ import { TeamAccountsCard } from './TeamAccountsCard';
 import { useMay } from '../team/access';
 
 export function SettingsScreen() {
-  const { info, theme, setTheme, jobs } = useApp();
+  const { info, theme, setTheme } = useApp();
   // A team reviewer sees the audit log and appearance; the rest is the owner's.
   const may = useMay();
   const [entries, setEntries] = useState<{ items: AuditEntry[]; total: number } | null>(null);
-  const [verifyJobId, setVerifyJobId] = useState<string | null>(null);
-  const verifyJob = verifyJobId ? jobs[verifyJobId] : undefined;
+  const [verifyJob, followVerifyJob] = useFollowedJob('audit-verify', 'audit.verifyChain');
+  // The outcome is announced once, when the check ends while the screen is open, not at every visit after.
+  const verifyWasRunning = useRef(false);
 
   useEffect(() => {
     let live = true;
@@ -32,7 +34,9 @@ export function SettingsScreen() {
   }, []);
 
   useEffect(() => {
-    if (verifyJob?.state === 'succeeded') {
+    if (verifyJob?.state === 'running') verifyWasRunning.current = true;
+    else if (verifyJob?.state === 'succeeded' && verifyWasRunning.current) {
+      verifyWasRunning.current = false;
       const r = verifyJob.result as AuditVerification;
       if (r.ok) toast.success(`Audit log intact: ${r.checked.toLocaleString()} entries`);
       else toast.error(`Audit log broken at entry ${r.firstBad?.seq}: ${r.firstBad?.reason}`);
@@ -41,7 +45,8 @@ export function SettingsScreen() {
 
   const verify = async () => {
     const { jobId } = await client!.call('audit.verifyChain', {});
-    setVerifyJobId(jobId);
+    verifyWasRunning.current = true;
+    followVerifyJob(jobId);
   };
   const result = verifyJob?.state === 'succeeded' ? (verifyJob.result as AuditVerification) : null;
 

@@ -4,7 +4,7 @@ import { DemoReport } from '../../../../electron/shared/demo';
 import { client } from '../../api';
 import { JobProgress } from '../../components/JobProgress';
 import { Button, PageHeader, errorMessage } from '../../components/ui';
-import { useApp } from '../../store/app';
+import { useFollowedJob } from '../../store/jobs';
 import { useRoute } from '../../store/route';
 import { useUi } from '../../store/ui';
 import { DemoReportView } from './DemoReportView';
@@ -26,10 +26,9 @@ export function WelcomeScreen() {
   const go = useRoute((s) => s.go);
   const openDialog = useUi((s) => s.openDialog);
   const dismiss = useWelcomeDismissed((s) => s.dismiss);
-  const [jobId, setJobId] = useState<string | null>(null);
+  const [job, followJob] = useFollowedJob('demo', 'demo.run');
   const [error, setError] = useState<string | null>(null);
   const [lastReport, setLastReport] = useState<DemoReport | null>(null);
-  const job = useApp((s) => (jobId ? s.jobs[jobId] : undefined));
   const finished = job?.state === 'succeeded' ? DemoReport.safeParse(job.result) : null;
   const report = finished?.success ? finished.data : lastReport;
 
@@ -41,7 +40,7 @@ export function WelcomeScreen() {
   const tryDemo = async () => {
     setError(null);
     try {
-      setJobId((await client!.call('demo.run', { size: demoSize() })).jobId);
+      followJob((await client!.call('demo.run', { size: demoSize() })).jobId);
     } catch (e) {
       setError(errorMessage(e));
     }
