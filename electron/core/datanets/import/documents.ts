@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Worker } from 'node:worker_threads';
+import { createInflateRaw } from 'node:zlib';
 import { IMPORT_LIMITS } from '../../../shared/curation';
 import { AppError } from '../../../shared/errors';
 import { startWorker } from '../../common/worker';
@@ -51,11 +52,21 @@ export async function* pdfRows(path: string, chunkChars: number, signal?: AbortS
   }
 }
 
+/** One entry of a ZIP's central directory, as declared there. */
+export interface ZipEntryInfo {
+  name: string;
+  /** 0 stored, 8 deflated (the two a DOCX uses). */
+  method: number;
+  compressedSize: number;
+  uncompressedSize: number;
+  localHeaderOffset: number;
+}
+
 /**
- * The total uncompressed size a ZIP's central directory declares, read before anything is
- * inflated: a DOCX that would expand past the limit (a zip bomb) is refused unopened.
+ * The entries a ZIP's central directory declares, read without inflating anything. A directory
+ * that is cut short or damaged is refused as not a valid DOCX.
  */
-export function zipUncompressedSize(buf: Buffer, name: string): number {
+export function zipEntries(buf: Buffer, name: string): ZipEntryInfo[] {
   const eocdMin = 22;
   let eocd = -1;
   for (let i = buf.length - eocdMin; i >= Math.max(0, buf.length - eocdMin - 0xffff); i--) {
@@ -65,31 +76,99 @@ export function zipUncompressedSize(buf: Buffer, name: string): number {
     }
   }
   if (eocd < 0) throw new AppError('BAD_INPUT', `${name} is not a complete ZIP archive (no end-of-directory record), so it is not a valid DOCX.`);
-  const entries = buf.readUInt16LE(eocd + 10);
+  const count = buf.readUInt16LE(eocd + 10);
   let at = buf.readUInt32LE(eocd + 16);
-  let total = 0;
-  for (let i = 0; i < entries; i++) {
+  const entries: ZipEntryInfo[] = [];
+  for (let i = 0; i < count; i++) {
     if (at + 46 > buf.length || buf.readUInt32LE(at) !== 0x02014b50) throw new AppError('BAD_INPUT', `${name} has a damaged ZIP directory, so it is not a valid DOCX.`);
-    const uncompressed = buf.readUInt32LE(at + 24);
-    if (uncompressed === 0xffffffff) throw new AppError('BAD_INPUT', `${name} contains a part larger than 4 GB (ZIP64); refused.`);
-    total += uncompressed;
-    at += 46 + buf.readUInt16LE(at + 28) + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32);
+    const nameLength = buf.readUInt16LE(at + 28);
+    const entry: ZipEntryInfo = {
+      name: buf.toString('utf8', at + 46, Math.min(buf.length, at + 46 + nameLength)),
+      method: buf.readUInt16LE(at + 10),
+      compressedSize: buf.readUInt32LE(at + 20),
+      uncompressedSize: buf.readUInt32LE(at + 24),
+      localHeaderOffset: buf.readUInt32LE(at + 42),
+    };
+    if (entry.uncompressedSize === 0xffffffff || entry.compressedSize === 0xffffffff) {
+      throw new AppError('BAD_INPUT', `${name} contains a part larger than 4 GB (ZIP64); refused.`);
+    }
+    entries.push(entry);
+    at += 46 + nameLength + buf.readUInt16LE(at + 30) + buf.readUInt16LE(at + 32);
   }
-  return total;
+  return entries;
 }
 
-/** DOCX: raw text, after the zip-bomb check, parsed in a limited worker (document-worker.ts); chunked. */
+/**
+ * How many times its compressed size a part may declare. Word's XML deflates 5 to 20-fold; a
+ * thousandfold (deflate's most) is runs of one byte, which only a zip bomb holds.
+ */
+export const DOCX_MAX_RATIO = 100;
+/** Parts that expand to less than this are not held to the ratio: small parts compress oddly. */
+const RATIO_FLOOR_BYTES = 1024 ** 2;
+
+const mb = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(0)} MB`;
+const bombRefusal = (message: string) => new AppError('BAD_INPUT', `${message}; refused as a possible zip bomb.`);
+
+/**
+ * Refuses a zip bomb before the parser inflates anything (mammoth, through JSZip, inflates every
+ * part in JavaScript: a bomb used to take 25 to 35 s to fail). From the directory alone: the
+ * total declared size against the limit, and each part's declared expansion against
+ * DOCX_MAX_RATIO. A directory may lie about sizes, so each deflated part is then inflated
+ * natively, its output counted and thrown away, and stopped at the first byte past what the
+ * directory declares: the work is bounded by the declared sizes, which the checks above bounded.
+ */
+export async function refuseZipBomb(buf: Buffer, name: string, signal?: AbortSignal): Promise<void> {
+  const entries = zipEntries(buf, name);
+  const expanded = entries.reduce((sum, e) => sum + e.uncompressedSize, 0);
+  if (expanded > IMPORT_LIMITS.docxUncompressedBytes) {
+    throw bombRefusal(`${name} would expand to ${mb(expanded)}, over the limit of ${IMPORT_LIMITS.docxUncompressedBytes / 1024 ** 2} MB for a DOCX`);
+  }
+  for (const e of entries) {
+    if (e.uncompressedSize > RATIO_FLOOR_BYTES && e.uncompressedSize > e.compressedSize * DOCX_MAX_RATIO) {
+      const fold = Math.round(e.uncompressedSize / Math.max(1, e.compressedSize));
+      throw bombRefusal(`${name}: its part ${e.name} would expand ${fold}-fold (to ${mb(e.uncompressedSize)} from ${(e.compressedSize / 1024).toFixed(0)} KB), more than a document does`);
+    }
+  }
+  for (const e of entries) {
+    const at = e.localHeaderOffset;
+    if (at + 30 > buf.length || buf.readUInt32LE(at) !== 0x04034b50) throw new AppError('BAD_INPUT', `${name}: the ZIP directory points ${e.name} at no local header, so it is not a valid DOCX.`);
+    const start = at + 30 + buf.readUInt16LE(at + 26) + buf.readUInt16LE(at + 28);
+    const data = buf.subarray(start, start + e.compressedSize);
+    if (e.method === 0 && data.length !== e.uncompressedSize) {
+      throw bombRefusal(`${name}: its stored part ${e.name} holds ${data.length} bytes, its ZIP directory declares ${e.uncompressedSize}`);
+    }
+    if (e.method === 8 && (await inflatesPast(data, e.uncompressedSize, signal))) {
+      throw bombRefusal(`${name}: its part ${e.name} inflates to more than the ${e.uncompressedSize} bytes its ZIP directory declares`);
+    }
+  }
+}
+
+/** Whether raw deflate `data` inflates to more than `limit` bytes; stops as soon as it does. Damaged data is left to the parser to report. */
+async function inflatesPast(data: Buffer, limit: number, signal?: AbortSignal): Promise<boolean> {
+  const inflate = createInflateRaw();
+  let bytes = 0;
+  inflate.end(data);
+  try {
+    for await (const chunk of inflate) {
+      if (signal?.aborted) throw new AppError('CANCELLED', 'Reading the DOCX was cancelled.');
+      bytes += (chunk as Buffer).length;
+      if (bytes > limit) return true;
+    }
+  } catch (e) {
+    if ((e as { code?: string }).code === 'CANCELLED') throw e;
+    return false;
+  } finally {
+    inflate.destroy();
+  }
+  return false;
+}
+
+/** DOCX: raw text, after the zip-bomb checks, parsed in a limited worker (document-worker.ts); chunked. */
 export async function* docxRows(path: string, chunkChars: number, signal?: AbortSignal, options: DocumentParseOptions = {}): RowSource {
   const name = basename(path);
   const buf = await readFile(path);
   const size = buf.length;
-  const expanded = zipUncompressedSize(buf, name);
-  if (expanded > IMPORT_LIMITS.docxUncompressedBytes) {
-    throw new AppError(
-      'BAD_INPUT',
-      `${name} would expand to ${(expanded / 1024 ** 2).toFixed(0)} MB, over the limit of ${IMPORT_LIMITS.docxUncompressedBytes / 1024 ** 2} MB for a DOCX; refused as a possible zip bomb.`,
-    );
-  }
+  await refuseZipBomb(buf, name, signal);
   let row = 0;
   for await (const part of parseInWorker('docx', name, buf, options, signal)) {
     for (const chunk of chunkText(part.text, chunkChars, false)) yield { row: ++row, content: { kind: 'text', text: chunk }, meta: {}, bytesRead: size };
