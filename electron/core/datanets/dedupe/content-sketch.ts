@@ -92,10 +92,13 @@ function classify(raw: string): number {
     return !/^\d{1,4}$/.test(raw) || /^(?:19|20)\d\d$/.test(raw) ? SKIP : NUMBER;
   }
   if (lower.length < 4 || STOP.has(lower)) return SKIP;
-  if (raw[0] !== lower[0]) {
-    const { first, last, words: dictionary } = lexicon();
-    const title = raw[0] + raw.slice(1).toLowerCase();
-    if (first.has(title) || last.has(title)) return dictionary.has(lower) ? NAME_IF_MID_SENTENCE : SKIP;
+  // Names are looked up whatever their case: a copy in capitals or with stray capitals must read the same.
+  const { first, last, words: dictionary } = lexicon();
+  const title = lower[0]!.toUpperCase() + lower.slice(1);
+  if (first.has(title) || last.has(title)) {
+    if (!dictionary.has(lower)) return SKIP;
+    // "Baker", "Will": a name only where written as one (Title Case), and then only mid-sentence.
+    if (raw[0] !== lower[0] && raw[1] === lower[1]) return NAME_IF_MID_SENTENCE;
   }
   return key(lower);
 }
