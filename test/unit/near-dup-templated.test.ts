@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { contentSignature } from '../../electron/core/datanets/checks';
-import { NearDupIndex, DEFAULT_THRESHOLD } from '../../electron/core/datanets/dedupe';
+import { bufferToSignature, DEFAULT_THRESHOLD, minhashSignature, NearDupIndex, signatureToBuffer, SKETCH_LENGTH } from '../../electron/core/datanets/dedupe';
 import { generateTemplatedSet } from '../fixtures/curation/templated-set';
 
 const sig = (text: string) => contentSignature({ kind: 'text', text });
@@ -40,4 +40,18 @@ test('templated set: at most 2% of distinct records flagged, at least 95% of edi
   const recall = 1 - missed.length / copies.length;
   assert.ok(fpRate <= 0.02, `false-positive rate ${fpRate.toFixed(3)} (${flagged} of ${records.length} distinct records flagged)`);
   assert.ok(recall >= 0.95, `recall on edited copies ${recall.toFixed(3)}; missed e.g. ${missed.slice(0, 3).join(' || ')}`);
+});
+
+test('signatures stored before the content sketch (MinHash only, 512 bytes) still load and compare by MinHash', () => {
+  const text = 'After discharge for heart failure, take furosemide 40 mg every morning. Weigh yourself daily and call the clinic if you gain more than 2 kg.';
+  const other = text.replace('furosemide', 'metoprolol');
+  const stored = bufferToSignature(signatureToBuffer(minhashSignature(text)));
+  assert.equal(signatureToBuffer(minhashSignature(text)).length, 512);
+  const current = bufferToSignature(signatureToBuffer(sig(other)));
+  assert.equal(current.length, 128 + SKETCH_LENGTH);
+  const index = new NearDupIndex();
+  index.add('legacy', stored);
+  index.add('current', sig(text));
+  // The legacy record has no sketch, so it is judged as before (flagged); the current one is not.
+  assert.deepEqual(index.query(current).map((c) => c.id), ['legacy']);
 });
