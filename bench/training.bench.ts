@@ -1,8 +1,12 @@
 /**
- * Training throughput and memory at a 135M-class configuration (SmolLM2-135M shapes, small
- * vocabulary), seq 512: LoRA on an F32 base, QLoRA on Q4_K and Q4_0 bases. Each figure is printed
- * next to a plain ggml F32 matrix multiply measured in the same run on the same backend and
- * threads, so the fraction of the machine's attainable peak is visible. A few steps only.
+ * Training throughput and memory, two parts (BENCH_PART=shapes or vocab to run one):
+ * - shapes: a 135M-class configuration (SmolLM2-135M shapes, small vocabulary), seq 512: LoRA on an
+ *   F32 base, QLoRA on Q4_K and Q4_0 bases. Each figure is printed next to a plain ggml F32 matrix
+ *   multiply measured in the same run on the same backend and threads, so the fraction of the
+ *   machine's attainable peak is visible. A few steps only.
+ * - vocab: the same body cut to 2 layers at the small vocabulary, 49,152 (SmolLM2) and 151,936
+ *   (Qwen2.5) tokens (training-vocab.ts): tokens/s and trainer memory beside the small-vocabulary
+ *   run of the same repeat, against what the added output-projection FLOPs alone predict.
  */
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +16,7 @@ import { startTraining, type TrainingProgress } from '../electron/core/training/
 import { ensureModel, PRESETS } from '../test/fixtures/models/generate.js';
 import type { QuantizableType } from '../electron/core/models/gguf/quant.js';
 import { spawnSync } from 'node:child_process';
+import { vocabularyBench, vocabularyWorker } from './training-vocab.js';
 
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
 const SEQ = 512;
@@ -19,10 +24,18 @@ const STEPS = Number(process.env.BENCH_STEPS ?? 3);
 const RANK = 16;
 const TARGETS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
 
+if (process.argv[2] === '--vocab-worker') {
+  await vocabularyWorker(process.argv[3]!);
+  process.exit(0);
+}
+const PART = process.env.BENCH_PART ?? 'all';
 if (spawnSync(process.execPath, ['native/build.mjs'], { stdio: 'inherit' }).status !== 0) process.exit(1);
 const { addon, backendsDir } = loadAddon();
 const cfg = PRESETS['smollm2-135m'];
 const dir = mkdtempSync(join(tmpdir(), 'datanet-bench-'));
+mkdirSync(join('test-output', 'bench'), { recursive: true });
+if (PART === 'all' || PART === 'vocab') await vocabularyBench({ threads: THREADS, seq: SEQ, rank: RANK, addon, backendsDir, selfPath: process.argv[1]! });
+if (PART !== 'all' && PART !== 'shapes') process.exit(0);
 
 // Matmul FLOPs per token of the frozen projections: forward W·x, and backward Wᵀ·dy (the input
 // gradient LoRA needs; no weight gradient). Attention adds QKᵀ and AV forward, twice that backward.
@@ -82,7 +95,6 @@ for (const baseType of ['F32', 'Q4_K', 'Q4_0'] as QuantizableType[]) {
 const baselineAfter = addon.matmulGflops(1024, 5, THREADS, backendsDir);
 console.log(`baseline again after the runs: ${baselineAfter.toFixed(1)} GFLOP/s (load drift check)`);
 
-mkdirSync(join('test-output', 'bench'), { recursive: true });
 const out = join('test-output', 'bench', 'training.json');
 writeFileSync(out, JSON.stringify({
   config: { preset: 'smollm2-135m', ...cfg, seq: SEQ, threads: THREADS, rank: RANK, targets: TARGETS, flopsPerToken },

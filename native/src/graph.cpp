@@ -142,6 +142,16 @@ static void set_inputs(dnt_trainer * t, Graph & G, const Row & row) {
     }
 }
 
+// What set_inputs builds on the host for a row, on top of the graph: the attention mask, the widest
+// dropout keep-mask and, for the dense loss on the CPU, the one-hot labels.
+uint64_t host_input_bytes(const dnt_trainer * t, int64_t n_tokens, int64_t n_sup) {
+    const Hparams & hp = t->hp;
+    uint64_t floats = (uint64_t) n_tokens * n_tokens;
+    if (t->params.lora_dropout > 0.0f) floats += (uint64_t) std::max({hp.n_embd, hp.n_ff, hp.n_head * hp.head_dim}) * n_tokens;
+    if (dense_loss(t) && !t->gpu) floats += (uint64_t) hp.n_vocab * n_sup;
+    return floats * sizeof(float);
+}
+
 void alloc_graph(dnt_trainer * t, ggml_cgraph * gf) {
     if (t->gpu) check_supported(t, gf);
     if (!ggml_gallocr_alloc_graph(t->galloc, gf)) throw Error("out of memory allocating the compute graph");

@@ -131,6 +131,7 @@ size_t graph_context_bytes(bool grads);
 void build_forward(dnt_trainer * t, Graph & G, int32_t n_tokens, int32_t n_sup, bool grads, bool dropout = true);
 void add_backward(dnt_trainer * t, Graph & G);
 void alloc_graph(dnt_trainer * t, ggml_cgraph * gf);
+uint64_t host_input_bytes(const dnt_trainer * t, int64_t n_tokens, int64_t n_sup);
 float run_row(dnt_trainer * t, const Row & row, bool backward, bool dropout = true);
 
 // loss.cpp

@@ -216,7 +216,11 @@ dnt_memory dnt_memory_info(dnt_trainer * t) {
         t->compute_bytes_max = std::max<uint64_t>(t->compute_bytes_max, ggml_gallocr_get_buffer_size(t->galloc, 0));
     }
     m.compute_bytes = t->compute_bytes_max;
-    const uint64_t overhead = graph_context_bytes(true);
+    int64_t max_tokens = 0, max_sup = 0;
+    for (int s = 0; s < 2; s++) {
+        for (const Row & r : t->rows[s]) max_tokens = std::max<int64_t>(max_tokens, (int64_t) r.tokens.size()), max_sup = std::max<int64_t>(max_sup, r.n_labelled);
+    }
+    const uint64_t overhead = graph_context_bytes(true) + host_input_bytes(t, max_tokens, max_sup);
     m.estimate_bytes = m.weights_bytes + m.lora_bytes + m.compute_bytes + overhead;
     m.peak_rss_bytes = peak_rss_bytes();
     return m;
