@@ -22,6 +22,10 @@ import { watchParent } from '../common/parent-watch.js';
 import type { HeldLock } from '../common/process-owner.js';
 import { takeCheckpointLock } from './checkpoint-lock.js';
 
+// Everything this process writes is workspace data: checkpoints and adapters (native code, through
+// fopen, which takes the umask's mode) and influence files. Owner-only, as workspace/file-modes.ts.
+process.umask(0o077);
+
 let trainer: NativeTrainer | undefined;
 let cancelled = false;
 /** Set while a 'start' job runs; an orphaned runner then stops it before exiting. */
