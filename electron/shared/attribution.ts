@@ -72,6 +72,8 @@ export const Attribution = z.object({
   records: z.array(AttributedRecord),
   shares: z.array(z.object({ contributor: Address, bps: z.number().int() })),
   methods: z.array(AttributionMethod),
+  /** Methods asked for that could not be used, each with why and what makes it usable (never dropped silently). */
+  unavailable: z.array(z.object({ method: AttributionMethod, reason: z.string() })).default([]),
   params: z.record(z.string(), z.unknown()),
   timings: z.object({ spanMs: z.number().nullable(), influenceMs: z.number().nullable(), totalMs: z.number() }),
   receipt: ReceiptFile,

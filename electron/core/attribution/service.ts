@@ -265,9 +265,10 @@ export class AttributionService {
     const influencePath = influenceFile(a.adapter);
     // The methods this answer can be attributed with: asked for, and with their data on disk.
     const used = a.methods.filter((m) => (m === 'span' ? index?.state === 'ready' : existsSync(influencePath)));
+    const unavailable = a.methods.filter((m) => !used.includes(m)).map((m) => ({ method: m, reason: unavailableReason(m, a.adapter.id, index) }));
     const method = `${used.join('+') || 'none'}/v1`;
     const same = existing.find((r) => (JSON.parse(r.receipt) as { receipt: { method: string } }).receipt.method === method);
-    if (same) return this.getReceipt(same.digest);
+    if (same) return { ...this.getReceipt(same.digest), unavailable };
     const records = this.d.snapshots.records(a.adapter.snapshotId);
     const methodScores: MethodScores[] = [];
     let spans: AttributedSpan[] = [];
@@ -341,6 +342,7 @@ export class AttributionService {
       records: attributed,
       shares,
       methods: used,
+      unavailable,
       params,
       timings: { spanMs, influenceMs, totalMs: performance.now() - started },
       receipt,
@@ -373,8 +375,9 @@ export class AttributionService {
 
   getReceipt(digest: string): Attribution {
     const row = this.receiptRow(digest);
-    const detail = JSON.parse(row.detail) as Omit<Attribution, 'adapterId' | 'prompt' | 'answer' | 'receipt'>;
-    return { ...detail, adapterId: row.adapter_id, prompt: row.prompt, answer: row.answer, receipt: ReceiptFile.parse(JSON.parse(row.receipt)) };
+    // Receipts stored before `unavailable` existed have none recorded.
+    const detail = JSON.parse(row.detail) as Omit<Attribution, 'adapterId' | 'prompt' | 'answer' | 'receipt' | 'unavailable'> & Partial<Pick<Attribution, 'unavailable'>>;
+    return { ...detail, unavailable: detail.unavailable ?? [], adapterId: row.adapter_id, prompt: row.prompt, answer: row.answer, receipt: ReceiptFile.parse(JSON.parse(row.receipt)) };
   }
 
   /** Receipts not yet counted in a reward epoch, oldest first. */
@@ -419,6 +422,16 @@ function influenceSummary(adapter: Adapter): { checkpoints: number; dim: number;
 function recordRow(records: SnapshotRecord[], k: number, score: number, span: number, influence: number | null): AttributedRecord {
   const r = records[k]!;
   return { recordId: r.recordId, position: k, contributor: getAddress(r.contributor), span, influence, score };
+}
+
+/** Why a method asked for cannot attribute an answer of `adapterId`, and what makes it usable. */
+function unavailableReason(method: 'span' | 'influence', adapterId: string, index: IndexRow | undefined): string {
+  if (method === 'influence') {
+    return `no influence sketches for ${adapterId} (it was trained with influence checkpoints off, or imported): train again with them on to score by gradient influence`;
+  }
+  if (index?.state === 'building') return `the span index of ${adapterId} is still being built: attribute again once it is ready`;
+  if (index?.state === 'failed') return `building the span index of ${adapterId} failed (${index.error ?? 'no reason recorded'}): build it again with \`attribution index ${adapterId}\` or on the Attribution page`;
+  return `no span index for ${adapterId}: build it with \`attribution index ${adapterId}\` or on the Attribution page`;
 }
 
 function detailOf(a: Attribution) {

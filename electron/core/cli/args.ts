@@ -26,7 +26,16 @@ export interface Command {
   /** The result means failure (exit code 1) although the call succeeded. */
   failed?(value: unknown): boolean;
   /** The method starts a job: wait for it and report its result. */
-  job?: { human(job: Job): string; failed?(job: Job): boolean };
+  job?: {
+    human(job: Job): string;
+    failed?(job: Job): boolean;
+    /**
+     * Runs once the job has succeeded, before the workspace closes (closing cancels what still
+     * runs): waits for follow-on work the job started, its progress shown by `follow`, and
+     * returns what to tell the user about it.
+     */
+    after?(args: { core: Core; job: Job; follow(jobId: string): Promise<Job> }): Promise<string | null>;
+  };
   /**
    * The command signs with the wallet: it is unlocked first (password from --password-file or
    * $DATANET_STUDIO_WALLET_PASSWORD, never from the command line), and each signing request is

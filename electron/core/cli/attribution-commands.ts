@@ -1,12 +1,15 @@
 import type { Attribution, IndexStatus } from '../../shared/attribution';
 import type { ReceiptVerification } from '../../shared/receipts';
 import type { Job } from '../../shared/jobs';
+import { callOrThrow, type Core } from '../core';
 import { positional, required, str, type Command } from './args';
 
 const pct = (bps: number) => `${(bps / 100).toFixed(2)}%`;
 
 export function attributionReport(a: Attribution): string {
-  const lines = [`Answer: ${a.answer}`, '', `Methods: ${a.methods.join(' + ') || 'none (no index or sketches for this adapter)'}`];
+  const lines = [`Answer: ${a.answer}`, '', `Methods: ${a.methods.join(' + ') || 'none'}`];
+  // Stored receipts from before `unavailable` existed have none.
+  for (const u of a.unavailable ?? []) lines.push(`Not used: ${u.method} — ${u.reason}`);
   if (a.spans.length) {
     lines.push('', 'Spans found in the data:');
     for (const s of a.spans) {
@@ -24,6 +27,28 @@ export function attributionReport(a: Attribution): string {
   for (const s of a.shares) lines.push(`  ${s.contributor}  ${pct(s.bps)}`);
   lines.push('', `Receipt ${a.receipt.digest} (${a.receipt.signature ? `signed by ${a.receipt.signer}` : 'unsigned'})`);
   return lines.join('\n');
+}
+
+const indexLine = (s: IndexStatus) => `Span index of ${s.adapterId}: ${s.span.tokens?.toLocaleString('en')} tokens, ${((s.span.bytes ?? 0) / 2 ** 20).toFixed(1)} MiB`;
+const buildHint = (adapterId: string) => `build it with \`attribution index ${adapterId}\` so that \`attribute\` can match spans`;
+
+/**
+ * After `train`: waits for the span index the run started building (its progress shown by
+ * `follow`) and says what came of it; when automatic indexing is off, says how to build one.
+ */
+export async function spanIndexAfterTraining({ core, adapterId, follow }: { core: Core; adapterId: string; follow(jobId: string): Promise<Job> }): Promise<string> {
+  let status = await callOrThrow(core, 'attribution.getIndex', { adapterId });
+  if (status.span.state === 'building') {
+    // The build's job names its adapter in its title (a job carries no other subject).
+    const build = (await callOrThrow(core, 'jobs.list', {})).items.find((j) => j.kind === 'attribution.buildIndex' && j.state === 'running' && j.title.includes(adapterId));
+    if (!build) return `The span index of ${adapterId} is being built by another process on this workspace.`;
+    const done = await follow(build.id);
+    if (done.state !== 'succeeded') return `The span index of ${adapterId} was not built (${done.state}${done.error ? `: ${done.error.message}` : ''}): ${buildHint(adapterId)}.`;
+    status = await callOrThrow(core, 'attribution.getIndex', { adapterId });
+  }
+  if (status.span.state === 'ready') return indexLine(status);
+  if (status.span.state === 'failed') return `The span index of ${adapterId} failed to build (${status.span.error ?? 'no reason recorded'}): ${buildHint(adapterId)}.`;
+  return `No span index was built (automatic indexing is off in the attribution settings): ${buildHint(adapterId)}.`;
 }
 
 export const ATTRIBUTION_COMMANDS: Command[] = [
@@ -54,10 +79,7 @@ export const ATTRIBUTION_COMMANDS: Command[] = [
     request: ({ positionals }) => ({ method: 'attribution.buildIndex', input: { adapterId: positional(positionals, 0, 'adapterId') } }),
     human: () => '',
     job: {
-      human: (job: Job) => {
-        const s = job.result as IndexStatus;
-        return `Span index of ${s.adapterId}: ${s.span.tokens?.toLocaleString('en')} tokens, ${((s.span.bytes ?? 0) / 2 ** 20).toFixed(1)} MiB`;
-      },
+      human: (job: Job) => indexLine(job.result as IndexStatus),
     },
   },
   {

@@ -8,7 +8,7 @@ import type { ModelInfo } from '../../shared/models';
 import type { ServingStatus, UsageRow } from '../../shared/serving';
 import type { Adapter, TrainingRunInfo } from '../../shared/training';
 import { shortTime, table } from './format';
-import { ATTRIBUTION_COMMANDS } from './attribution-commands';
+import { ATTRIBUTION_COMMANDS, spanIndexAfterTraining } from './attribution-commands';
 import { CHAIN_COMMANDS } from './chain-commands';
 import { LINEAGE_COMMANDS } from './lineage-commands';
 import { BACKUP_COMMANDS } from './backup-commands';
@@ -432,8 +432,11 @@ const trainingJob: NonNullable<Command['job']> = {
       `  held-out loss ${m.initialEvalLoss?.toFixed(4) ?? '—'} → ${m.finalEvalLoss?.toFixed(4) ?? '—'} in ${m.steps} steps, ${Math.round(m.tokensPerSecond)} tokens/s`,
       `  memory: estimated ${(m.memoryEstimateBytes / 2 ** 20).toFixed(1)} MiB, measured ${(m.measuredPeakBytes / 2 ** 20).toFixed(1)} MiB`,
       `  provenance: snapshot root ${adapter.snapshotRoot}, base model sha256 ${adapter.baseModelSha256}, config ${adapter.configHash}`,
+      ...((job.result as { notes?: string[] }).notes ?? []).map((n) => `  note: ${n}`),
     ].join('\n');
   },
+  // The span index the run started building is part of `train`: a CLI process that ended first would cancel it.
+  after: ({ core, job, follow }) => spanIndexAfterTraining({ core, adapterId: (job.result as { adapter: Adapter }).adapter.id, follow }),
 };
 
 COMMANDS.push(

@@ -203,6 +203,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (wantsJson) io.out(JSON.stringify(job, null, 2));
     else if (job.state === 'succeeded') io.out(command.job.human(job));
     else io.err(`${job.title}: ${job.state}${job.error ? ` — ${job.error.message}` : ''}`);
+    if (job.state === 'succeeded' && command.job.after) {
+      const note = await command.job.after({ core, job, follow: (id) => followJob(core, id, io, progressStyle as ProgressStyle) });
+      // With --json, stdout stays the one JSON document a script parses.
+      if (note && wantsJson) io.err(note);
+      else if (note) io.out(note);
+    }
     if (job.state === 'cancelled') return EXIT.interrupted;
     if (job.state !== 'succeeded' || command.job.failed?.(job)) return EXIT.failed;
     if (command.hold) await untilStopped();

@@ -305,6 +305,8 @@ export class TrainingRuns {
           const r = await run.result;
           ctx.throwIfCancelled();
           if (r.status !== 'finished' || !r.adapterPath) throw new AppError('INTERNAL', 'The trainer stopped without writing an adapter.');
+          // The adapter records what it was trained with: a sequence length capped at the model's context.
+          const trained: TrainingSettings = r.seqLen === settings.seqLen ? settings : { ...settings, seqLen: r.seqLen };
           const adapter: Adapter = {
             id: adapterId,
             runId: row.id,
@@ -315,7 +317,7 @@ export class TrainingRuns {
             snapshotId: row.snapshot_id,
             snapshotRoot: row.snapshot_root,
             configHash: r.configHash,
-            settings,
+            settings: trained,
             metrics: {
               steps: r.steps,
               initialEvalLoss: r.initialEvalLoss,
@@ -333,7 +335,7 @@ export class TrainingRuns {
             db.prepare(
               `INSERT INTO adapters (id, run_id, file, sha256, base_model_path, base_model_sha256, snapshot_id, snapshot_root, config_hash, settings, metrics, created_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-            ).run(adapter.id, row.id, adapter.file, adapter.sha256, adapter.baseModelPath, adapter.baseModelSha256, adapter.snapshotId, adapter.snapshotRoot, adapter.configHash, JSON.stringify(settings), JSON.stringify(adapter.metrics), adapter.createdAt);
+            ).run(adapter.id, row.id, adapter.file, adapter.sha256, adapter.baseModelPath, adapter.baseModelSha256, adapter.snapshotId, adapter.snapshotRoot, adapter.configHash, JSON.stringify(trained), JSON.stringify(adapter.metrics), adapter.createdAt);
             finish.run('succeeded', null, adapter.id, nowIso(), row.id);
             this.d.audit.append({
               actor: this.d.actor,
@@ -343,7 +345,7 @@ export class TrainingRuns {
             });
           })();
           this.d.onAdapter?.(adapter);
-          return { runId: row.id, adapter };
+          return { runId: row.id, adapter, notes: r.notes };
         } catch (e) {
           finish.run(ctx.signal.aborted ? 'cancelled' : 'failed', ctx.signal.aborted ? null : (e as Error).message, null, nowIso(), row.id);
           throw e;
