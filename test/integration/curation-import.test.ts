@@ -165,10 +165,12 @@ test('signed contributions are verified; forged or altered ones are rejected wit
 
 test('exact duplicates are rejected, near-duplicates imported and flagged with what they duplicate', async (t) => {
   const { core, id, file } = await setup(t);
+  // The near-duplicate is the base in capitals with a typo. (It used to read 'over the night' for 'overnight': since issue 22
+  // a word replaced by another content word counts as different content, and a split compound reads as one.)
   const base = 'The patient was admitted with acute chest pain radiating to the left arm and was given aspirin and nitroglycerin in the emergency department before transfer to the cardiac unit for monitoring overnight.';
   const job = await importFile(core, {
     datanetId: id,
-    path: file('dups.jsonl', jsonl({ text: base }, { text: `  ${base}  ` }, { text: base.replace('overnight', 'over the night').toUpperCase() }, { text: 'An unrelated note about hospital parking permits for night staff.' })),
+    path: file('dups.jsonl', jsonl({ text: base }, { text: `  ${base}  ` }, { text: base.replace('overnight', 'overnigth').toUpperCase() }, { text: 'An unrelated note about hospital parking permits for night staff.' })),
   });
   const r = job.result as ImportSummary;
   assert.equal(r.rowsImported, 3);
