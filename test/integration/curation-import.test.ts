@@ -166,7 +166,7 @@ test('signed contributions are verified; forged or altered ones are rejected wit
 test('exact duplicates are rejected, near-duplicates imported and flagged with what they duplicate', async (t) => {
   const { core, id, file } = await setup(t);
   // The near-duplicate is the base in capitals with a typo. (It used to read 'over the night' for 'overnight': since issue 22
-  // a word replaced by another content word counts as different content, and a split compound reads as one.)
+  // a word replaced by another content word counts as different content, and a split compound is read as such a replacement.)
   const base = 'The patient was admitted with acute chest pain radiating to the left arm and was given aspirin and nitroglycerin in the emergency department before transfer to the cardiac unit for monitoring overnight.';
   const job = await importFile(core, {
     datanetId: id,
