@@ -15,7 +15,7 @@ const YEAR = String.raw`(?:1[89]\d\d|20\d\d)`;
 const WEEKDAY = String.raw`(?:(?:Mon|Tues?|Wed(?:nes)?|Thu(?:rs)?|Fri|Sat(?:ur)?|Sun)(?:day)?\.?,?\s)?`;
 // Month-name dates; the year is part of the date span (masking "3 May" but leaving "2021" beside it helps no one).
 const NAMED_DATE = new RegExp(
-  String.raw`(?<![\p{L}\d])${WEEKDAY}(?:${DAY}\s(?:of\s)?${MONTH}\.?(?:,?\s${YEAR})?|${MONTH}\.?\s(?:the\s)?${DAY}(?:,?\s${YEAR})?(?!\d|:\d)|${MONTH}\.?,?\s${YEAR})(?![\p{L}\d])`,
+  String.raw`(?<![\p{L}\d/.-])${WEEKDAY}(?:${DAY}\s(?:of\s)?${MONTH}\.?(?:,?\s${YEAR})?|${MONTH}\.?\s(?:the\s)?${DAY}(?:,?\s${YEAR})?(?!\d|:\d)|${MONTH}\.?,?\s${YEAR})(?![\p{L}\d])`,
   'gu',
 );
 const NUMERIC_DATE = /(?<![\d/.:-])(?:(\d{4})([-/.])(\d{1,2})\2(\d{1,2})|(\d{1,2})([-/.])(\d{1,2})\6(\d{4}|\d{2}))(?![\d/]|:\d|[.-]\d)/g;

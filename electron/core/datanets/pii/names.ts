@@ -262,11 +262,15 @@ function accept(text: string, tokens: Token[], i: number, end: number, cue: { wo
   const kinds = words.map(listed);
   const anyListed = kinds.some((k) => k !== null);
   // Capitals are a heading's style, not evidence: an ALL-CAPS word counts only if a census list has it.
-  if (words.some((w) => w.caps) && !(words.every((w) => listed(w) !== null) || (words.length >= 2 && words.some((w) => listed(w) !== null && (!common(w) || cue?.strong))))) return 0;
+  if (words.some((w) => w.caps) && !(words.every((w) => listed(w) !== null) || (words.length >= 2 && words.some((w) => listed(w) !== null && (!common(w) || cue?.strong))) || (cue?.strong && words.length >= 2 && words.every((w) => !isWord(w))))) return 0;
   if (cue?.strong && cue.word !== 'to' && cue.word !== 'from') return TITLES.has(cue.word) ? 0.9 : 0.85;
   if (run.length >= 2) {
     // "L. Chen": an initial needs a surname that is not an ordinary word ("°C. Blood" is not a name).
-    if (run[0]!.initial && words.length === 1 && (common(words[0]!) || (listed(words[0]!) === null && isWord(words[0]!)))) return 0;
+    if (run[0]!.initial && words.length === 1) {
+      const w = words[0]!;
+      const glued = t.start > 0 && !/[\s(\[,;:"'–-]/.test(text[t.start - 1]!);
+      if (glued || NEVER_NAMES.has(w.norm) || (listed(w) === null && isWord(w)) || (common(w) && sentenceInitial(text, t))) return 0;
+    }
     const firstOk = run[0]!.initial || isFirst(words[0]!);
     const lastOk = kinds[kinds.length - 1] !== null || !common(run[run.length - 1]!);
     if (firstOk && lastOk) return 0.85;
@@ -283,8 +287,9 @@ function accept(text: string, tokens: Token[], i: number, end: number, cue: { wo
   }
   const locative = LOCATIVE.has(/([\p{L}]+)\s+$/u.exec(text.slice(Math.max(0, t.start - 12), t.start))?.[1]?.toLowerCase() ?? '');
   if (locative && isPlaceAt(text, t)) return 0;
-  // One word: a listed name that is not an ordinary word, mid-sentence, before a reporting verb, possessive, or after a weak cue.
-  if (common(t)) return 0;
+  // One word: a listed name that is not an ordinary word, mid-sentence, before a reporting verb, possessive, or after a weak cue;
+  // a first name that is also a word ("Maria", "Grace") only Title Case after a preposition mid-sentence ("spoke with Maria").
+  if (common(t)) return cue && !NEVER_NAMES.has(t.norm) && isFirst(t) && !sentenceInitial(text, t) && ['with', 'to', 'by', 'and'].includes(cue.word) ? 0.6 : 0;
   if (!sentenceInitial(text, t) || SPEECH_VERBS.test(text.slice(t.end, t.end + 14)) || t.possessive || cue) return 0.75;
   return 0;
 }
@@ -296,7 +301,7 @@ function surnameCommaFirst(text: string, tokens: Token[], i: number): number {
   if (!n || t.initial || n.initial || text.slice(t.end, n.start) !== ', ' || t.possessive) return 0;
   if (NEVER_NAMES.has(t.norm) || NEVER_NAMES.has(n.norm)) return 0;
   const surname = listed(t) !== null ? !common(t) || isFirst(n) : !isWord(t) && NAME_SHAPE.test(t.norm);
-  const given = isFirst(n) ? !common(n) || listed(t) !== null : !isWord(n) && listed(n) === null && NAME_SHAPE.test(n.norm);
+  const given = isFirst(n) ? !common(n) || listed(t) !== null || !isWord(t) : !isWord(n) && listed(n) === null && NAME_SHAPE.test(n.norm);
   if (!surname || !given || lexicon().places.has(n.norm) || STATE_WORDS.has(n.norm.toLowerCase())) return 0;
   // The given name is followed by lower-case words or the end of a clause, not by more Title Case (a list of places).
   const after = text.slice(n.end, n.end + 3);
