@@ -268,7 +268,7 @@ function accept(text: string, tokens: Token[], i: number, end: number, cue: { wo
     // "L. Chen": an initial needs a surname that is not an ordinary word ("°C. Blood" is not a name).
     if (run[0]!.initial && words.length === 1) {
       const w = words[0]!;
-      const glued = t.start > 0 && !/[\s(\[,;:"'–-]/.test(text[t.start - 1]!);
+      const glued = t.start > 0 && !/[\s([,;:"'–-]/.test(text[t.start - 1]!);
       if (glued || NEVER_NAMES.has(w.norm) || (listed(w) === null && isWord(w)) || (common(w) && sentenceInitial(text, t))) return 0;
     }
     const firstOk = run[0]!.initial || isFirst(words[0]!);
