@@ -325,11 +325,7 @@ function untilStopped(): Promise<void> {
 /** Waits for a job, showing its progress on stderr in the given style; Ctrl-C cancels it. */
 async function followJob(core: Core, jobId: string, io: CliIo, style: ProgressStyle): Promise<Job> {
   let lastLineMs = 0;
-  let lastShown: Job | null = null;
-  let pending: Job | null = null;
   const show = (j: Job) => {
-    lastShown = j;
-    pending = null;
     if (style === 'json') {
       const { done, total, unit, message } = j.progress;
       io.err(JSON.stringify({ jobId: j.id, kind: j.kind, state: j.state, done, total, unit, message, rate: j.rate, etaMs: j.etaMs }) + '\n');
@@ -346,15 +342,15 @@ async function followJob(core: Core, jobId: string, io: CliIo, style: ProgressSt
     if (now - lastLineMs >= PROGRESS_LINE_INTERVAL_MS) {
       lastLineMs = now;
       show(j);
-    } else pending = j;
+    }
   });
   const onSigint = () => void core.call('jobs.cancel', { jobId });
   process.once('SIGINT', onSigint);
   try {
     const job = await core.waitForJob(jobId);
     if (style === 'bar') io.err('\n');
-    // The last state is always shown, so a log ends with where the job got to.
-    else if (style !== 'none' && (pending || (lastShown as Job | null)?.progress.done !== job.progress.done)) show(job);
+    // The final state is always shown, so a log ends with where the job got to and how it ended.
+    else if (style !== 'none') show(job);
     return job;
   } finally {
     stop();
