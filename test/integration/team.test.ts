@@ -235,7 +235,8 @@ async function socketFor(t: TestContext, team: Team, name: string) {
 async function seed(core: Awaited<ReturnType<typeof teamServer>>['core']) {
   const dn = await call(core, 'datanets.create', { name: 'clinic notes' });
   const add = (text: string, contributor?: string) => call(core, 'datanets.addRecord', { datanetId: dn.id, content: { kind: 'text', text }, ...(contributor ? { contributor } : {}) });
-  return { dn, coras: await add('Cora wrote this.', CORA), carls: await add('Carl wrote this.', CARL), local: await add('The owner wrote this.') };
+  // No person names in the texts: a record naming someone is held back from approval as PII.
+  return { dn, coras: await add('The first contributor wrote this.', CORA), carls: await add('The second contributor wrote this.', CARL), local: await add('The owner wrote this.') };
 }
 
 test('team server: HTTPS, sign-in, sessions instead of the launch token, Host and Origin checked', async (t) => {
