@@ -49,3 +49,52 @@ test('a lock held by a live process is refused with its pid; a stale one is take
   again.release();
   assert.equal(existsSync(path), true);
 });
+
+test('processes taking over one stale lock at the same moment: exactly one gets it', async (t) => {
+  // Each round, every child tries the same lock at the same millisecond; the lock starts stale (its
+  // record names this test process with a start time it never had). Winners keep holding it. On
+  // the old takeover (remove, then create) two children held one lock in several of 100 rounds.
+  const d = dir(t);
+  const rounds = 100;
+  const stepMs = 25;
+  const stale = JSON.stringify({ ...currentOwner(), startTicks: '1' });
+  for (let r = 0; r < rounds; r++) writeFileSync(join(d, `${r}.lock`), stale);
+  const modulePath = join(import.meta.dirname, '../../electron/core/common/process-owner.ts');
+  // Each child says it is ready, then waits for the start time on stdin.
+  const script = `
+    const { acquireLockFile } = await import(${JSON.stringify(modulePath)});
+    process.stdout.write('ready\\n');
+    const startAt = await new Promise((resolve) => process.stdin.once('data', (b) => resolve(Number(String(b)))));
+    process.stdin.destroy();
+    const won = [];
+    for (let r = 0; r < ${rounds}; r++) {
+      const at = startAt + r * ${stepMs};
+      while (Date.now() < at) {}
+      try { acquireLockFile(${JSON.stringify(d)} + '/' + r + '.lock', 'lock ' + r); won.push(r); } catch {}
+    }
+    process.stdout.write(JSON.stringify(won) + '\\n');`;
+  const children = Array.from({ length: 4 }, () => {
+    const c = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    t.after(() => c.kill('SIGKILL'));
+    let out = '';
+    let onReady: () => void;
+    const ready = new Promise<void>((resolve) => (onReady = resolve));
+    c.stdout.on('data', (b: Buffer) => {
+      out += b.toString();
+      if (out.startsWith('ready\n')) onReady();
+    });
+    const won = once(c, 'exit').then(([code]) => {
+      assert.equal(code, 0);
+      return JSON.parse(out.slice('ready\n'.length)) as number[];
+    });
+    return { c, ready, won };
+  });
+  await Promise.all(children.map((x) => x.ready));
+  const startAt = Date.now() + 200;
+  for (const { c } of children) c.stdin.end(String(startAt));
+  const results = await Promise.all(children.map((x) => x.won));
+  const winners = Array.from({ length: rounds }, (_, r) => results.filter((won) => won.includes(r)).length);
+  const doubled = winners.map((n, r) => [r, n]).filter(([, n]) => n! > 1);
+  assert.deepEqual(doubled, [], 'rounds where two processes both hold the lock');
+  assert.ok(winners.every((n) => n === 1), `every round has one holder: ${winners.join(',')}`);
+});

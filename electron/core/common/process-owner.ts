@@ -64,6 +64,38 @@ export function parseOwner(raw: string | null | undefined): ProcessOwner | null 
   }
 }
 
+/** A takeover that died half-way leaves its guard file; after this long it no longer blocks. */
+const TAKEOVER_GUARD_STALE_MS = 10_000;
+
+/**
+ * Removes a lock file whose owner is gone, if it still holds the `seen` record. Two processes may
+ * find the same stale lock at once: without care, the slower one removes the lock the faster one
+ * has just taken, and both believe they hold it. So only the process that creates
+ * `<lock>.takeover` may remove the lock, and only while it still holds what was seen as stale.
+ * False when another process is taking it over right now.
+ */
+function removeStaleLock(path: string, seen: string): boolean {
+  const guard = `${path}.takeover`;
+  let fd: number;
+  try {
+    fd = openSync(guard, 'wx', 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    const age = Date.now() - (statSync(guard, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (age > TAKEOVER_GUARD_STALE_MS) rmSync(guard, { force: true });
+    return false;
+  }
+  try {
+    let now: string | null = null;
+    try { now = readFileSync(path, 'utf8'); } catch { /* gone: nothing to remove */ }
+    if (now === seen) rmSync(path, { force: true });
+    return true;
+  } finally {
+    closeSync(fd);
+    rmSync(guard, { force: true });
+  }
+}
+
 export interface HeldLock {
   path: string;
   release(): void;
@@ -80,15 +112,16 @@ export function acquireLockFile(path: string, what: string, owner: ProcessOwner 
       fd = openSync(path, 'wx', 0o600);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      let holder: ProcessOwner | null = null;
-      try { holder = parseOwner(readFileSync(path, 'utf8')); } catch { /* removed meanwhile: try again */ }
+      let seen: string | null = null;
+      try { seen = readFileSync(path, 'utf8'); } catch { /* removed meanwhile: try again */ }
+      const holder = parseOwner(seen);
       // An unreadable record that is brand new is another process between creating and writing it.
       const justMade = !holder && Date.now() - (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0) < 2000;
       if (justMade || (holder && ownerAlive(holder))) {
         if (!holder) throw new AppError('CONFLICT', `${what} is being taken by another process at the same moment: try again.`);
         throw new AppError('CONFLICT', `${what} is in use by another process (pid ${holder.pid}${holder.host !== hostname() ? ` on ${holder.host}` : ''}): wait for it to finish or stop it first.`);
       }
-      rmSync(path, { force: true });
+      if (seen !== null && !removeStaleLock(path, seen)) break;
       continue;
     }
     try { writeSync(fd, JSON.stringify(owner)); } finally { closeSync(fd); }
