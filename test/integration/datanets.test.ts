@@ -4,6 +4,8 @@ import { keccak256, toUtf8Bytes } from 'ethers';
 import type { EventName } from '../../electron/shared/contract';
 import { call, tempDir, testCore } from '../helpers/workspace';
 import { openCore } from '../../electron/core/core';
+import { openDatabase } from '../../electron/core/db/open';
+import { join } from 'node:path';
 
 test('create, list, get, rename and delete a datanet', async (t) => {
   const core = testCore(t);
@@ -140,4 +142,31 @@ test('changes are announced to every client as datanets.changed events', async (
       ['datanets.changed', 'deleted'],
     ],
   );
+});
+
+test('a delete the database refuses (a receipt still names an adapter trained on it) removes nothing', async (t) => {
+  const dir = tempDir(t);
+  const core = testCore(t, dir);
+  const d = await call(core, 'datanets.create', { name: 'Receipts' });
+  for (const text of ['a', 'b', 'c']) await call(core, 'datanets.addRecord', { datanetId: d.id, content: { kind: 'text', text } });
+  await call(core, 'datanets.review', { datanetId: d.id, allPending: true, decision: 'approve' });
+  const snapshot = await call(core, 'datanets.createSnapshot', { datanetId: d.id });
+  // What training and an attributed answer leave (written directly: no model is needed for this):
+  // receipts reference their adapter without ON DELETE, so the cascade from the datanet is refused.
+  const db = openDatabase(join(dir, 'studio.db'));
+  t.after(() => db.close());
+  const now = new Date().toISOString();
+  db.prepare(`INSERT INTO training_runs (id, snapshot_id, snapshot_root, model_path, settings, checkpoint, state, started_at) VALUES ('run_00000000000000a1', ?, ?, 'm.gguf', '{}', '', 'succeeded', ?)`)
+    .run(snapshot.id, snapshot.root, now);
+  db.prepare(`INSERT INTO adapters (id, run_id, file, sha256, base_model_path, base_model_sha256, snapshot_id, snapshot_root, config_hash, settings, metrics, created_at)
+    VALUES ('ad_00000000000000a1', 'run_00000000000000a1', 'a.gguf', 'x', 'm.gguf', 'x', ?, ?, 'x', '{}', '{}', ?)`).run(snapshot.id, snapshot.root, now);
+  db.prepare(`INSERT INTO receipts (digest, adapter_id, source, prompt, answer, salt, detail, receipt, usage_tokens, created_at)
+    VALUES ('0xd1', 'ad_00000000000000a1', 'cli', 'p', 'a', 's', '{}', '{}', 1, ?)`).run(now);
+
+  const refused = await core.call('datanets.delete', { id: d.id, confirmName: 'Receipts' });
+  assert.equal(!refused.ok && refused.error.code, 'CONFLICT');
+  assert.match(!refused.ok ? refused.error.message : '', /"Receipts" cannot be deleted: 1 attribution receipt names an adapter trained on its snapshots.*Nothing was deleted/);
+  assert.equal((await call(core, 'datanets.get', { id: d.id })).recordCount, 3, 'its records are all still there');
+  const frozen = (db.prepare('SELECT count(*) AS n FROM snapshot_records WHERE snapshot_id = ?').get(snapshot.id) as { n: number }).n;
+  assert.equal(frozen, 3, "its snapshot's frozen copies are all still there");
 });

@@ -151,6 +151,9 @@ export class DatanetStore {
         `confirmName: to delete datanet "${d.name}", repeat its exact name (got "${confirmName}"). Nothing was deleted.`,
       );
     }
+    // The bulk is removed in committed batches before the datanet row goes: whatever would make the
+    // database refuse that last delete must be found first, or the records go and the datanet stays.
+    this.assertDeletable(d);
     removeAllRecords(this.db, { datanetId: id });
     return this.db.transaction(() => {
       this.db.prepare('DELETE FROM datanets WHERE id = ?').run(id);
@@ -163,6 +166,26 @@ export class DatanetStore {
       });
       return { id, deletedRecords: d.recordCount };
     })();
+  }
+
+  /**
+   * Receipts name the adapter they attribute to without ON DELETE (they are the record of what was
+   * answered and paid for), so the cascade from a datanet through its snapshots, training runs and
+   * adapters is refused while one of those adapters has a receipt.
+   */
+  private assertDeletable(d: Datanet): void {
+    const { n } = this.db
+      .prepare(
+        `SELECT count(*) AS n FROM receipts WHERE adapter_id IN (SELECT id FROM adapters WHERE run_id IN
+           (SELECT id FROM training_runs WHERE snapshot_id IN (SELECT id FROM snapshots WHERE datanet_id = ?)))`,
+      )
+      .get(d.id) as { n: number };
+    if (n > 0) {
+      throw new AppError(
+        'CONFLICT',
+        `Datanet "${d.name}" cannot be deleted: ${n} attribution receipt${n === 1 ? ' names an adapter' : 's name adapters'} trained on its snapshots, and receipts are kept. Nothing was deleted.`,
+      );
+    }
   }
 
   addRecord(input: { datanetId: string; content: RecordContent; contributor?: string; license: string }): DatanetRecord {
