@@ -132,8 +132,6 @@ export class AttributionService {
   /** A job: tokenizes the adapter's snapshot with its base model and builds the span index beside the adapter. */
   buildIndex(adapterId: string): Job {
     const adapter = this.d.training.getAdapter(adapterId);
-    const elsewhere = this.indexRow(adapterId)?.state === 'building' && !orphanedRows(this.d.db, INDEX_ROWS).some((r) => r.id === adapterId);
-    if (this.building.has(adapterId) || elsewhere) throw new AppError('CONFLICT', `The span index of ${adapterId} is being built already${elsewhere ? ' by another process on this workspace' : ''}.`);
     const dir = spanIndexDir(adapter);
     const upsert = this.d.db.prepare(
       `INSERT INTO attribution_indexes (adapter_id, state, dir, tokens, bytes, error, built_at, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -142,7 +140,13 @@ export class AttributionService {
     );
     const owner = ownerColumn();
     const setState = { run: (...row: (string | number | null)[]) => upsert.run(...row, owner) };
-    setState.run(adapterId, 'building', dir, null, null, null, null);
+    // Checked and claimed in one (write) transaction: of two processes building one index at once,
+    // the second sees the first's claim instead of both writing into one folder.
+    this.d.db.transaction(() => {
+      const elsewhere = this.indexRow(adapterId)?.state === 'building' && !orphanedRows(this.d.db, INDEX_ROWS).some((r) => r.id === adapterId);
+      if (this.building.has(adapterId) || elsewhere) throw new AppError('CONFLICT', `The span index of ${adapterId} is being built already${elsewhere ? ' by another process on this workspace' : ''}.`);
+      setState.run(adapterId, 'building', dir, null, null, null, null);
+    })();
     this.building.add(adapterId);
     return this.d.jobs.start({
       kind: 'attribution.buildIndex',

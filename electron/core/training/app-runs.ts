@@ -122,14 +122,20 @@ export class TrainingRuns {
   }
 
   resume(runId: string): { jobId: string; runId: string } {
-    const row = this.getRow(runId);
-    // Whatever the row says, a live process holding the checkpoint's lock is still training this run.
-    const holder = row.checkpoint ? checkpointHolder(row.checkpoint) : null;
-    if (holder) throw new AppError('CONFLICT', `Run ${runId} is still training in another process (pid ${holder.pid}): wait for it to finish or stop that process before resuming.`);
-    if (row.state !== 'cancelled' && row.state !== 'interrupted' && row.state !== 'failed') {
-      throw new AppError('CONFLICT', `Run ${runId} is ${row.state}; only a cancelled, interrupted or failed run can be resumed.`);
-    }
-    this.d.db.prepare(`UPDATE training_runs SET state = 'running', error = NULL, finished_at = NULL, owner = ? WHERE id = ?`).run(ownerColumn(), runId);
+    // Checked and claimed in one (write) transaction: of two processes resuming one run at once, the
+    // second sees it running; otherwise both would launch, and the loser, refused the checkpoint's
+    // lock, would mark the run failed while the winner trains it.
+    const row = this.d.db.transaction(() => {
+      const r = this.getRow(runId);
+      // Whatever the row says, a live process holding the checkpoint's lock is still training this run.
+      const holder = r.checkpoint ? checkpointHolder(r.checkpoint) : null;
+      if (holder) throw new AppError('CONFLICT', `Run ${runId} is still training in another process (pid ${holder.pid}): wait for it to finish or stop that process before resuming.`);
+      if (r.state !== 'cancelled' && r.state !== 'interrupted' && r.state !== 'failed') {
+        throw new AppError('CONFLICT', `Run ${runId} is ${r.state}; only a cancelled, interrupted or failed run can be resumed.`);
+      }
+      this.d.db.prepare(`UPDATE training_runs SET state = 'running', error = NULL, finished_at = NULL, owner = ? WHERE id = ?`).run(ownerColumn(), runId);
+      return r;
+    })();
     this.d.audit.append({ actor: this.d.actor, action: 'training.resume', subject: runId, details: { fromStep: row.step } });
     return { jobId: this.launch(this.getRow(runId), true).id, runId };
   }
