@@ -84,3 +84,16 @@ test('--help groups the commands by area in spine order, one line each', () => {
   assert.ok(section('Admin:').some((l) => /^ {2}backup create +/.test(l)));
   assert.equal(lines.filter((l) => /^ {2}datanet import /.test(l)).length, 1, 'each command once');
 });
+
+test('global options before the command, in either form (--progress=json or --progress json), still find the command', (t) => {
+  const ws = tempDir(t);
+  const passphrase = join(ws, 'unused-passphrase');
+  writeFileSync(passphrase, 'unused\n');
+  // Each a real process (seconds each on a loaded machine): the forms that failed ('unknown command') and one that worked.
+  for (const before of [['--progress=none'], ['--passphrase-file', passphrase], ['--progress', 'none']]) {
+    const args = [...before, 'datanet', 'list', '--workspace', ws];
+    const r = cli(args);
+    assert.doesNotMatch(r.err, /unknown command/, args.join(' '));
+    assert.equal(r.code, 0, `${args.join(' ')} exited ${r.code}: ${r.out}${r.err}`);
+  }
+});

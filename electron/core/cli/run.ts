@@ -307,9 +307,12 @@ function commandWords(argv: string[]): string[] {
   const words: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
-    if (a === '--workspace' || a === '--progress') i++;
-    else if (a.startsWith('--workspace=') || a === '--json' || a === '--help' || a === '-h') continue;
-    else if (a.startsWith('-')) break;
+    // Any global option, as `--name value`, `--name=value` or a flag (-h too).
+    const name = a.startsWith('--') ? a.slice(2).split('=')[0]! : a === '-h' ? 'help' : null;
+    const option = name !== null && Object.hasOwn(GLOBAL_OPTIONS, name) ? GLOBAL_OPTIONS[name as keyof typeof GLOBAL_OPTIONS] : null;
+    if (option) {
+      if (option.type === 'string' && !a.includes('=')) i++;
+    } else if (a.startsWith('-')) break;
     else words.push(a);
   }
   return words;
