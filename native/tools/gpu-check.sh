@@ -10,7 +10,7 @@ mkdir -p "$work"
 libggml="$(ls "$bins"/libggml.v*.so 2>/dev/null | head -1 || true)"
 [ -n "$libggml" ] || libggml="$bins/libggml.so"
 g++ -std=c++17 -O2 -g0 -fopenmp-simd -Wall -Wno-unused-function -I"$include" \
-  "$here"/../src/{common,model,graph,frozen_backward,optimizer,files,influence,trainer}.cpp "$here/gpu-check.cpp" \
+  "$here"/../src/{common,model,graph,loss,frozen_backward,optimizer,files,influence,trainer}.cpp "$here/gpu-check.cpp" \
   -o "$work/gpu-check" "$libggml" "$bins/libggml-base.so" -Wl,-rpath,"$bins" -ldl
 if [ "$gpu" = "--cpu-only" ]; then exec "$work/gpu-check" --backends "$bins" --work "$work" --cpu-only "$@"; fi
 exec "$work/gpu-check" --backends "$bins" --gpu-lib "$gpu" --work "$work" "$@"
