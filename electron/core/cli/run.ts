@@ -328,6 +328,7 @@ function untilStopped(): Promise<void> {
 /** Waits for a job, showing its progress on stderr in the given style; Ctrl-C cancels it. */
 async function followJob(core: Core, jobId: string, io: CliIo, style: ProgressStyle): Promise<Job> {
   let lastLineMs = 0;
+  let lastTotal: number | null | undefined;
   const show = (j: Job) => {
     if (style === 'json') {
       const { done, total, unit, message } = j.progress;
@@ -342,8 +343,11 @@ async function followJob(core: Core, jobId: string, io: CliIo, style: ProgressSt
     if (j.id !== jobId) return;
     if (style === 'bar') return io.err(`\r${progressLine(j.progress.done, j.progress.total, j.progress.unit, j.etaMs)}\x1b[K`);
     const now = Date.now();
-    if (now - lastLineMs >= PROGRESS_LINE_INTERVAL_MS) {
+    // A new total starts a new phase ("Resuming…", then 72 steps): its first line is always shown,
+    // so a log says where counting began (a resumed run's first step) and not only later samples.
+    if (now - lastLineMs >= PROGRESS_LINE_INTERVAL_MS || j.progress.total !== lastTotal) {
       lastLineMs = now;
+      lastTotal = j.progress.total;
       show(j);
     }
   });
