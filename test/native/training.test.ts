@@ -154,6 +154,31 @@ test('cancelling stops the run within a step and writes no adapter', async () =>
   assert.equal(existsSync(opts.adapterPath), false, 'no adapter file from a cancelled run');
 });
 
+test('a cancel writes a checkpoint at the step reached: resume continues at the next step and ends where an uninterrupted run does', async () => {
+  nativeTrainer();
+  const modelPath = ensureModel({ ...TINY, arch: 'llama', baseType: 'Q8_0' });
+  // The periodic checkpoint is far away (every 20 steps): only the cancel's own checkpoint can hold step k.
+  const uninterrupted = await (await startTraining(options(modelPath, { checkpointPath: fresh('u.ckpt'), checkpointEvery: 20, dropout: 0.1, epochs: 6 }))).result;
+  assert.equal(uninterrupted.status, 'finished');
+  const checkpointPath = fresh('c.ckpt');
+  const opts = options(modelPath, { checkpointPath, checkpointEvery: 20, dropout: 0.1, epochs: 6 });
+  const ac = new AbortController();
+  const first = await (await startTraining(opts, (p) => {
+    if (p.step >= 5) ac.abort();
+  }, ac.signal)).result;
+  assert.equal(first.status, 'cancelled');
+  assert.ok(first.steps >= 5 && first.steps < 20, `cancelled at step ${first.steps}, before the first periodic checkpoint`);
+  assert.ok(existsSync(checkpointPath), 'the cancel wrote a checkpoint');
+
+  const seen: number[] = [];
+  const resumed = await (await startTraining({ ...opts, resume: true, adapterPath: fresh('c-resumed.gguf') }, (p) => seen.push(p.step))).result;
+  assert.equal(resumed.status, 'finished');
+  assert.equal(resumed.startStep, first.steps, `resumed from step ${resumed.startStep}, cancelled at ${first.steps}`);
+  assert.equal(seen[0], first.steps + 1, 'the first step trained after the resume is the one after the cancel');
+  assert.ok(Math.abs(resumed.finalEvalLoss! - uninterrupted.finalEvalLoss!) < 1e-4, `${resumed.finalEvalLoss} vs ${uninterrupted.finalEvalLoss}`);
+  assert.ok(Math.abs(resumed.lastLoss! - uninterrupted.lastLoss!) < 1e-4);
+});
+
 test('training refuses a file that is not a valid GGUF before any native code opens it', async () => {
   const bad = fresh('bad.gguf');
   (await import('node:fs')).writeFileSync(bad, 'GGUF but not really');

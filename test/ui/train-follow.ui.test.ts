@@ -52,6 +52,9 @@ test('a training run stays on screen when you leave Train and come back, and aft
   await card.getByRole('button', { name: 'Cancel' }).click();
   await card.locator('.job-state').getByText('cancelled').waitFor({ timeout: 30_000 });
   await page.locator('.badge.job-badge-cancelled').waitFor({ timeout: 10_000 });
+  // The cancel wrote a checkpoint where it stopped: Resume says it continues at the next step.
+  const stoppedAt = Number((await runStep.innerText()).split('/')[0]!.replace(/,/g, ''));
+  assert.equal((await page.locator('[data-testid^="resume-from-"]').innerText()).trim(), `continues at step ${stoppedAt + 1}`);
 
   // A short run to the end: its adapter is listed and the status bar says no job runs, without a reload.
   await page.getByLabel('Datanet').selectOption({ label: 'discharge notes' });

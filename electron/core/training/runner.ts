@@ -105,6 +105,10 @@ async function run(raw: unknown): Promise<void> {
     previousStop = stop;
   }
   const finished = outcome.status === 'finished';
+  // A cancel keeps the steps already done: the trainer stopped at a step boundary (its gradient
+  // accumulators zeroed), so a checkpoint written now lets a resume continue at the next step
+  // instead of going back to the last periodic checkpoint.
+  if (!finished && job.checkpointPath) t.saveCheckpoint(job.checkpointPath);
   let influencePath: string | null = null;
   if (finished) {
     t.saveAdapter(job.adapterPath, job.adapterMetadata);

@@ -4,7 +4,7 @@ import { toast } from 'sonner';
 import type { Snapshot } from '../../../../electron/shared/curation';
 import type { EvaluationResult } from '../../../../electron/shared/inference';
 import type { ModelInfo } from '../../../../electron/shared/models';
-import { LORA_TARGETS, TrainingSettings, type Adapter } from '../../../../electron/shared/training';
+import { LORA_TARGETS, TrainingSettings, type Adapter, type TrainingRunInfo } from '../../../../electron/shared/training';
 import { client } from '../../api';
 import { JobProgress } from '../../components/JobProgress';
 import { Button, EmptyState, Field, PageHeader, formatTime, shortHash, errorMessage, FormError } from '../../components/ui';
@@ -226,9 +226,14 @@ export function TrainScreen() {
                   <td>{formatTime(r.startedAt)}</td>
                   <td>
                     {r.state === 'cancelled' || r.state === 'interrupted' || r.state === 'failed' ? (
-                      <Button variant="ghost" onClick={() => void resume(r.id)}>
-                        <RotateCcw size={13} /> Resume
-                      </Button>
+                      <>
+                        <span className="muted small" data-testid={`resume-from-${r.id}`}>
+                          {resumeNote(r)}{' '}
+                        </span>
+                        <Button variant="ghost" onClick={() => void resume(r.id)}>
+                          <RotateCcw size={13} /> Resume
+                        </Button>
+                      </>
                     ) : null}
                   </td>
                 </tr>
@@ -239,6 +244,16 @@ export function TrainScreen() {
       ) : null}
     </div>
   );
+}
+
+/**
+ * Where a resume picks up. A cancel writes a checkpoint at the step it stopped; a crash keeps only
+ * the last periodic one (every `checkpointEvery` steps), so the step shown may be ahead of it.
+ */
+function resumeNote(r: TrainingRunInfo): string {
+  const every = r.settings.checkpointEvery;
+  if (r.state === 'cancelled') return `continues at step ${r.step + 1}`;
+  return `continues from the last checkpoint (one every ${every} step${every === 1 ? '' : 's'}; at most ${every} steps redone)`;
 }
 
 /** Runs the held-out evaluation of an adapter and of its base, and shows them side by side. */
