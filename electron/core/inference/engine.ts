@@ -2,6 +2,9 @@ import type { ChatHistoryItem, ChatWrapper, LlamaContext, LlamaContextSequence, 
 import { availableParallelism } from 'node:os';
 import { resolve as resolvePath } from 'node:path';
 import { sharedLlama } from './llama.js';
+import { contextClosed, contextOpened, loadedAdapters, loraMap, modelDropped, modelReady } from './memory-status.js';
+
+export { loadedAdapters };
 import { answerBudget } from './context-fit.js';
 
 export interface ChatMessage {
@@ -21,10 +24,6 @@ export interface LoadOptions {
 /** Models stay loaded between calls (one base, many adapters); the oldest is dropped past this. */
 const MAX_LOADED_MODELS = 2;
 const loaded = new Map<string, Promise<LlamaModel>>();
-/** The loaded models that finished loading, for the status bar (a promise cannot be read synchronously). */
-const ready = new Map<string, LlamaModel>();
-/** Contexts open now: a generation, an evaluation or an API request in progress. */
-let openContexts = 0;
 
 export async function loadModel(modelPath: string): Promise<LlamaModel> {
   let m = loaded.get(modelPath);
@@ -36,12 +35,13 @@ export async function loadModel(modelPath: string): Promise<LlamaModel> {
   m = sharedLlama().then((l) => l.loadModel({ modelPath, gpuLayers: 0 }));
   loaded.set(modelPath, m);
   m.then((model) => {
-    if (loaded.get(modelPath) === m) ready.set(modelPath, model);
+    // Only settled models are shown in the status (a promise cannot be read synchronously).
+    if (loaded.get(modelPath) === m) modelReady(modelPath, model);
   }, () => loaded.delete(modelPath));
   while (loaded.size > MAX_LOADED_MODELS) {
     const [oldest, p] = loaded.entries().next().value as [string, Promise<LlamaModel>];
     loaded.delete(oldest);
-    ready.delete(oldest);
+    modelDropped(oldest);
     void p.then((x) => x.dispose()).catch(() => {});
   }
   return m;
@@ -54,10 +54,6 @@ export async function loadModel(modelPath: string): Promise<LlamaModel> {
  */
 export const MAX_LOADED_ADAPTERS = Number(process.env.DATANET_MAX_LOADED_ADAPTERS ?? 16);
 
-interface LoadedLora {
-  dispose(): Promise<void>;
-}
-const loraMap = (model: LlamaModel) => (model as unknown as { _loraAdapters?: Map<string, LoadedLora> })._loraAdapters;
 /** Per model and adapter file: when it was last asked for, and how many open contexts use it. */
 const adapterUse = new WeakMap<LlamaModel, Map<string, { lastUsed: number; open: number }>>();
 const usesOf = (model: LlamaModel) => {
@@ -66,10 +62,6 @@ const usesOf = (model: LlamaModel) => {
   return m;
 };
 
-/** The adapter files loaded on a model now (for tests and status). */
-export function loadedAdapters(model: LlamaModel): string[] {
-  return [...(loraMap(model)?.keys() ?? [])];
-}
 
 export async function releaseIdleAdapters(model: LlamaModel, keep = MAX_LOADED_ADAPTERS): Promise<void> {
   const loaded = loraMap(model);
@@ -101,7 +93,7 @@ export async function openContext(o: LoadOptions): Promise<{ model: LlamaModel; 
   };
   let context: LlamaContext;
   try {
-    openContexts++;
+    contextOpened();
     context = await model.createContext({
       contextSize: contextSizeFor(model, o),
       threads: Math.max(1, availableParallelism()),
@@ -109,7 +101,7 @@ export async function openContext(o: LoadOptions): Promise<{ model: LlamaModel; 
       ...(o.adapterPath ? { lora: { adapters: [{ filePath: o.adapterPath, scale: o.adapterScale ?? 1 }] } } : {}),
     });
   } catch (e) {
-    openContexts--;
+    contextClosed();
     release();
     throw e;
   }
@@ -118,17 +110,11 @@ export async function openContext(o: LoadOptions): Promise<{ model: LlamaModel; 
     context,
     async close() {
       await context.dispose();
-      openContexts--;
+      contextClosed();
       release();
       await releaseIdleAdapters(model);
     },
   };
-}
-
-/** What is in memory now: each loaded base model with its size and the adapters attached to it. */
-export function memoryStatus(): { models: { path: string; sizeBytes: number; adapters: string[] }[]; openContexts: number } {
-  const models = [...ready.entries()].map(([path, model]) => ({ path, sizeBytes: model.size, adapters: loadedAdapters(model) }));
-  return { models, openContexts };
 }
 
 function toHistory(messages: ChatMessage[]): ChatHistoryItem[] {

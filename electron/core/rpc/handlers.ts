@@ -8,7 +8,7 @@ import { verifyInclusionProof } from '../datanets/snapshots';
 import { nameDetection } from '../datanets/pii';
 import { readCatalog } from '../models/registry';
 import { outboundActivity } from '../net/outbound';
-import { memoryStatus } from '../inference/engine';
+import { memoryStatus } from '../inference/memory-status';
 import { schemaVersion } from '../db/migrate';
 import type { Handlers } from './router';
 import { attributionHandlers } from './attribution-handlers';
