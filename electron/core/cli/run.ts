@@ -352,7 +352,10 @@ async function followJob(core: Core, jobId: string, io: CliIo, style: ProgressSt
     }
   });
   const onSigint = () => void core.call('jobs.cancel', { jobId });
-  process.once('SIGINT', onSigint);
+  // `on`, not `once`: node-llama-cpp loads signal-exit, which re-raises SIGINT (killing the process
+  // before the cancel can checkpoint) when it finds itself the only listener left, and a `once`
+  // listener has already removed itself by the time signal-exit looks.
+  process.on('SIGINT', onSigint);
   try {
     const job = await core.waitForJob(jobId);
     if (style === 'bar') io.err('\n');

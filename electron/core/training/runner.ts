@@ -26,6 +26,11 @@ import { takeCheckpointLock } from './checkpoint-lock.js';
 // fopen, which takes the umask's mode) and influence files. Owner-only, as workspace/file-modes.ts.
 process.umask(0o077);
 
+// Ctrl-C at a terminal signals the whole process group, this child too: the parent turns it into
+// a cancel (a checkpoint at the step reached, then exit), so the runner must not die of it first.
+// A parent that is gone is noticed by watchParent below.
+process.on('SIGINT', () => {});
+
 let trainer: NativeTrainer | undefined;
 let cancelled = false;
 /** Set while a 'start' job runs; an orphaned runner then stops it before exiting. */
