@@ -9,6 +9,7 @@ import { DemoSize, type DemoStepEvent } from '../../shared/demo';
 import { AppError } from '../../shared/errors';
 import { formatDemoReport, progressBar } from '../demo/format';
 import { runDemo } from '../demo/run';
+import { onStopSignals } from '../common/stop-signals';
 
 const { values } = parseArgs({
   options: { workspace: { type: 'string' }, size: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
@@ -38,7 +39,7 @@ const onStep = (e: DemoStepEvent) => {
 };
 
 const controller = new AbortController();
-process.once('SIGINT', () => controller.abort());
+onStopSignals(() => controller.abort(), ['SIGINT']);
 try {
   const report = await runDemo({ workspaceDir: resolve(values.workspace ?? '.workspace/demo'), size: size.data, onStep, signal: controller.signal });
   console.log(values.json ? JSON.stringify(report, null, 2) : `\n${formatDemoReport(report)}`);

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { PASSPHRASE_ENV, secret } from '../cli/args';
 import { unlockWorkspace } from '../cli/run';
 import { openCore } from '../core';
+import { onStopSignals } from '../common/stop-signals';
 import { bindRefusal } from '../host/bind-policy';
 import { startUiServer, type TeamServerOptions } from '../host/ui-server';
 import { openTeamAccounts } from '../team/workspace-accounts';
@@ -109,8 +110,7 @@ async function main() {
     await core.close();
     process.exit(0);
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  onStopSignals(() => void stop());
   reportStrayRejections();
 }
 

@@ -9,6 +9,7 @@ import type { VaultStatus } from '../../shared/vault';
 import { COMMANDS, UsageError, type Command } from './commands';
 import { PASSPHRASE_ENV, secret, workspacePassphrase, type Values } from './args';
 import { progressLine } from './format';
+import { onStopSignals } from '../common/stop-signals';
 import { startupRecoveryJobs } from './recovery';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, interrupted: 130 } as const;
@@ -320,8 +321,7 @@ function commandWords(argv: string[]): string[] {
 
 function untilStopped(): Promise<void> {
   return new Promise((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
+    onStopSignals(resolve);
   });
 }
 
@@ -351,11 +351,8 @@ async function followJob(core: Core, jobId: string, io: CliIo, style: ProgressSt
       show(j);
     }
   });
-  const onSigint = () => void core.call('jobs.cancel', { jobId });
-  // `on`, not `once`: node-llama-cpp loads signal-exit, which re-raises SIGINT (killing the process
-  // before the cancel can checkpoint) when it finds itself the only listener left, and a `once`
-  // listener has already removed itself by the time signal-exit looks.
-  process.on('SIGINT', onSigint);
+  // A cancel, which checkpoints a training run before it ends (see stop-signals.ts for why not `once`).
+  const stopListening = onStopSignals(() => void core.call('jobs.cancel', { jobId }), ['SIGINT']);
   try {
     const job = await core.waitForJob(jobId);
     if (style === 'bar') io.err('\n');
@@ -364,6 +361,6 @@ async function followJob(core: Core, jobId: string, io: CliIo, style: ProgressSt
     return job;
   } finally {
     stop();
-    process.off('SIGINT', onSigint);
+    stopListening();
   }
 }
