@@ -37,8 +37,8 @@ test('chat with the base model and an adapter side by side; the conversation is 
   assert.match(await tuned.innerText(), new RegExp(adapter.id));
   assert.ok((await tuned.locator('.bubble').innerText()).trim().length > 0);
   // The status bar says what is really in memory now: the base model with the adapter on it.
-  await page.getByTestId('memory-status').getByText(/Tiny llama \+ 1 adapter · \d+ MiB/).waitFor({ timeout: 10_000 });
-  assert.equal(await page.getByTestId('network-status').innerText(), 'Offline');
+  await page.getByTestId('statusbar-memory').getByText(/Tiny llama \+ 1 adapter · \d+ MiB/).waitFor({ timeout: 10_000 });
+  assert.equal(await page.getByTestId('statusbar-network').innerText(), 'Offline');
   await screenshot(page, '12-playground');
 
   // The conversation was saved in the workspace: it is there after a reload.

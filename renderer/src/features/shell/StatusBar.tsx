@@ -33,7 +33,7 @@ export function StatusBar() {
       <span className="status-item" title={info?.workspace}>
         <HardDrive size={13} aria-hidden /> {info ? info.workspace : 'connecting…'}
       </span>
-      <span className="status-item" data-testid="memory-status" title={memory.title}>
+      <span className="status-item" data-testid="statusbar-memory" title={memory.title}>
         <Cpu size={13} aria-hidden /> {memory.text}
       </span>
       <span className="status-item" data-testid="jobs-indicator" title={running.map(jobLine).join('\n')}>
@@ -42,7 +42,7 @@ export function StatusBar() {
       </span>
       <span className="status-spacer" />
       {!connected ? <span className="status-item status-warn">disconnected — reconnecting…</span> : null}
-      <span className="status-item" data-testid="network-status" title={info?.network.description}>
+      <span className="status-item" data-testid="statusbar-network" title={info?.network.description}>
         {info?.network.outbound ? <Globe size={13} aria-hidden /> : <WifiOff size={13} aria-hidden />} {info?.network.label ?? 'Offline'}
       </span>
       {caller ? (
