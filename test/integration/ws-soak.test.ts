@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { settledRss } from '../helpers/process-memory';
 import { test } from 'node:test';
 import { clientFrame, openRawWebSocket, PROTOCOL_GARBAGE, rawCall, type RawTarget, type RawWebSocket } from '../helpers/raw-websocket';
 import { startServeProcess } from '../helpers/serve-process';
@@ -33,22 +33,6 @@ function mulberry32(seed: number) {
     x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-const vmRssKiB = (pid: number) => Number(/^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-
-/**
- * Resident memory after the server has had a moment to settle: the median of five samples 200 ms
- * apart, taken when no client is connected (closed sockets and their buffers released).
- */
-async function settledRss(pid: number): Promise<number> {
-  await new Promise((r) => setTimeout(r, 1000));
-  const samples: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    samples.push(vmRssKiB(pid));
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  return samples.sort((a, b) => a - b)[2]!;
 }
 
 interface Figures {
