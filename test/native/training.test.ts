@@ -179,6 +179,12 @@ test('a cancel writes a checkpoint at the step reached: resume continues at the 
   assert.ok(Math.abs(resumed.lastLoss! - uninterrupted.lastLoss!) < 1e-4);
 });
 
+test('a sequence length too short for any response is refused with what to change', async () => {
+  nativeTrainer();
+  const modelPath = ensureModel({ ...TINY, arch: 'llama', baseType: 'F32' });
+  await assert.rejects(startTraining(options(modelPath, { seqLen: 8 })), /sequence length of 8 tokens \(raise it: --seq-len, or Sequence length in Train\)/);
+});
+
 test('training refuses a file that is not a valid GGUF before any native code opens it', async () => {
   const bad = fresh('bad.gguf');
   (await import('node:fs')).writeFileSync(bad, 'GGUF but not really');

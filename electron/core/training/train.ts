@@ -252,7 +252,9 @@ export async function startTraining(
   const baseModelSha256 = opts.provenance.baseModelSha256 ?? (await sha256File(opts.modelPath));
   const { train, eval: evalRows, heldOut, perExample } = await prepareRows(opts, deps);
   const heldSet = new Set(heldOut);
-  if (train.length === 0) throw new AppError('BAD_INPUT', 'No training rows with response tokens.');
+  if (train.length === 0) {
+    throw new AppError('BAD_INPUT', `No example can be trained on: none keeps any of its response within the sequence length of ${opts.seqLen} tokens (raise it: --seq-len, or Sequence length in Train), or all of them were held out for evaluation.`);
+  }
   const config = {
     rank: opts.rank, alpha: opts.alpha, dropout: opts.dropout, targets: [...opts.targets].sort(), learningRate: opts.learningRate, minLrRatio: opts.minLrRatio,
     warmupSteps: opts.warmupSteps, weightDecay: opts.weightDecay, epochs: opts.epochs, gradAccum: opts.gradAccum, seqLen: opts.seqLen,
