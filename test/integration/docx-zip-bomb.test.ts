@@ -10,6 +10,7 @@ import { constants, crc32, deflateRawSync } from 'node:zlib';
 import type { Core } from '../../electron/core/core';
 import type { ImportSummary } from '../../electron/shared/curation';
 import type { Job } from '../../electron/shared/jobs';
+import { makeZip, type ZipEntry } from '../fixtures/files/documents';
 import { call, tempDir, testCore } from '../helpers/workspace';
 
 const MiB = 2 ** 20;
@@ -19,59 +20,11 @@ function zerosDeflated(mib: number): Buffer {
   return Buffer.concat([...Array.from({ length: mib }, () => block), Buffer.from([0x03, 0x00])]);
 }
 
-interface Part {
-  name: string;
-  /** The bytes as stored in the archive (deflated when `deflated`). */
-  stored: Buffer;
-  deflated: boolean;
-  /** The uncompressed size the directory declares. */
-  declared: number;
-  crc: number;
-}
-
-const part = (name: string, text: string): Part => {
+/** A part as Word stores it: deflated, with its true size and CRC in the directory. */
+const part = (name: string, text: string): ZipEntry => {
   const data = Buffer.from(text);
-  return { name, stored: deflateRawSync(data), deflated: true, declared: data.length, crc: crc32(data) };
+  return { name, data: deflateRawSync(data), declaredSize: data.length, deflated: { crc: crc32(data) } };
 };
-
-function zip(parts: Part[]): Buffer {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const p of parts) {
-    const name = Buffer.from(p.name);
-    const method = p.deflated ? 8 : 0;
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(method, 8);
-    local.writeUInt32LE(p.crc, 14);
-    local.writeUInt32LE(p.stored.length, 18);
-    local.writeUInt32LE(p.declared, 22);
-    local.writeUInt16LE(name.length, 26);
-    locals.push(local, name, p.stored);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE(20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(method, 10);
-    central.writeUInt32LE(p.crc, 16);
-    central.writeUInt32LE(p.stored.length, 20);
-    central.writeUInt32LE(p.declared, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(offset, 42);
-    centrals.push(central, name);
-    offset += 30 + name.length + p.stored.length;
-  }
-  const dir = Buffer.concat(centrals);
-  const eocd = Buffer.alloc(22);
-  eocd.writeUInt32LE(0x06054b50, 0);
-  eocd.writeUInt16LE(parts.length, 8);
-  eocd.writeUInt16LE(parts.length, 10);
-  eocd.writeUInt32LE(dir.length, 12);
-  eocd.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, dir, eocd]);
-}
 
 const CONTENT_TYPES = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/></Types>';
 const RELS = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>';
@@ -79,10 +32,10 @@ const documentXml = (paragraphs: string[]) =>
   `<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body>${paragraphs.map((p) => `<w:p><w:r><w:t>${p}</w:t></w:r></w:p>`).join('')}</w:body></w:document>`;
 
 /** A DOCX as Word writes it (every part deflated), with word/document.xml replaced when given. */
-const docx = (document: Part = part('word/document.xml', documentXml(['Visitors sign in at the desk.', 'The ward closes at 8pm.']))) =>
-  zip([part('[Content_Types].xml', CONTENT_TYPES), part('_rels/.rels', RELS), document]);
+const docx = (document: ZipEntry = part('word/document.xml', documentXml(['Visitors sign in at the desk.', 'The ward closes at 8pm.']))) =>
+  makeZip([part('[Content_Types].xml', CONTENT_TYPES), part('_rels/.rels', RELS), document]);
 
-const bombPart = (mib: number, declared: number): Part => ({ name: 'word/document.xml', stored: zerosDeflated(mib), deflated: true, declared, crc: 0 });
+const bombPart = (mib: number, declared: number): ZipEntry => ({ name: 'word/document.xml', data: zerosDeflated(mib), declaredSize: declared, deflated: { crc: 0 } });
 
 async function importFile(core: Core, datanetId: string, path: string): Promise<{ job: Job; ms: number }> {
   const started = performance.now();
@@ -109,7 +62,7 @@ test('zip-bomb DOCX files are refused from their ZIP directory in well under a f
     // Declares 1000 bytes for a megabyte of deflate data: a directory that lies.
     ['lying-small.docx', docx(bombPart(1024, 1000)), /lying-small\.docx.*word\/document\.xml.*zip bomb/],
     // Declares as much as it stores (a plausible ratio) but inflates to a gigabyte.
-    ['lying-plausible.docx', docx((() => { const p = bombPart(1024, 0); return { ...p, declared: p.stored.length * 4 }; })()), /lying-plausible\.docx.*word\/document\.xml inflates to more than.*zip bomb/],
+    ['lying-plausible.docx', docx((() => { const p = bombPart(1024, 0); return { ...p, declaredSize: p.data.length * 4 }; })()), /lying-plausible\.docx.*word\/document\.xml inflates to more than.*zip bomb/],
   ];
   for (const [name, bytes, message] of bombs) {
     const { job, ms } = await importFile(core, id, file(name, bytes));
